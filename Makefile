@@ -1,0 +1,47 @@
+# investiGATOR: make help lists the targets.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/investigator
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+CASES ?= cases
+BENCH_RECORDS ?= 5000000
+
+.DEFAULT_GOAL := help
+
+.PHONY: help build test lint generate check-generated demo bench nodeapi clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+build: ## build bin/investigator
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/investigator
+
+generate: ## regenerate templ components
+	$(GO) tool templ generate
+
+check-generated: generate ## fail when generated code is stale
+	@git diff --exit-code -- '*_templ.go' || { echo "generated files are stale: run make generate and commit"; exit 1; }
+
+lint: ## gofmt check and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ.go$$')); \
+	  if [ -n "$$out" ]; then echo "not gofmt-ed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+nodeapi: ## install DuckDB's Node client, the stand-in for the duckdb shell in tests
+	@if command -v npm >/dev/null; then \
+	  cd test/nodeapi && { [ -d node_modules/@duckdb/node-api ] || npm ci --no-audit --no-fund --loglevel=error; }; \
+	else echo "npm not found: the duckdb-shell compatibility test will be skipped"; fi
+
+test: lint check-generated nodeapi ## run every test (fuzz seed corpora included)
+	$(GO) test -count=1 ./...
+
+demo: build ## build the demo case from generated traffic with incidents in it
+	./$(BIN) demo --cases $(CASES) --force
+
+bench: build ## Go benchmarks and end-to-end ingest timings (see bench/README.md)
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
+	BENCH_RECORDS=$(BENCH_RECORDS) ./bench/ingest.sh
+
+clean: ## remove build output
+	rm -rf bin

@@ -1,0 +1,321 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/investigator/investigator/store"
+)
+
+func (a *app) caseCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "case",
+		Short: "Create, list and show cases",
+	}
+	cmd.AddCommand(a.caseNewCommand(), a.caseListCommand(), a.caseShowCommand())
+	return cmd
+}
+
+// focusFlags are what a case is about, given by hand.
+type focusFlags struct {
+	instanceIDs []string
+	ips         []string
+	cidrs       []string
+}
+
+func (f *focusFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVar(&f.instanceIDs, "instance-id", nil, "EC2 instance the case is about (repeatable)")
+	cmd.Flags().StringArrayVar(&f.ips, "instance-ip", nil, "an address of the case's instances, IPv4 or IPv6 (repeatable)")
+	cmd.Flags().StringArrayVar(&f.cidrs, "vpc-cidr", nil, "a CIDR block of the case's VPC, IPv4 or IPv6 (repeatable)")
+}
+
+func (f *focusFlags) empty() bool { return len(f.instanceIDs)+len(f.ips)+len(f.cidrs) == 0 }
+
+// apply validates the flags and records them in the case.
+func (f *focusFlags) parse() ([]store.Instance, []store.FocusIP, []store.VPCCIDR, error) {
+	var ins []store.Instance
+	for _, id := range f.instanceIDs {
+		if !strings.HasPrefix(id, "i-") || len(id) < 3 {
+			return nil, nil, nil, usagef("--instance-id %q: an instance id looks like i-0123456789abcdef0", id)
+		}
+		ins = append(ins, store.Instance{ID: id, Source: "flag"})
+	}
+	var ips []store.FocusIP
+	for _, s := range f.ips {
+		addr, err := netip.ParseAddr(s)
+		if err != nil || addr.Zone() != "" {
+			return nil, nil, nil, usagef("--instance-ip %q is not an IPv4 or IPv6 address", s)
+		}
+		ips = append(ips, store.FocusIP{Addr: addr, Kind: "given", Source: "flag"})
+	}
+	var cidrs []store.VPCCIDR
+	for _, s := range f.cidrs {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, nil, nil, usagef("--vpc-cidr %q is not a CIDR block like 10.0.0.0/16 or 2600:1f18::/56", s)
+		}
+		if p.Masked() != p {
+			return nil, nil, nil, usagef("--vpc-cidr %q has host bits set; did you mean %s?", s, p.Masked())
+		}
+		cidrs = append(cidrs, store.VPCCIDR{Prefix: p, Source: "flag"})
+	}
+	return ins, ips, cidrs, nil
+}
+
+func recordFocus(ctx context.Context, c *store.Case, ins []store.Instance, ips []store.FocusIP, cidrs []store.VPCCIDR) error {
+	if _, err := c.AddInstances(ctx, ins); err != nil {
+		return err
+	}
+	if _, err := c.AddFocus(ctx, ips); err != nil {
+		return err
+	}
+	_, err := c.AddVPCCIDRs(ctx, cidrs)
+	return err
+}
+
+func (a *app) caseNewCommand() *cobra.Command {
+	var focus focusFlags
+	var description string
+	cmd := &cobra.Command{
+		Use:   "new NAME",
+		Short: "Create a case",
+		Long: `Create an empty case file, optionally with what it is about.
+
+NAME is a case name (letters, digits, '.', '_', '-'), stored as NAME.duckdb in the
+cases folder, or a path ending in .duckdb.`,
+		Example: `  investigator case new incident-42 --instance-ip 10.0.1.10 --vpc-cidr 10.0.0.0/16`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ins, ips, cidrs, err := focus.parse()
+			if err != nil {
+				return err
+			}
+			path, err := store.Resolve(a.casesDir, args[0])
+			if err != nil {
+				return usageError{err}
+			}
+			ctx := cmd.Context()
+			c, err := store.Create(ctx, path, strings.TrimSuffix(args[0], store.Ext), a.program(), store.Options{Wait: a.wait})
+			if errors.Is(err, store.ErrExists) {
+				return fmt.Errorf("case %s already exists (%s)", args[0], path)
+			}
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			if description != "" {
+				if _, err := c.DB.ExecContext(ctx, `UPDATE case_info SET description = ?`, description); err != nil {
+					return err
+				}
+			}
+			if err := recordFocus(ctx, c, ins, ips, cidrs); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "Created case %s at %s\n", c.Name, path)
+			return nil
+		},
+	}
+	focus.register(cmd)
+	cmd.Flags().StringVar(&description, "description", "", "what the investigation is about")
+	return cmd
+}
+
+// caseListing is one row of `case list`.
+type caseListing struct {
+	Name  string         `json:"name"`
+	Path  string         `json:"path"`
+	Error string         `json:"error,omitempty"`
+	Focus []string       `json:"focus"`
+	Sum   *store.Summary `json:"summary,omitempty"`
+}
+
+func (a *app) caseListCommand() *cobra.Command {
+	var format outputFormat = "table"
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the cases in the cases folder",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			paths, err := store.List(a.casesDir)
+			if err != nil {
+				return err
+			}
+			list := []caseListing{}
+			for _, p := range paths {
+				list = append(list, a.listOne(cmd.Context(), p))
+			}
+			if format.json() {
+				return writeJSON(a.stdout, list)
+			}
+			if len(list) == 0 {
+				fmt.Fprintf(a.stdout, "No cases in %s. Create one with: investigator case new NAME (or try: investigator demo)\n", a.casesDir)
+				return nil
+			}
+			t := newTable(a.stdout, "CASE", "RECORDS", "FROM", "TO", "SIZE", "FOCUS")
+			for _, l := range list {
+				if l.Error != "" {
+					t.row(l.Name, "-", "-", "-", "-", "("+l.Error+")")
+					continue
+				}
+				t.row(l.Name, count(l.Sum.Records), stamp(l.Sum.First), stamp(l.Sum.Last), size(l.Sum.SizeBytes), focusList(l.Focus))
+			}
+			return t.flush()
+		},
+	}
+	cmd.Flags().Var(&format, "format", "output format: table or json")
+	return cmd
+}
+
+func focusList(f []string) string {
+	if len(f) == 0 {
+		return "-"
+	}
+	if len(f) > 3 {
+		return strings.Join(f[:3], ", ") + fmt.Sprintf(" +%d", len(f)-3)
+	}
+	return strings.Join(f, ", ")
+}
+
+// listOne summarises one case without holding it: a case in use is listed as such.
+func (a *app) listOne(ctx context.Context, path string) caseListing {
+	l := caseListing{Name: strings.TrimSuffix(path[strings.LastIndexByte(path, '/')+1:], store.Ext), Path: path, Focus: []string{}}
+	c, err := store.Open(ctx, path, store.Options{ReadOnly: true, Wait: 0})
+	if err != nil {
+		if errors.Is(err, store.ErrLocked) {
+			l.Error = "in use by another process"
+		} else {
+			l.Error = friendly(err)
+		}
+		return l
+	}
+	defer c.Close()
+	info, err := c.Info(ctx)
+	if err != nil {
+		l.Error = friendly(err)
+		return l
+	}
+	for _, f := range info.Focus {
+		l.Focus = append(l.Focus, f.Addr.String())
+	}
+	for _, in := range info.Instances {
+		l.Focus = append(l.Focus, in.ID)
+	}
+	s, err := c.Summary(ctx)
+	if err != nil {
+		l.Error = friendly(err)
+		return l
+	}
+	l.Sum = &s
+	return l
+}
+
+func (a *app) caseShowCommand() *cobra.Command {
+	var format outputFormat = "table"
+	cmd := &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show what a case is about and what it holds",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			c, err := a.openCase(ctx, args[0], true)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			info, err := c.Info(ctx)
+			if err != nil {
+				return err
+			}
+			sum, err := c.Summary(ctx)
+			if err != nil {
+				return err
+			}
+			files, err := c.Files(ctx)
+			if err != nil {
+				return err
+			}
+			if format.json() {
+				return writeJSON(a.stdout, struct {
+					store.Info
+					Summary store.Summary  `json:"summary"`
+					Files   []store.File   `json:"files"`
+				}{info, sum, files})
+			}
+			return a.printCase(info, sum, files)
+		},
+	}
+	cmd.Flags().Var(&format, "format", "output format: table or json")
+	return cmd
+}
+
+func (a *app) printCase(info store.Info, s store.Summary, files []store.File) error {
+	w := a.stdout
+	t := newTable(w)
+	t.row("Case", info.Name)
+	if info.Description != "" {
+		t.row("About", info.Description)
+	}
+	t.row("File", fmt.Sprintf("%s (%s, schema %d)", info.Path, size(s.SizeBytes), info.Schema))
+	t.row("Created", fmt.Sprintf("%s UTC by %s", info.CreatedAt.UTC().Format(timeLayout), info.CreatedBy))
+	t.row("Records", fmt.Sprintf("%s  (accepted %s, rejected %s, NODATA %s, SKIPDATA %s)",
+		count(s.Records), count(s.Accepted), count(s.Rejected), count(s.NoData), count(s.SkipData)))
+	t.row("Traffic", fmt.Sprintf("%s bytes, %s packets, %s interfaces", size(s.Bytes), count(s.Packets), count(s.Interfaces)))
+	t.row("Time range", fmt.Sprintf("%s → %s UTC", stamp(s.First), stamp(s.Last)))
+	for i, in := range info.Instances {
+		label := ""
+		if i == 0 {
+			label = "Instances"
+		}
+		t.row(label, fmt.Sprintf("%s %s(%s)", in.ID, optional(in.VPCID), in.Source))
+	}
+	if len(info.Focus) == 0 {
+		t.row("Focus", "none: analyses look at every flow (add --instance-ip to ingest or case new)")
+	}
+	for i, f := range info.Focus {
+		label := ""
+		if i == 0 {
+			label = "Focus"
+		}
+		t.row(label, fmt.Sprintf("%s %s%s(%s)", f.Addr, optional(f.Kind), optional(f.InstanceID), f.Source))
+	}
+	for i, v := range info.VPCCIDRs {
+		label := ""
+		if i == 0 {
+			label = "VPC CIDRs"
+		}
+		t.row(label, fmt.Sprintf("%s %s(%s)", v.Prefix, optional(v.VPCID), v.Source))
+	}
+	t.row("Files", fmt.Sprintf("%s ingested, %s rejected lines, last ingest %s UTC", count(s.Files), count(s.BadLines), stamp(s.LastIngest)))
+	if err := t.flush(); err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w)
+	const shown = 10
+	ft := newTable(w, "ID", "RECORDS", "REJECTED", "SHAPE", "FROM", "TO", "SOURCE")
+	from := max(0, len(files)-shown)
+	for _, f := range files[from:] {
+		ft.row(fmt.Sprint(f.ID), count(f.Records), count(f.Rejected), f.Shape, stamp(f.FirstStart), stamp(f.LastEnd), f.Source)
+	}
+	if err := ft.flush(); err != nil {
+		return err
+	}
+	if from > 0 {
+		fmt.Fprintf(w, "(%d earlier files not shown; --format json lists them all)\n", from)
+	}
+	return nil
+}
+
+func optional(s string) string {
+	if s == "" {
+		return ""
+	}
+	return s + " "
+}

@@ -1,0 +1,279 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/investigator/investigator/ingest"
+	"github.com/investigator/investigator/internal/when"
+	"github.com/investigator/investigator/store"
+)
+
+type ingestFlags struct {
+	focus     focusFlags
+	logFormat string
+	lenient   bool
+	strict    bool
+	start     string
+	end       string
+	format    outputFormat
+}
+
+func (a *app) ingestCommand() *cobra.Command {
+	f := ingestFlags{format: "table"}
+	cmd := &cobra.Command{
+		Use:   "ingest CASE PATH...",
+		Short: "Load flow-log files into a case",
+		Long: `Load flow-log files into a case, creating the case if it does not exist.
+
+PATH is a file, a directory (walked recursively, e.g. a tree made by
+'aws s3 sync' of a flow-log bucket) or a glob. Every shape AWS writes is read:
+text with a header line (S3 delivery), plain or gzip (decided by content, not
+name); header-less text in the default format or the one --log-format gives;
+CloudWatch Logs exports to S3 (a timestamp before each record); JSON lines with
+a "message" field (Firehose, subscriptions); JSON records (SIEM exports); and
+Parquet.
+
+Each file lands in one transaction and is recorded in the case's manifest.
+Ingesting the same file again adds nothing. Lines that do not parse are kept
+in the case's rejects table with their line number and reason, and the rest of
+the file lands. Exit status: 0 when every file landed (rejected lines are
+reported, and fatal only with --strict), 1 when any file was refused or failed.`,
+		Example: `  investigator ingest incident-42 ./flowlogs/
+  investigator ingest incident-42 'exports/*.log.gz' --start 2026-11-20 --end 2026-11-22T12:00:00Z
+  investigator ingest incident-42 tgw.log --log-format '${version} ${resource-type} ${account-id} ...'`,
+		Args: cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runIngest(cmd.Context(), args[0], args[1:], f, strings.Join(append([]string{"investigator", "ingest"}, args...), " "))
+		},
+	}
+	f.focus.register(cmd)
+	cmd.Flags().StringVar(&f.logFormat, "log-format", "", "format of header-less lines, in AWS's syntax: '${version} ${account-id} ...'")
+	cmd.Flags().BoolVar(&f.lenient, "lenient", false, "keep unknown header fields as text columns instead of refusing the file")
+	cmd.Flags().BoolVar(&f.strict, "strict", false, "treat rejected lines as failure (exit 1)")
+	cmd.Flags().StringVar(&f.start, "start", "", "keep records that start at or after this time (now, 3d, 2026-11-20T08:00:00Z, Unix seconds)")
+	cmd.Flags().StringVar(&f.end, "end", "", "keep records that start at or before this time")
+	cmd.Flags().Var(&f.format, "format", "summary format: table or json")
+	return cmd
+}
+
+// ingestReport is the summary of one ingest command.
+type ingestReport struct {
+	Case     string              `json:"case"`
+	Path     string              `json:"path"`
+	Created  bool                `json:"created"`
+	Files    []ingest.FileResult `json:"files"`
+	Loaded   int                 `json:"loaded"`
+	Skipped  int                 `json:"duplicates"`
+	Refused  int                 `json:"refused"`
+	Failed   int                 `json:"failed"`
+	Records  int64               `json:"records"`
+	Rejected int64               `json:"rejected_lines"`
+	Seconds  float64             `json:"seconds"`
+}
+
+func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f ingestFlags, command string) error {
+	start, end, err := when.Window(f.start, f.end, a.now())
+	if err != nil {
+		return usageError{err}
+	}
+	var logFormat []ingest.Field
+	if f.logFormat != "" {
+		if logFormat, err = ingest.ParseLogFormat(f.logFormat, f.lenient); err != nil {
+			return usagef("--log-format: %v", err)
+		}
+	}
+	ins, ips, cidrs, err := f.focus.parse()
+	if err != nil {
+		return err
+	}
+	files, missing := expandPaths(paths)
+
+	path, err := store.Resolve(a.casesDir, caseArg)
+	if err != nil {
+		return usageError{err}
+	}
+	began := time.Now()
+	rep := ingestReport{Case: caseArg, Path: path, Files: []ingest.FileResult{}}
+	c, err := store.Open(ctx, path, store.Options{Wait: a.wait})
+	if errors.Is(err, store.ErrNotFound) {
+		c, err = store.Create(ctx, path, strings.TrimSuffix(filepath.Base(caseArg), store.Ext), a.program(), store.Options{Wait: a.wait})
+		rep.Created = err == nil
+	}
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if rep.Created && !f.format.json() {
+		fmt.Fprintf(a.stdout, "Created case %s at %s\n", c.Name, path)
+	}
+	if err := recordFocus(ctx, c, ins, ips, cidrs); err != nil {
+		return err
+	}
+
+	in, err := ingest.Begin(ctx, c, ingest.Options{LogFormat: logFormat, Lenient: f.lenient, Start: start, End: end, Command: command, Program: a.program()})
+	if err != nil {
+		return err
+	}
+	rep.Files = append(rep.Files, missing...)
+	prog := newProgress(a, len(files))
+	for i, p := range files {
+		if ctx.Err() != nil {
+			break
+		}
+		prog.file(i, p)
+		r := in.File(ctx, p)
+		rep.Files = append(rep.Files, r)
+		a.log.Debug("ingested", "path", p, "status", r.Status, "records", r.Records, "rejected", r.Rejected, "took", r.Duration)
+		prog.done(r)
+		if !f.format.json() {
+			printFileResult(a, r)
+		}
+	}
+	prog.finish()
+	if err := in.Finish(ctx); err != nil {
+		return err
+	}
+	for _, r := range rep.Files {
+		switch r.Status {
+		case ingest.Loaded:
+			rep.Loaded++
+		case ingest.Duplicate:
+			rep.Skipped++
+		case ingest.Refused:
+			rep.Refused++
+		default:
+			rep.Failed++
+		}
+		rep.Records += r.Records
+		rep.Rejected += r.Rejected
+	}
+	rep.Seconds = time.Since(began).Seconds()
+	if f.format.json() {
+		if err := writeJSON(a.stdout, rep); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(a.stdout, "\n%s records from %d files into %s in %.1fs (%d already ingested, %d refused, %d failed, %s rejected lines)\n",
+			count(rep.Records), rep.Loaded, c.Name, rep.Seconds, rep.Skipped, rep.Refused, rep.Failed, count(rep.Rejected))
+		if rep.Rejected > 0 {
+			fmt.Fprintf(a.stdout, "Rejected lines are in the case: SELECT * FROM rejects;\n")
+		}
+	}
+	if ctx.Err() != nil {
+		return exitError{code: exitFail, msg: "interrupted; the files listed above landed, the one in progress did not"}
+	}
+	if rep.Refused+rep.Failed > 0 {
+		return exitError{code: exitFail, msg: fmt.Sprintf("%d of %d files did not land", rep.Refused+rep.Failed, len(rep.Files))}
+	}
+	if f.strict && rep.Rejected > 0 {
+		return exitError{code: exitFail, msg: fmt.Sprintf("--strict: %s lines were rejected", count(rep.Rejected))}
+	}
+	if len(rep.Files) == 0 {
+		return exitError{code: exitFail, msg: "no files to ingest"}
+	}
+	return nil
+}
+
+func printFileResult(a *app, r ingest.FileResult) {
+	switch r.Status {
+	case ingest.Loaded:
+		fmt.Fprintf(a.stdout, "loaded     %s: %s records", r.Path, count(r.Records))
+		if r.Rejected > 0 {
+			fmt.Fprintf(a.stdout, ", %s rejected lines", count(r.Rejected))
+		}
+		if r.OutsideWindow > 0 {
+			fmt.Fprintf(a.stdout, ", %s outside --start/--end", count(r.OutsideWindow))
+		}
+		fmt.Fprintf(a.stdout, " (%s, %s)\n", r.Shape, r.Compression)
+		for _, rj := range r.Rejects {
+			fmt.Fprintf(a.stdout, "  line %d: %s\n", rj.Line, rj.Reason)
+		}
+		if r.Rejected > int64(len(r.Rejects)) {
+			fmt.Fprintf(a.stdout, "  ... and %s more\n", count(r.Rejected-int64(len(r.Rejects))))
+		}
+	case ingest.Duplicate:
+		fmt.Fprintf(a.stdout, "unchanged  %s: already ingested (same content as %s)\n", r.Path, r.DuplicateOf)
+	case ingest.Refused:
+		fmt.Fprintf(a.stdout, "refused    %s: %s\n", r.Path, friendly(r.Err()))
+	default:
+		fmt.Fprintf(a.stdout, "failed     %s: %s\n", r.Path, friendly(r.Err()))
+	}
+}
+
+// expandPaths turns arguments into files: a file is itself, a directory is
+// every file under it (hidden ones aside), a glob its matches. Arguments that
+// match nothing come back as refused results.
+func expandPaths(args []string) (files []string, missing []ingest.FileResult) {
+	seen := map[string]bool{}
+	add := func(p string) {
+		if !seen[p] {
+			seen[p] = true
+			files = append(files, p)
+		}
+	}
+	miss := func(arg, why string) {
+		err := errors.New(why)
+		missing = append(missing, ingest.RefusedResult(arg, err))
+	}
+	for _, arg := range args {
+		matches := []string{arg}
+		if strings.ContainsAny(arg, "*?[") {
+			m, err := filepath.Glob(arg)
+			if err != nil {
+				miss(arg, fmt.Sprintf("bad pattern: %v", err))
+				continue
+			}
+			if len(m) == 0 {
+				miss(arg, "no files match")
+				continue
+			}
+			matches = m
+		}
+		for _, m := range matches {
+			st, err := os.Stat(m)
+			if err != nil {
+				miss(m, "no such file or directory")
+				continue
+			}
+			if !st.IsDir() {
+				add(m)
+				continue
+			}
+			var under []string
+			filepath.WalkDir(m, func(p string, d fs.DirEntry, err error) error { //nolint:errcheck // errors become results below
+				if err != nil {
+					miss(p, err.Error())
+					return nil
+				}
+				if strings.HasPrefix(d.Name(), ".") && p != m {
+					if d.IsDir() {
+						return filepath.SkipDir
+					}
+					return nil
+				}
+				if d.Type().IsRegular() {
+					under = append(under, p)
+				}
+				return nil
+			})
+			if len(under) == 0 {
+				miss(m, "the directory has no files")
+			}
+			sort.Strings(under)
+			for _, p := range under {
+				add(p)
+			}
+		}
+	}
+	return files, missing
+}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/investigator/investigator/ingest"
+)
+
+// progress draws a one-line progress bar on stderr when stderr is a
+// terminal, and nothing otherwise (logs and CI stay clean).
+type progress struct {
+	a       *app
+	total   int
+	records int64
+	began   time.Time
+}
+
+func newProgress(a *app, total int) *progress {
+	return &progress{a: a, total: total, began: time.Now()}
+}
+
+func (p *progress) file(i int, path string) {
+	if !p.a.terminal {
+		return
+	}
+	const width = 24
+	filled := width * i / max(p.total, 1)
+	bar := make([]byte, width)
+	for j := range bar {
+		bar[j] = '.'
+		if j < filled {
+			bar[j] = '#'
+		}
+	}
+	fmt.Fprintf(p.a.stderr, "\r\033[K[%s] %d/%d files, %s records, %s  %s", bar, i, p.total, count(p.records),
+		time.Since(p.began).Round(time.Second), filepath.Base(path))
+}
+
+func (p *progress) done(r ingest.FileResult) { p.records += r.Records }
+
+func (p *progress) finish() {
+	if p.a.terminal {
+		fmt.Fprint(p.a.stderr, "\r\033[K")
+	}
+}

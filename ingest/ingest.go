@@ -1,0 +1,193 @@
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/investigator/investigator/store"
+)
+
+// Options control an ingest.
+type Options struct {
+	LogFormat []Field  // format of header-less lines (--log-format)
+	Lenient   bool     // keep unknown header fields as text columns
+	Start     *time.Time // keep records whose start is at or after Start
+	End       *time.Time // ... and at or before End
+	Command   string   // the command line, recorded in the manifest
+	Program   string   // program name and version, recorded in the manifest
+}
+
+// Status is what became of one file.
+type Status string
+
+// File statuses.
+const (
+	Loaded    Status = "loaded"
+	Duplicate Status = "duplicate" // the same content was ingested before: nothing added
+	Refused   Status = "refused"   // not a flow log, or a format we cannot read
+	Failed    Status = "failed"    // an I/O or database error
+)
+
+// FileResult is the outcome of one file.
+type FileResult struct {
+	Path          string        `json:"path"`
+	Status        Status        `json:"status"`
+	Error         string        `json:"error,omitempty"`
+	FileID        int64         `json:"file_id,omitempty"`
+	DuplicateOf   string        `json:"duplicate_of,omitempty"`
+	Compression   string        `json:"compression,omitempty"`
+	Shape         Shape         `json:"shape,omitempty"`
+	Fields        []string      `json:"fields,omitempty"`
+	Size          int64         `json:"size"`
+	SHA256        string        `json:"sha256,omitempty"`
+	Records       int64         `json:"records"`
+	Rejected      int64         `json:"rejected"`
+	OutsideWindow int64         `json:"outside_window"`
+	NoData        int64         `json:"nodata"`
+	SkipData      int64         `json:"skipdata"`
+	First         *time.Time    `json:"first_start,omitempty"`
+	Last          *time.Time    `json:"last_end,omitempty"`
+	Duration      time.Duration `json:"duration_ns"`
+	// Rejects are the first few rejected lines, for the report.
+	Rejects []Reject `json:"rejects,omitempty"`
+	err     error
+}
+
+// Err is the error behind a refused or failed file.
+func (r FileResult) Err() error { return r.err }
+
+// Reject is a line that did not parse.
+type Reject struct {
+	Line   int64  `json:"line"`
+	Reason string `json:"reason"`
+	Raw    string `json:"raw"`
+}
+
+// Ingester loads files into one case, under one manifest entry.
+type Ingester struct {
+	c        *store.Case
+	opts     Options
+	ingestID int64
+}
+
+// Begin records a new ingest in the case's manifest.
+func Begin(ctx context.Context, c *store.Case, o Options) (*Ingester, error) {
+	in := &Ingester{c: c, opts: o}
+	err := c.DB.QueryRowContext(ctx, `INSERT INTO ingests (started_at, command, program, window_start, window_end)
+		VALUES (now()::TIMESTAMP, ?, ?, ?, ?) RETURNING id`, o.Command, o.Program, utcPtr(o.Start), utcPtr(o.End)).Scan(&in.ingestID)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: begin: %w", err)
+	}
+	return in, nil
+}
+
+// Finish marks the ingest done.
+func (in *Ingester) Finish(ctx context.Context) error {
+	_, err := in.c.DB.ExecContext(ctx, `UPDATE ingests SET finished_at = now()::TIMESTAMP WHERE id = ?`, in.ingestID)
+	if err != nil {
+		return fmt.Errorf("ingest: finish: %w", err)
+	}
+	return nil
+}
+
+func utcPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UTC()
+}
+
+// File ingests one local file in one transaction: all of its good records
+// and its rejects land together, or nothing does.
+func (in *Ingester) File(ctx context.Context, path string) FileResult {
+	start := time.Now()
+	res := FileResult{Path: path}
+	if abs, err := filepath.Abs(path); err == nil {
+		res.Path = abs
+	}
+	fail := func(st Status, err error) FileResult {
+		res.Status, res.err, res.Error = st, err, err.Error()
+		res.Duration = time.Since(start)
+		return res
+	}
+
+	det, sum, size, err := inspect(path, DetectOptions{LogFormat: in.opts.LogFormat, Lenient: in.opts.Lenient})
+	res.Size, res.SHA256 = size, sum
+	if err != nil {
+		var nf *NotFlowLogError
+		var fn *FormatNeededError
+		var uf *UnknownFieldError
+		if errors.As(err, &nf) || errors.As(err, &fn) || errors.As(err, &uf) || !isIOError(err) {
+			return fail(Refused, err)
+		}
+		return fail(Failed, err)
+	}
+	res.Compression, res.Shape = det.Compression, det.Shape
+	res.Fields = FieldNames(det.Fields)
+
+	key := "sha256:" + sum
+	var prior string
+	switch err := in.c.DB.QueryRowContext(ctx, `SELECT source FROM ingest_files WHERE dedup_key = ?`, key).Scan(&prior); {
+	case err == nil:
+		res.Status, res.DuplicateOf = Duplicate, prior
+		res.Duration = time.Since(start)
+		return res
+	case !errors.Is(err, sql.ErrNoRows):
+		return fail(Failed, fmt.Errorf("ingest: manifest: %w", err))
+	}
+
+	l := &load{in: in, path: res.Path, det: det, key: key, size: size, sha: sum}
+	if err := l.run(ctx, &res); err != nil {
+		var nf *NotFlowLogError
+		var uf *UnknownFieldError
+		if errors.As(err, &nf) || errors.As(err, &uf) {
+			return fail(Refused, err)
+		}
+		return fail(Failed, err)
+	}
+	res.Status = Loaded
+	res.Duration = time.Since(start)
+	return res
+}
+
+// inspect hashes the file and detects its shape.
+func inspect(path string, o DetectOptions) (Detected, string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Detected{}, "", 0, ioError{err}
+	}
+	defer f.Close()
+	h := sha256.New()
+	size, err := io.Copy(h, f)
+	if err != nil {
+		return Detected{}, "", 0, ioError{fmt.Errorf("read %s: %w", path, err)}
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return Detected{}, sum, size, ioError{err}
+	}
+	det, err := Detect(f, o)
+	return det, sum, size, err
+}
+
+type ioError struct{ error }
+
+func (e ioError) Unwrap() error { return e.error }
+
+func isIOError(err error) bool {
+	var ie ioError
+	return errors.As(err, &ie)
+}
+
+// RefusedResult is the result for an input that never became a file to read.
+func RefusedResult(path string, err error) FileResult {
+	return FileResult{Path: path, Status: Refused, Error: err.Error(), err: err}
+}

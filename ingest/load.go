@@ -1,0 +1,514 @@
+package ingest
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/investigator/investigator/store"
+)
+
+// errFallback sends a file from the engine's fast path to the line parser:
+// the engine met something only the line parser handles (a format change
+// mid-file, an address that is not an IP).
+var errFallback = errors.New("ingest: needs the line parser")
+
+// reportRejects is how many rejected lines a FileResult carries for display.
+const reportRejects = 5
+
+type load struct {
+	in     *Ingester
+	path   string
+	det    Detected
+	key    string
+	size   int64
+	sha    string
+	conn   *sql.Conn
+	fileID int64
+	res    *FileResult
+	begun  time.Time
+}
+
+func (l *load) run(ctx context.Context, res *FileResult) error {
+	conn, err := l.in.c.DB.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("ingest: %w", err)
+	}
+	defer conn.Close()
+	l.conn = conn
+	l.begun = time.Now()
+	fast := l.det.Shape == ShapeText || l.det.Shape == ShapeTextHeader || l.det.Shape == ShapeExport
+	err = l.attempt(ctx, res, fast)
+	if errors.Is(err, errFallback) {
+		*res = FileResult{Path: res.Path, Size: res.Size, SHA256: res.SHA256, Compression: res.Compression, Shape: res.Shape, Fields: res.Fields}
+		err = l.attempt(ctx, res, false)
+	}
+	return err
+}
+
+func (l *load) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	r, err := l.conn.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	return r.RowsAffected()
+}
+
+// attempt loads the file in one transaction.
+func (l *load) attempt(ctx context.Context, res *FileResult, fast bool) (err error) {
+	l.res = res
+	if _, err := l.exec(ctx, "BEGIN TRANSACTION"); err != nil {
+		return fmt.Errorf("ingest: begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			l.exec(context.WithoutCancel(ctx), "ROLLBACK") //nolint:errcheck // the error that matters is err
+		}
+	}()
+	err = l.conn.QueryRowContext(ctx, `INSERT INTO ingest_files (ingest_id, source, dedup_key, size, sha256, compression, shape, fields,
+			records, rejected, outside_window, nodata, skipdata)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?::VARCHAR[], 0, 0, 0, 0, 0) RETURNING id`,
+		l.in.ingestID, l.path, l.key, l.size, l.sha, l.det.Compression, string(l.det.Shape), listLiteral(FieldNames(l.det.Fields))).Scan(&l.fileID)
+	if err != nil {
+		return fmt.Errorf("ingest: manifest: %w", err)
+	}
+	res.FileID = l.fileID
+	if err := l.addExtraColumns(ctx, l.det.Fields); err != nil {
+		return err
+	}
+
+	switch {
+	case fast:
+		err = l.engineText(ctx)
+	case l.det.Shape == ShapeParquet || l.det.Shape == ShapeJSONRecords:
+		err = l.columnar(ctx)
+	default:
+		err = l.lineParser(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	if err := l.indexAddresses(ctx); err != nil {
+		return err
+	}
+	if err := l.finishManifest(ctx); err != nil {
+		return err
+	}
+	if _, err := l.exec(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("ingest: commit: %w", err)
+	}
+	return nil
+}
+
+// addExtraColumns adds a text column for each unknown field kept under --lenient.
+func (l *load) addExtraColumns(ctx context.Context, fields []Field) error {
+	for _, f := range fields {
+		if !f.Extra {
+			continue
+		}
+		if _, err := l.exec(ctx, fmt.Sprintf(`ALTER TABLE flows ADD COLUMN IF NOT EXISTS %s VARCHAR`, quoteIdent(f.Column()))); err != nil {
+			return fmt.Errorf("ingest: add column %s: %w", f.Column(), err)
+		}
+	}
+	return nil
+}
+
+// engineText loads space-separated text with DuckDB's CSV reader: parallel,
+// typed, and validating every value as it reads. Lines it cannot read land in
+// its rejects table with their physical line numbers.
+func (l *load) engineText(ctx context.Context) error {
+	var cols, sel, ins []string
+	if l.det.Shape == ShapeExport {
+		cols = append(cols, "'_export_ts': 'VARCHAR'")
+	}
+	for _, f := range l.det.Fields {
+		cols = append(cols, fmt.Sprintf("%s: '%s'", quoteString(f.Column()), f.ParseType()))
+		ins = append(ins, quoteIdent(f.Column()))
+		if f.Kind == KTime {
+			sel = append(sel, fmt.Sprintf("make_timestamp(%s::BIGINT * 1000000)", quoteIdent(f.Column())))
+		} else {
+			sel = append(sel, quoteIdent(f.Column()))
+		}
+	}
+	hasHeader := l.det.Shape == ShapeTextHeader
+	q := fmt.Sprintf(`INSERT INTO flows (%s, file_id)
+		SELECT %s, %d FROM read_csv(%s, delim = ' ', quote = '', escape = '', header = %t, skip = %d,
+			auto_detect = false, nullstr = '-', compression = '%s', columns = {%s},
+			store_rejects = true, rejects_table = 'ingest_rejects', rejects_scan = 'ingest_reject_scans')`,
+		strings.Join(ins, ", "), strings.Join(sel, ", "), l.fileID, quoteString(l.path), hasHeader, l.det.Skip,
+		l.det.Compression, strings.Join(cols, ", "))
+	if _, err := l.exec(ctx, q); err != nil {
+		return fmt.Errorf("ingest: load %s: %w", l.path, err)
+	}
+	if err := l.engineRejects(ctx); err != nil {
+		return err
+	}
+	return l.applyWindowSQL(ctx)
+}
+
+// engineRejects turns the CSV reader's rejects into ours: one per line, the
+// reason from our own parser (consistent across paths), repeated headers
+// skipped. A different header mid-file needs the line parser.
+func (l *load) engineRejects(ctx context.Context) error {
+	rows, err := l.conn.QueryContext(ctx, `SELECT line, arg_min(csv_line, column_idx), arg_min(error_message, column_idx)
+		FROM ingest_rejects GROUP BY line ORDER BY line`)
+	if err != nil {
+		return fmt.Errorf("ingest: read rejects: %w", err)
+	}
+	var rejects []Reject
+	headerToks := strings.Fields(l.det.Header)
+	for rows.Next() {
+		var line int64
+		var raw, msg string
+		if err := rows.Scan(&line, &raw, &msg); err != nil {
+			rows.Close()
+			return fmt.Errorf("ingest: read rejects: %w", err)
+		}
+		raw = lastLine(raw)
+		if names, ok := headerNames(raw); ok {
+			if slices.Equal(names, headerToks) {
+				continue // the header repeated (concatenated objects)
+			}
+			rows.Close()
+			return errFallback
+		}
+		rejects = append(rejects, Reject{Line: line, Raw: raw, Reason: l.reason(raw, msg)})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("ingest: read rejects: %w", err)
+	}
+	l.exec(ctx, `DROP TABLE IF EXISTS ingest_rejects`)      //nolint:errcheck // temp tables of this connection
+	l.exec(ctx, `DROP TABLE IF EXISTS ingest_reject_scans`) //nolint:errcheck
+	return l.storeRejects(ctx, rejects)
+}
+
+// reason explains a rejected line in our own words, falling back to the engine's.
+func (l *load) reason(raw, engineMsg string) string {
+	body := raw
+	if l.det.Shape == ShapeExport {
+		_, rest, ok := splitExportTimestamp(raw)
+		if !ok {
+			return "expected a CloudWatch export timestamp before the record"
+		}
+		body = rest
+	}
+	if _, err := ParseRecord(l.det.Fields, body); err != nil {
+		return err.Error()
+	}
+	return engineMsg
+}
+
+func lastLine(s string) string {
+	s = strings.TrimRight(s, "\r\n ")
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
+	}
+	return cleanLine([]byte(s))
+}
+
+func (l *load) storeRejects(ctx context.Context, rejects []Reject) error {
+	l.res.Rejected += int64(len(rejects))
+	for _, r := range rejects {
+		if len(l.res.Rejects) < reportRejects {
+			l.res.Rejects = append(l.res.Rejects, r)
+		}
+	}
+	if len(rejects) == 0 {
+		return nil
+	}
+	return l.withAppender(ctx, "rejects", []string{"file_id", "line", "reason", "raw"}, func(a *duckdb.Appender) error {
+		for _, r := range rejects {
+			if err := a.AppendRow(int32(l.fileID), r.Line, r.Reason, truncate(r.Raw, maxRaw)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (l *load) withAppender(ctx context.Context, table string, cols []string, fn func(*duckdb.Appender) error) error {
+	err := l.conn.Raw(func(dc any) error {
+		a, err := duckdb.NewAppenderWithColumns(dc.(driver.Conn), "", "", table, cols)
+		if err != nil {
+			return err
+		}
+		if err := fn(a); err != nil {
+			a.Close()
+			return err
+		}
+		return a.Close()
+	})
+	if err != nil {
+		return fmt.Errorf("ingest: append to %s: %w", table, err)
+	}
+	return nil
+}
+
+// applyWindowSQL removes the file's records outside --start/--end.
+func (l *load) applyWindowSQL(ctx context.Context) error {
+	s, e := l.in.opts.Start, l.in.opts.End
+	if s == nil && e == nil {
+		return nil
+	}
+	lo, hi := time.Unix(0, 0).UTC(), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	if s != nil {
+		lo = s.UTC()
+	}
+	if e != nil {
+		hi = e.UTC()
+	}
+	n, err := l.exec(ctx, `DELETE FROM flows WHERE file_id = ? AND (start IS NULL OR start < ? OR start > ?)`, l.fileID, lo, hi)
+	if err != nil {
+		return fmt.Errorf("ingest: time window: %w", err)
+	}
+	l.res.OutsideWindow += n
+	return nil
+}
+
+func (l *load) inWindow(start any) bool {
+	s, e := l.in.opts.Start, l.in.opts.End
+	if s == nil && e == nil {
+		return true
+	}
+	t, ok := start.(time.Time)
+	if !ok {
+		return false
+	}
+	return (s == nil || !t.Before(*s)) && (e == nil || !t.After(*e))
+}
+
+// lineParser reads the file line by line in Go: the path for JSON-wrapped
+// records, format changes mid-file and whatever the engine could not read.
+func (l *load) lineParser(ctx context.Context) error {
+	f, err := os.Open(l.path)
+	if err != nil {
+		return fmt.Errorf("ingest: %w", err)
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if l.det.Compression == "gzip" {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return &NotFlowLogError{fmt.Sprintf("broken gzip: %v", err)}
+		}
+		r = zr
+	}
+	br := bufio.NewReaderSize(r, 1<<20)
+
+	fields := l.det.Fields
+	startIdx := slices.IndexFunc(fields, func(f Field) bool { return f.Name == "start" })
+	headerToks := strings.Fields(l.det.Header)
+	var rejects []Reject
+	var batch [][]driver.Value
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		cols := append(columns(fields), "file_id")
+		err := l.withAppender(ctx, "flows", cols, func(a *duckdb.Appender) error {
+			for _, row := range batch {
+				if err := a.AppendRow(row...); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		batch = batch[:0]
+		return err
+	}
+	reject := func(n int64, raw string, err error) {
+		rejects = append(rejects, Reject{Line: n, Raw: raw, Reason: err.Error()})
+	}
+
+	var lineNo int64
+	for {
+		b, rerr := br.ReadBytes('\n')
+		if len(b) == 0 && rerr != nil {
+			if rerr == io.EOF {
+				break
+			}
+			return fmt.Errorf("ingest: read %s: %w", l.path, rerr)
+		}
+		lineNo++
+		if lineNo%65536 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		s := cleanLine(b)
+		if s == "" {
+			continue
+		}
+		raw := s
+		if strings.HasPrefix(s, "{") {
+			msg, err := unwrapMessage(s)
+			if err != nil {
+				reject(lineNo, raw, err)
+				continue
+			}
+			s = msg
+		}
+		if names, ok := headerNames(s); ok {
+			if slices.Equal(names, headerToks) {
+				continue
+			}
+			fs, err := resolveFields(names, l.in.opts.Lenient)
+			if err != nil {
+				reject(lineNo, raw, fmt.Errorf("header: %w", err))
+				continue
+			}
+			if err := flush(); err != nil {
+				return err
+			}
+			if err := l.addExtraColumns(ctx, fs); err != nil {
+				return err
+			}
+			fields, headerToks = fs, names
+			startIdx = slices.IndexFunc(fields, func(f Field) bool { return f.Name == "start" })
+			continue
+		}
+		if l.det.Shape == ShapeExport {
+			_, rest, ok := splitExportTimestamp(s)
+			if !ok {
+				reject(lineNo, raw, errors.New("expected a CloudWatch export timestamp before the record"))
+				continue
+			}
+			s = rest
+		}
+		vals, err := ParseRecord(fields, s)
+		if err != nil {
+			reject(lineNo, raw, err)
+			continue
+		}
+		var start any
+		if startIdx >= 0 {
+			start = vals[startIdx]
+		}
+		if !l.inWindow(start) {
+			l.res.OutsideWindow++
+			continue
+		}
+		row := make([]driver.Value, len(vals)+1)
+		for i, v := range vals {
+			row[i] = v
+		}
+		row[len(vals)] = int32(l.fileID)
+		batch = append(batch, row)
+		if len(batch) >= 8192 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	return l.storeRejects(ctx, rejects)
+}
+
+func columns(fields []Field) []string {
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		out[i] = f.Column()
+	}
+	return out
+}
+
+// indexAddresses records every new address of the file with its numeric
+// form. An address that is not an IP sends the fast path to the line parser,
+// which rejects its line with a reason.
+func (l *load) indexAddresses(ctx context.Context) error {
+	rows, err := l.conn.QueryContext(ctx, `SELECT DISTINCT a FROM (
+			SELECT srcaddr AS a FROM flows WHERE file_id = $1
+			UNION ALL SELECT dstaddr FROM flows WHERE file_id = $1
+			UNION ALL SELECT pkt_srcaddr FROM flows WHERE file_id = $1
+			UNION ALL SELECT pkt_dstaddr FROM flows WHERE file_id = $1
+		) WHERE a IS NOT NULL AND a NOT IN (SELECT addr FROM addresses)`, l.fileID)
+	if err != nil {
+		return fmt.Errorf("ingest: addresses: %w", err)
+	}
+	var values []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return fmt.Errorf("ingest: addresses: %w", err)
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil || a.Zone() != "" {
+			rows.Close()
+			if l.det.Shape == ShapeParquet || l.det.Shape == ShapeJSONRecords {
+				return fmt.Errorf("ingest: address %q is not an IP", s) // columnar checks addresses before this
+			}
+			return errFallback
+		}
+		a = a.Unmap()
+		values = append(values, fmt.Sprintf("(%s, %d, %s::UHUGEINT)", quoteString(s), store.Family(a), store.AddrNum(a)))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("ingest: addresses: %w", err)
+	}
+	for len(values) > 0 {
+		n := min(len(values), 1000)
+		if _, err := l.exec(ctx, `INSERT INTO addresses (addr, family, num) VALUES `+strings.Join(values[:n], ", ")); err != nil {
+			return fmt.Errorf("ingest: addresses: %w", err)
+		}
+		values = values[n:]
+	}
+	return nil
+}
+
+// finishManifest counts what landed and completes the file's manifest row.
+func (l *load) finishManifest(ctx context.Context) error {
+	var first, last sql.NullTime
+	err := l.conn.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (log_status = 'NODATA'), count(*) FILTER (log_status = 'SKIPDATA'),
+			min(start), max("end") FROM flows WHERE file_id = ?`, l.fileID).
+		Scan(&l.res.Records, &l.res.NoData, &l.res.SkipData, &first, &last)
+	if err != nil {
+		return fmt.Errorf("ingest: count: %w", err)
+	}
+	if first.Valid {
+		t := first.Time.UTC()
+		l.res.First = &t
+	}
+	if last.Valid {
+		t := last.Time.UTC()
+		l.res.Last = &t
+	}
+	if l.res.Fields == nil {
+		l.res.Fields = FieldNames(l.det.Fields)
+	}
+	_, err = l.exec(ctx, `UPDATE ingest_files SET records = ?, rejected = ?, outside_window = ?, nodata = ?, skipdata = ?,
+			first_start = ?, last_end = ?, fields = ?::VARCHAR[], load_ms = ? WHERE id = ?`,
+		l.res.Records, l.res.Rejected, l.res.OutsideWindow, l.res.NoData, l.res.SkipData,
+		utcPtr(l.res.First), utcPtr(l.res.Last), listLiteral(l.res.Fields), time.Since(l.begun).Milliseconds(), l.fileID)
+	if err != nil {
+		return fmt.Errorf("ingest: manifest: %w", err)
+	}
+	return nil
+}
+
+func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// listLiteral renders names as a DuckDB list literal for a ?::VARCHAR[] parameter.
+func listLiteral(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = quoteString(n)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}

@@ -1,0 +1,99 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"path/filepath"
+	"testing"
+
+	"github.com/investigator/investigator/migrations"
+)
+
+func TestCreateOpenInfo(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "c1.duckdb")
+	c, err := Create(ctx, path, "c1", "test", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AddFocus(ctx, []FocusIP{{Addr: netip.MustParseAddr("10.0.1.10"), Source: "flag"}, {Addr: netip.MustParseAddr("2600:1f18::10"), Source: "flag"}}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := c.AddVPCCIDRs(ctx, []VPCCIDR{{Prefix: netip.MustParsePrefix("10.0.0.0/16"), Source: "flag"}}); err != nil || n != 1 {
+		t.Fatalf("add cidr: %d %v", n, err)
+	}
+	if n, _ := c.AddVPCCIDRs(ctx, []VPCCIDR{{Prefix: netip.MustParsePrefix("10.0.0.0/16"), Source: "flag"}}); n != 0 {
+		t.Fatalf("second add of the same CIDR added %d", n)
+	}
+	c.Close()
+
+	if _, err := Create(ctx, path, "c1", "test", Options{}); !errors.Is(err, ErrExists) {
+		t.Fatalf("create over existing: %v", err)
+	}
+	r, err := Open(ctx, path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	info, err := r.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Name != "c1" || info.Schema != migrations.Latest() || len(info.Focus) != 2 || len(info.VPCCIDRs) != 1 {
+		t.Fatalf("info = %+v", info)
+	}
+	var inside bool
+	if err := r.DB.QueryRowContext(ctx, `SELECT f.num BETWEEN v.start_num AND v.end_num FROM focus_ips f, vpc_cidrs v WHERE f.addr = '10.0.1.10'`).Scan(&inside); err != nil || !inside {
+		t.Fatalf("10.0.1.10 inside 10.0.0.0/16: %v %v", inside, err)
+	}
+}
+
+func TestOpenMissing(t *testing.T) {
+	_, err := Open(context.Background(), filepath.Join(t.TempDir(), "nope.duckdb"), Options{})
+	if !errors.Is(err, ErrNotFound) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestResolve(t *testing.T) {
+	tests := []struct {
+		arg, want string
+		bad       bool
+	}{
+		{arg: "incident-42", want: "cases/incident-42.duckdb"},
+		{arg: "x.duckdb", want: "x.duckdb"},
+		{arg: "/tmp/a/b.duckdb", want: "/tmp/a/b.duckdb"},
+		{arg: "../etc/passwd", want: "../etc/passwd"}, // an explicit path is the user's choice
+		{arg: "..", bad: true},
+		{arg: "a..b", bad: true},
+		{arg: ".hidden", bad: true},
+		{arg: "", bad: true},
+		{arg: "semi;colon", bad: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.arg, func(t *testing.T) {
+			got, err := Resolve("cases", tt.arg)
+			if tt.bad {
+				if err == nil {
+					t.Fatalf("Resolve(%q) = %q, want an error", tt.arg, got)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("Resolve(%q) = %q, %v; want %q", tt.arg, got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestPrefixRange(t *testing.T) {
+	first, last := PrefixRange(netip.MustParsePrefix("10.0.0.0/8"))
+	if first != AddrNum(netip.MustParseAddr("10.0.0.0")) || last != AddrNum(netip.MustParseAddr("10.255.255.255")) {
+		t.Fatalf("10/8 = %s..%s", first, last)
+	}
+	first, last = PrefixRange(netip.MustParsePrefix("2600:1f18:abc:de00::/56"))
+	if first != AddrNum(netip.MustParseAddr("2600:1f18:abc:de00::")) || last != AddrNum(netip.MustParseAddr("2600:1f18:abc:deff:ffff:ffff:ffff:ffff")) {
+		t.Fatalf("v6 = %s..%s", first, last)
+	}
+}

@@ -253,4 +253,3 @@ func columnExpr(c sourceColumn) (val, bad, want string) {
 		return val, fmt.Sprintf("%s IS NOT NULL AND %s IS NULL", src, val), expected(f.Kind)
 	}
 }
-

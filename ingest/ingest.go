@@ -17,12 +17,12 @@ import (
 
 // Options control an ingest.
 type Options struct {
-	LogFormat []Field  // format of header-less lines (--log-format)
-	Lenient   bool     // keep unknown header fields as text columns
+	LogFormat []Field    // format of header-less lines (--log-format)
+	Lenient   bool       // keep unknown header fields as text columns
 	Start     *time.Time // keep records whose start is at or after Start
 	End       *time.Time // ... and at or before End
-	Command   string   // the command line, recorded in the manifest
-	Program   string   // program name and version, recorded in the manifest
+	Command   string     // the command line, recorded in the manifest
+	Program   string     // program name and version, recorded in the manifest
 }
 
 // Status is what became of one file.

@@ -37,7 +37,9 @@ func TestShapes(t *testing.T) {
 		rejected  int64
 		wantQuery string // a query over flows that must return 1
 	}{
-		{name: "header plain", path: func(t *testing.T) string { return writeFile(t, "a.log", lines(append([]string{v2Header}, v2Lines...)...)) }, shape: ShapeTextHeader, records: 5},
+		{name: "header plain", path: func(t *testing.T) string {
+			return writeFile(t, "a.log", lines(append([]string{v2Header}, v2Lines...)...))
+		}, shape: ShapeTextHeader, records: 5},
 		{name: "header gzip without .gz name", path: func(t *testing.T) string {
 			return writeGzip(t, "a.log", lines(append([]string{v2Header}, v2Lines...)...))
 		}, shape: ShapeTextHeader, gz: true, records: 5},

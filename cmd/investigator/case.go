@@ -242,8 +242,8 @@ func (a *app) caseShowCommand() *cobra.Command {
 			if format.json() {
 				return writeJSON(a.stdout, struct {
 					store.Info
-					Summary store.Summary  `json:"summary"`
-					Files   []store.File   `json:"files"`
+					Summary store.Summary `json:"summary"`
+					Files   []store.File  `json:"files"`
 				}{info, sum, files})
 			}
 			return a.printCase(info, sum, files)

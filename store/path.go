@@ -37,14 +37,14 @@ func ValidName(name string) error {
 	return nil
 }
 
-// Resolve turns a case argument into a file path. An argument with a path
-// separator or the .duckdb extension is a path; anything else is a case name
-// inside dir.
+// Resolve turns a case argument into a file path. An argument ending in
+// .duckdb is a path; anything else is a case name inside dir, and a name can
+// never leave dir.
 func Resolve(dir, arg string) (string, error) {
 	if arg == "" {
 		return "", fmt.Errorf("store: empty case name")
 	}
-	if strings.ContainsRune(arg, os.PathSeparator) || strings.HasSuffix(arg, Ext) {
+	if strings.HasSuffix(arg, Ext) {
 		return filepath.Clean(arg), nil
 	}
 	if err := ValidName(arg); err != nil {

@@ -64,7 +64,9 @@ func TestResolve(t *testing.T) {
 		{arg: "incident-42", want: "cases/incident-42.duckdb"},
 		{arg: "x.duckdb", want: "x.duckdb"},
 		{arg: "/tmp/a/b.duckdb", want: "/tmp/a/b.duckdb"},
-		{arg: "../etc/passwd", want: "../etc/passwd"}, // an explicit path is the user's choice
+		{arg: "../elsewhere/x.duckdb", want: "../elsewhere/x.duckdb"}, // an explicit path is the user's choice
+		{arg: "../etc/passwd", bad: true},
+		{arg: "a/b", bad: true},
 		{arg: "..", bad: true},
 		{arg: "a..b", bad: true},
 		{arg: ".hidden", bad: true},

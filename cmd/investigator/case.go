@@ -264,7 +264,7 @@ func (a *app) printCase(info store.Info, s store.Summary, files []store.File) er
 	t.row("Created", fmt.Sprintf("%s UTC by %s", info.CreatedAt.UTC().Format(timeLayout), info.CreatedBy))
 	t.row("Records", fmt.Sprintf("%s  (accepted %s, rejected %s, NODATA %s, SKIPDATA %s)",
 		count(s.Records), count(s.Accepted), count(s.Rejected), count(s.NoData), count(s.SkipData)))
-	t.row("Traffic", fmt.Sprintf("%s bytes, %s packets, %s interfaces", size(s.Bytes), count(s.Packets), count(s.Interfaces)))
+	t.row("Traffic", fmt.Sprintf("%s, %s packets, %s", size(s.Bytes), count(s.Packets), plural(s.Interfaces, "interface")))
 	t.row("Time range", fmt.Sprintf("%s → %s UTC", stamp(s.First), stamp(s.Last)))
 	for i, in := range info.Instances {
 		label := ""
@@ -290,7 +290,7 @@ func (a *app) printCase(info store.Info, s store.Summary, files []store.File) er
 		}
 		t.row(label, fmt.Sprintf("%s %s(%s)", v.Prefix, optional(v.VPCID), v.Source))
 	}
-	t.row("Files", fmt.Sprintf("%s ingested, %s rejected lines, last ingest %s UTC", count(s.Files), count(s.BadLines), stamp(s.LastIngest)))
+	t.row("Files", fmt.Sprintf("%s ingested, %s, last ingest %s UTC", count(s.Files), plural(s.BadLines, "rejected line"), stamp(s.LastIngest)))
 	if err := t.flush(); err != nil {
 		return err
 	}

@@ -163,8 +163,8 @@ func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f i
 			return err
 		}
 	} else {
-		fmt.Fprintf(a.stdout, "\n%s records from %d files into %s in %.1fs (%d already ingested, %d refused, %d failed, %s rejected lines)\n",
-			count(rep.Records), rep.Loaded, c.Name, rep.Seconds, rep.Skipped, rep.Refused, rep.Failed, count(rep.Rejected))
+		fmt.Fprintf(a.stdout, "\n%s from %s into %s in %.1fs (%d already ingested, %d refused, %d failed, %s)\n",
+			plural(rep.Records, "record"), plural(int64(rep.Loaded), "file"), c.Name, rep.Seconds, rep.Skipped, rep.Refused, rep.Failed, plural(rep.Rejected, "rejected line"))
 		if rep.Rejected > 0 {
 			fmt.Fprintf(a.stdout, "Rejected lines are in the case: SELECT * FROM rejects;\n")
 		}
@@ -187,14 +187,18 @@ func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f i
 func printFileResult(a *app, r ingest.FileResult) {
 	switch r.Status {
 	case ingest.Loaded:
-		fmt.Fprintf(a.stdout, "loaded     %s: %s records", r.Path, count(r.Records))
+		fmt.Fprintf(a.stdout, "loaded     %s: %s", r.Path, plural(r.Records, "record"))
 		if r.Rejected > 0 {
-			fmt.Fprintf(a.stdout, ", %s rejected lines", count(r.Rejected))
+			fmt.Fprintf(a.stdout, ", %s", plural(r.Rejected, "rejected line"))
 		}
 		if r.OutsideWindow > 0 {
 			fmt.Fprintf(a.stdout, ", %s outside --start/--end", count(r.OutsideWindow))
 		}
-		fmt.Fprintf(a.stdout, " (%s, %s)\n", r.Shape, r.Compression)
+		if r.Compression == "gzip" {
+			fmt.Fprintf(a.stdout, " (%s, gzip)\n", r.Shape)
+		} else {
+			fmt.Fprintf(a.stdout, " (%s)\n", r.Shape)
+		}
 		for _, rj := range r.Rejects {
 			fmt.Fprintf(a.stdout, "  line %d: %s\n", rj.Line, rj.Reason)
 		}

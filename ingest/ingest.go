@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -17,12 +18,20 @@ import (
 
 // Options control an ingest.
 type Options struct {
-	LogFormat []Field    // format of header-less lines (--log-format)
-	Lenient   bool       // keep unknown header fields as text columns
-	Start     *time.Time // keep records whose start is at or after Start
-	End       *time.Time // ... and at or before End
-	Command   string     // the command line, recorded in the manifest
-	Program   string     // program name and version, recorded in the manifest
+	LogFormat []Field      // format of header-less lines (--log-format)
+	Lenient   bool         // keep unknown header fields as text columns
+	Start     *time.Time   // keep records whose start is at or after Start
+	End       *time.Time   // ... and at or before End
+	Command   string       // the command line, recorded in the manifest
+	Program   string       // program name and version, recorded in the manifest
+	Logger    *slog.Logger // debug timings; nil discards
+}
+
+func (o Options) logger() *slog.Logger {
+	if o.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return o.Logger
 }
 
 // Status is what became of one file.

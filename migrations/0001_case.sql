@@ -170,9 +170,10 @@ CREATE TABLE flows (
 	file_id                    INTEGER NOT NULL
 );
 
--- Every distinct address seen in flows (and the focus), with its numeric form for range joins.
+-- Every distinct address seen in flows, with its numeric form for range joins.
+-- Unique by construction (ingest adds only addresses not yet present); no index to maintain.
 CREATE TABLE addresses (
-	addr   VARCHAR  PRIMARY KEY,
+	addr   VARCHAR  NOT NULL,
 	family UTINYINT NOT NULL,
 	num    UHUGEINT NOT NULL
 );

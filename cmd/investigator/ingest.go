@@ -120,7 +120,7 @@ func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f i
 		return err
 	}
 
-	in, err := ingest.Begin(ctx, c, ingest.Options{LogFormat: logFormat, Lenient: f.lenient, Start: start, End: end, Command: command, Program: a.program()})
+	in, err := ingest.Begin(ctx, c, ingest.Options{LogFormat: logFormat, Lenient: f.lenient, Start: start, End: end, Command: command, Program: a.program(), Logger: a.log})
 	if err != nil {
 		return err
 	}

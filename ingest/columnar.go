@@ -79,9 +79,14 @@ func (l *load) columnar(ctx context.Context) error {
 	if _, err := l.exec(ctx, `DROP TABLE IF EXISTS temp.ingest_stage`); err != nil {
 		return fmt.Errorf("ingest: stage: %w", err)
 	}
+	// The raw text of a rejected row: the source's own columns (not the row number the reader adds).
+	var rawCols []string
+	for _, c := range cols {
+		rawCols = append(rawCols, fmt.Sprintf("%s := s.%s", quoteIdent(c.name), quoteIdent(c.name)))
+	}
 	q := fmt.Sprintf(`CREATE TEMP TABLE ingest_stage AS SELECT %s AS _row, %s, %s AS _reason,
-		CASE WHEN (%s) IS NOT NULL THEN CAST(s AS VARCHAR) END AS _raw FROM %s s`,
-		rowExpr, strings.Join(sel, ", "), reason, reason, src)
+		CASE WHEN (%s) IS NOT NULL THEN CAST(struct_pack(%s) AS VARCHAR) END AS _raw FROM %s s`,
+		rowExpr, strings.Join(sel, ", "), reason, reason, strings.Join(rawCols, ", "), src)
 	if _, err := l.exec(ctx, q); err != nil {
 		return fmt.Errorf("ingest: read %s: %w", l.path, err)
 	}
@@ -235,6 +240,10 @@ func columnExpr(c sourceColumn) (val, bad, want string) {
 	f := c.field
 	switch f.Kind {
 	case KString, KAddr:
+		if strings.HasSuffix(f.Name, "account-id") && strings.Contains(c.typ, "INT") {
+			// An account id written as a number lost its leading zeros: they are 12 digits.
+			return fmt.Sprintf("lpad(CAST(%s AS VARCHAR), 12, '0')", col), "", ""
+		}
 		return text, "", ""
 	case KTime:
 		switch {

@@ -341,6 +341,21 @@ func TestParquetAndJSONRecords(t *testing.T) {
 	if rs[1].Status != Loaded || rs[1].Shape != ShapeJSONRecords || rs[1].Records != 1 {
 		t.Fatalf("json records: %+v", rs[1])
 	}
+	var raw string
+	if err := c.DB.QueryRow(`SELECT raw FROM rejects`).Scan(&raw); err != nil || strings.Contains(raw, "file_row_number") || !strings.Contains(raw, "not-an-ip") {
+		t.Fatalf("raw of the rejected row: %q %v", raw, err)
+	}
+	// An account id stored as a number gets its leading zeros back.
+	pq2 := filepath.Join(dir, "y.parquet")
+	if _, err := c.DB.Exec(fmt.Sprintf(`COPY (SELECT 12345678901::BIGINT AS account_id, '10.0.0.3' AS srcaddr) TO '%s' (FORMAT parquet)`, pq2)); err != nil {
+		t.Fatal(err)
+	}
+	if r := ingestPaths(t, c, Options{}, pq2)[0]; r.Status != Loaded {
+		t.Fatalf("%+v", r)
+	}
+	if n := queryInt(t, c, `SELECT count(*) FROM flows WHERE account_id = '012345678901'`); n != 1 {
+		t.Fatal("account id not padded to 12 digits")
+	}
 	var start time.Time
 	var typ string
 	if err := c.DB.QueryRow(`SELECT start, type FROM flows WHERE srcaddr = '10.0.0.9'`).Scan(&start, &typ); err != nil {

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/investigator/investigator/demo"
+	"github.com/investigator/investigator/store"
+)
+
+func (a *app) demoCommand() *cobra.Command {
+	var opts demo.Options
+	var out, name string
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Generate realistic flow logs with incidents in them, and a case to explore",
+		Long: `Generate a few days of deterministic, realistic traffic for a small VPC (several
+instances, a NAT gateway, IPv6, NODATA/SKIPDATA, four flow logs in different
+formats) with incidents planted in it: an SSH brute force, a port scan, RDP and
+database probes, a large outbound transfer, lateral SSH, traffic to cloud-provider
+ranges.
+
+With --out it writes the flow logs as an S3-style tree of .log.gz objects (and one
+Parquet object) and stops. Without it, it writes the tree beside the case
+(CASES/NAME-flowlogs) and builds the case through ingest, with the web server as
+its focus.`,
+		Example: `  investigator demo
+  investigator demo --records 1000000 --seed 7 --case big-demo
+  investigator demo --out ./demo-logs && investigator ingest mine ./demo-logs`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if out != "" {
+				sum, err := demo.WriteTree(ctx, out, opts)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "Wrote %s in %s under %s\n", plural(int64(sum.Records), "record"), plural(int64(len(sum.Files)), "file"), out)
+				return nil
+			}
+			return a.buildDemoCase(ctx, name, opts, force)
+		},
+	}
+	cmd.Flags().IntVar(&opts.Records, "records", 200_000, "number of flow records")
+	cmd.Flags().Int64Var(&opts.Seed, "seed", 1, "random seed: the same seed gives the same traffic")
+	cmd.Flags().IntVar(&opts.Days, "days", 3, "days of traffic")
+	cmd.Flags().StringVar(&out, "out", "", "only write the flow logs, as an S3-style tree under this folder")
+	cmd.Flags().StringVar(&name, "case", "demo", "name of the case to build")
+	cmd.Flags().BoolVar(&force, "force", false, "rebuild the case if it exists")
+	return cmd
+}
+
+func (a *app) buildDemoCase(ctx context.Context, name string, opts demo.Options, force bool) error {
+	path, err := store.Resolve(a.casesDir, name)
+	if err != nil {
+		return usageError{err}
+	}
+	tree := strings.TrimSuffix(path, store.Ext) + "-flowlogs"
+	if _, err := os.Stat(path); err == nil {
+		if !force {
+			return fmt.Errorf("case %s already exists (%s); use --force to rebuild it", name, path)
+		}
+		for _, p := range []string{path, path + ".wal", tree} {
+			if err := os.RemoveAll(p); err != nil {
+				return err
+			}
+		}
+	}
+	sum, err := demo.WriteTree(ctx, tree, opts)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "Generated %s in %s under %s\n", plural(int64(sum.Records), "record"), plural(int64(len(sum.Files)), "file"), tree)
+
+	c, err := store.Create(ctx, path, name, a.program(), store.Options{Wait: a.wait})
+	if err != nil {
+		return err
+	}
+	env := sum.Case
+	if _, err := c.DB.ExecContext(ctx, `UPDATE case_info SET description = ?`,
+		fmt.Sprintf("Demo: web server %s in %s (%s, %s) under attack", env.InstanceID, env.VPCID, env.AccountID, env.Region)); err != nil {
+		c.Close()
+		return err
+	}
+	ins := []store.Instance{{ID: env.InstanceID, AccountID: env.AccountID, Region: env.Region, VPCID: env.VPCID, Name: "web", Source: "demo"}}
+	var ips []store.FocusIP
+	for i, ip := range env.InstanceIPs {
+		ips = append(ips, store.FocusIP{Addr: ip, Kind: addrKind(ip, i), InstanceID: env.InstanceID, Source: "demo"})
+	}
+	var cidrs []store.VPCCIDR
+	for _, p := range env.VPCCIDRs {
+		cidrs = append(cidrs, store.VPCCIDR{Prefix: p, VPCID: env.VPCID, Source: "demo"})
+	}
+	err = recordFocus(ctx, c, ins, ips, cidrs)
+	c.Close()
+	if err != nil {
+		return err
+	}
+
+	quiet := *a
+	quiet.stdout = discardWriter{}
+	if err := quiet.runIngest(ctx, name, []string{tree}, ingestFlags{format: "table"}, "investigator demo"); err != nil {
+		return err
+	}
+	cs, err := a.openCase(ctx, name, true)
+	if err != nil {
+		return err
+	}
+	defer cs.Close()
+	info, err := cs.Info(ctx)
+	if err != nil {
+		return err
+	}
+	s, err := cs.Summary(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stdout)
+	if err := a.printCase(info, s, nil); err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stdout, "\nPlanted incidents (UTC):")
+	t := newTable(a.stdout)
+	for _, inc := range env.Incidents {
+		t.row("  "+inc.Start.UTC().Format("01-02 15:04"), inc.Name, inc.Peer)
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "\nExplore it: investigator case show %s   or   duckdb -readonly %s\n", name, path)
+	return nil
+}
+
+// addrKind names a focus address of the demo web server: its first private
+// address is the primary, later ones secondary.
+func addrKind(ip netip.Addr, i int) string {
+	switch {
+	case ip.Is6():
+		return "ipv6"
+	case !ip.IsPrivate():
+		return "public"
+	case i == 0:
+		return "private"
+	}
+	return "secondary"
+}
+
+type discardWriter struct{}
+
+func (discardWriter) Write(p []byte) (int, error) { return len(p), nil }

@@ -1,0 +1,697 @@
+package demo
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"io"
+	"maps"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+)
+
+const testRecords = 20_000
+
+// flow is one parsed text record: field name → value.
+type flow map[string]string
+
+func (f flow) num(t *testing.T, name string) int64 {
+	t.Helper()
+	v, err := strconv.ParseInt(f[name], 10, 64)
+	if err != nil {
+		t.Fatalf("field %s = %q: %v", name, f[name], err)
+	}
+	return v
+}
+
+// tree is a generated tree and its text records.
+type tree struct {
+	dir   string
+	sum   Summary
+	flows []flow
+}
+
+func writeTestTree(t *testing.T, opts Options) tree {
+	t.Helper()
+	dir := t.TempDir()
+	sum, err := WriteTree(context.Background(), dir, opts)
+	if err != nil {
+		t.Fatalf("WriteTree: %v", err)
+	}
+	return tree{dir: dir, sum: sum, flows: readFlows(t, dir, sum.Files)}
+}
+
+// readFlows parses every .log.gz object: a header line, then records with
+// exactly as many space-separated fields.
+func readFlows(t *testing.T, dir string, files []string) []flow {
+	t.Helper()
+	var flows []flow
+	for _, name := range files {
+		if !strings.HasSuffix(name, ".log.gz") {
+			continue
+		}
+		f, err := os.Open(filepath.Join(dir, filepath.FromSlash(name)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			t.Fatalf("%s: not gzip: %v", name, err)
+		}
+		sc := bufio.NewScanner(zr)
+		if !sc.Scan() {
+			t.Fatalf("%s: empty", name)
+		}
+		header := strings.Split(sc.Text(), " ")
+		for sc.Scan() {
+			values := strings.Split(sc.Text(), " ")
+			if len(values) != len(header) {
+				t.Fatalf("%s: %d fields, header has %d: %q", name, len(values), len(header), sc.Text())
+			}
+			fl := make(flow, len(header)+1)
+			for i, h := range header {
+				fl[h] = values[i]
+			}
+			fl["@file"] = name
+			flows = append(flows, fl)
+		}
+		if err := sc.Err(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		f.Close()
+	}
+	return flows
+}
+
+func hashFiles(t *testing.T, dir string, files []string) map[string]string {
+	t.Helper()
+	sums := make(map[string]string, len(files))
+	for _, name := range files {
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := sha256.Sum256(b)
+		sums[name] = hex.EncodeToString(h[:])
+	}
+	return sums
+}
+
+func TestWriteTreeDeterministic(t *testing.T) {
+	opts := Options{Records: testRecords, Seed: 7}
+	writeHashes := func(o Options) (Summary, map[string]string) {
+		dir := t.TempDir()
+		sum, err := WriteTree(context.Background(), dir, o)
+		if err != nil {
+			t.Fatalf("WriteTree: %v", err)
+		}
+		return sum, hashFiles(t, dir, sum.Files)
+	}
+	sumA, a := writeHashes(opts)
+
+	t.Run("same seed", func(t *testing.T) {
+		sumB, b := writeHashes(opts)
+		if !slices.Equal(sumA.Files, sumB.Files) {
+			t.Fatalf("file lists differ")
+		}
+		for name, h := range a {
+			if b[name] != h {
+				t.Errorf("%s differs between runs", name)
+			}
+		}
+		if !reflect.DeepEqual(sumA, sumB) {
+			t.Errorf("summaries differ")
+		}
+	})
+	t.Run("different seed", func(t *testing.T) {
+		o := opts
+		o.Seed = 8
+		_, b := writeHashes(o)
+		same := 0
+		for name, h := range a {
+			if b[name] == h {
+				same++
+			}
+		}
+		if same > 0 || slices.Equal(slices.Sorted(maps.Values(a)), slices.Sorted(maps.Values(b))) {
+			t.Errorf("%d files identical across seeds", same)
+		}
+	})
+}
+
+// awsFields are the field names of flow log versions 2 to 11.
+func awsFields() map[string]bool {
+	m := make(map[string]bool)
+	for _, f := range strings.Fields(`version account-id interface-id srcaddr dstaddr srcport dstport
+		protocol packets bytes start end action log-status vpc-id subnet-id instance-id tcp-flags type
+		pkt-srcaddr pkt-dstaddr region az-id sublocation-type sublocation-id pkt-src-aws-service
+		pkt-dst-aws-service flow-direction traffic-path ecs-cluster-arn ecs-cluster-name
+		ecs-container-instance-arn ecs-container-instance-id ecs-container-id ecs-second-container-id
+		ecs-service-name ecs-task-definition-arn ecs-task-arn ecs-task-id reject-reason resource-id
+		encryption-status`) {
+		m[f] = true
+	}
+	return m
+}
+
+func TestWriteTreeStructure(t *testing.T) {
+	tr := writeTestTree(t, Options{Records: testRecords})
+	keyRE := regexp.MustCompile(`^AWSLogs/123456789012/vpcflowlogs/us-east-1/(\d{4})/(\d{2})/(\d{2})/` +
+		`123456789012_vpcflowlogs_us-east-1_fl-[0-9a-f]{17}_(\d{8})T\d{4}Z_[0-9a-f]{8}\.log\.(gz|parquet)$`)
+	known := awsFields()
+	var parquets []string
+	textRecords := 0
+	for _, name := range tr.sum.Files {
+		m := keyRE.FindStringSubmatch(name)
+		if m == nil {
+			t.Errorf("object key %q is not AWS-shaped", name)
+			continue
+		}
+		if m[1]+m[2]+m[3] != m[4] {
+			t.Errorf("%s: folder date and file date differ", name)
+		}
+		if m[5] == "parquet" {
+			parquets = append(parquets, name)
+			continue
+		}
+		t.Run(filepath.Base(name), func(t *testing.T) { textRecords += checkTextObject(t, tr.dir, name, known) })
+	}
+	if len(parquets) != 1 {
+		t.Fatalf("%d Parquet objects, want exactly 1", len(parquets))
+	}
+	parquetRows := checkParquet(t, filepath.Join(tr.dir, filepath.FromSlash(parquets[0])))
+
+	if got := textRecords + parquetRows; got != tr.sum.Records {
+		t.Errorf("files hold %d records, Summary.Records = %d", got, tr.sum.Records)
+	}
+	if diff := tr.sum.Records - testRecords; diff < -testRecords/100 || diff > testRecords/100 {
+		t.Errorf("Summary.Records = %d, want within 1%% of %d", tr.sum.Records, testRecords)
+	}
+	var onDisk []string
+	err := filepath.WalkDir(tr.dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(tr.dir, p)
+			onDisk = append(onDisk, filepath.ToSlash(rel))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(onDisk)
+	if !slices.Equal(onDisk, tr.sum.Files) {
+		t.Errorf("Summary.Files does not list exactly the files on disk")
+	}
+}
+
+// checkTextObject checks one .log.gz object and returns its record count.
+func checkTextObject(t *testing.T, dir, name string, known map[string]bool) int {
+	f, err := os.Open(filepath.Join(dir, filepath.FromSlash(name)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("not gzip: %v", err)
+	}
+	data, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("gunzip: %v", err)
+	}
+	if len(data) == 0 || data[len(data)-1] != '\n' {
+		t.Fatalf("no trailing newline")
+	}
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	header := strings.Split(lines[0], " ")
+	col := make(map[string]int)
+	for i, h := range header {
+		if !known[h] {
+			t.Errorf("header field %q is not an AWS flow log field", h)
+		}
+		col[h] = i
+	}
+	for _, need := range []string{"version", "interface-id", "start", "end", "log-status"} {
+		if _, ok := col[need]; !ok {
+			t.Fatalf("header lacks %s: %q", need, lines[0])
+		}
+	}
+	// The version of a custom format is the highest version of its fields.
+	wantVersion := "2"
+	for _, h := range header {
+		switch h {
+		case "vpc-id", "subnet-id", "instance-id", "tcp-flags", "type", "pkt-srcaddr", "pkt-dstaddr":
+			wantVersion = max(wantVersion, "3")
+		case "region", "az-id", "sublocation-type", "sublocation-id":
+			wantVersion = max(wantVersion, "4")
+		case "pkt-src-aws-service", "pkt-dst-aws-service", "flow-direction", "traffic-path":
+			wantVersion = max(wantVersion, "5")
+		}
+	}
+	var prevStart int64
+	for n, line := range lines[1:] {
+		v := strings.Split(line, " ")
+		if len(v) != len(header) {
+			t.Fatalf("line %d: %d fields, header has %d", n+2, len(v), len(header))
+		}
+		if v[col["version"]] != wantVersion {
+			t.Fatalf("line %d: version %s, want %s for this format", n+2, v[col["version"]], wantVersion)
+		}
+		start, err1 := strconv.ParseInt(v[col["start"]], 10, 64)
+		end, err2 := strconv.ParseInt(v[col["end"]], 10, 64)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("line %d: bad start/end: %q", n+2, line)
+		}
+		if start < prevStart {
+			t.Fatalf("line %d: not sorted by start", n+2)
+		}
+		prevStart = start
+		if end < start || end-start > 59 {
+			t.Errorf("line %d: window %d..%d is not within 60 s", n+2, start, end)
+		}
+		switch status := v[col["log-status"]]; status {
+		case "OK":
+			for i, x := range v {
+				if x == "-" && !optionalOnOK(header[i]) {
+					t.Errorf("line %d: OK record lacks %s", n+2, header[i])
+				}
+			}
+		case "NODATA", "SKIPDATA":
+			for _, h := range []string{"srcaddr", "dstaddr", "srcport", "dstport", "protocol", "packets", "bytes", "action"} {
+				if i, ok := col[h]; ok && v[i] != "-" {
+					t.Errorf("line %d: %s record has %s = %q", n+2, status, h, v[i])
+				}
+			}
+		default:
+			t.Errorf("line %d: log-status %q", n+2, status)
+		}
+	}
+	return len(lines) - 1
+}
+
+// optionalOnOK reports whether an OK record may have "-" in the field.
+func optionalOnOK(field string) bool {
+	switch field {
+	case "instance-id", "sublocation-type", "sublocation-id", "pkt-src-aws-service", "pkt-dst-aws-service", "traffic-path":
+		return true
+	}
+	return false
+}
+
+// checkParquet reads the Parquet object with DuckDB, checks AWS's schema
+// and returns its row count.
+func checkParquet(t *testing.T, file string) int {
+	t.Helper()
+	db, err := sql.Open("duckdb", "?autoinstall_known_extensions=false&autoload_known_extensions=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	lit := "'" + strings.ReplaceAll(file, "'", "''") + "'"
+	rows, err := db.Query("DESCRIBE SELECT * FROM read_parquet(" + lit + ")")
+	if err != nil {
+		t.Fatalf("DuckDB cannot read the Parquet object: %v", err)
+	}
+	got := make(map[string]string)
+	var order []string
+	for rows.Next() {
+		var name, typ string
+		var null, key, def, extra sql.NullString
+		if err := rows.Scan(&name, &typ, &null, &key, &def, &extra); err != nil {
+			t.Fatal(err)
+		}
+		got[name] = typ
+		order = append(order, name)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	want := map[string]string{
+		"version": "INTEGER", "account_id": "VARCHAR", "interface_id": "VARCHAR", "srcaddr": "VARCHAR",
+		"dstaddr": "VARCHAR", "srcport": "INTEGER", "dstport": "INTEGER", "protocol": "INTEGER",
+		"packets": "BIGINT", "bytes": "BIGINT", "start": "BIGINT", "end": "BIGINT", "action": "VARCHAR",
+		"log_status": "VARCHAR", "vpc_id": "VARCHAR", "subnet_id": "VARCHAR", "instance_id": "VARCHAR",
+		"tcp_flags": "INTEGER", "type": "VARCHAR", "pkt_srcaddr": "VARCHAR", "pkt_dstaddr": "VARCHAR",
+		"region": "VARCHAR", "az_id": "VARCHAR", "sublocation_type": "VARCHAR", "sublocation_id": "VARCHAR",
+		"pkt_src_aws_service": "VARCHAR", "pkt_dst_aws_service": "VARCHAR", "flow_direction": "VARCHAR",
+		"traffic_path": "INTEGER",
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("Parquet columns = %v, want %v", got, want)
+	}
+	if order[0] != "version" || order[len(order)-1] != "traffic_path" {
+		t.Errorf("Parquet column order = %v", order)
+	}
+
+	var n, ok, nodata, nullSub, nullAddrNoData, s3 int
+	var minStart, maxEnd int64
+	err = db.QueryRow(`SELECT count(*), count(*) FILTER (log_status = 'OK'), count(*) FILTER (log_status = 'NODATA'),
+			count(*) FILTER (sublocation_id IS NULL), count(*) FILTER (log_status = 'NODATA' AND srcaddr IS NULL),
+			count(*) FILTER (pkt_dst_aws_service = 'S3' AND traffic_path = 7), min(start), max("end")
+		FROM read_parquet(`+lit+`)`).Scan(&n, &ok, &nodata, &nullSub, &nullAddrNoData, &s3, &minStart, &maxEnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok == 0 || nullSub != n || nullAddrNoData != nodata || s3 == 0 {
+		t.Errorf("Parquet rows: %d, OK %d, NODATA %d (NULL srcaddr %d), NULL sublocation_id %d, S3 via endpoint %d",
+			n, ok, nodata, nullAddrNoData, nullSub, s3)
+	}
+	if maxEnd-minStart >= 3600 {
+		t.Errorf("Parquet object spans %d s, want one hour", maxEnd-minStart)
+	}
+	return n
+}
+
+func TestIncidents(t *testing.T) {
+	opts := Options{Records: testRecords, Seed: 3}
+	tr := writeTestTree(t, opts)
+	env := tr.sum.Case
+	focus := make(map[string]bool)
+	for _, a := range env.InstanceIPs {
+		focus[a.String()] = true
+	}
+	byName := make(map[string][]Incident)
+	for _, inc := range env.Incidents {
+		byName[inc.Name] = append(byName[inc.Name], inc)
+	}
+	from := func(peer string) []flow {
+		var out []flow
+		for _, f := range tr.flows {
+			if f["srcaddr"] == peer {
+				out = append(out, f)
+			}
+		}
+		return out
+	}
+
+	t.Run("timeline", func(t *testing.T) {
+		end := opts.withDefaults().Start.AddDate(0, 0, 3)
+		for _, inc := range env.Incidents {
+			if inc.Start.Before(opts.withDefaults().Start) || !inc.End.Before(end) || inc.End.Before(inc.Start) {
+				t.Errorf("%s %s: %s..%s outside the period", inc.Name, inc.Peer, inc.Start, inc.End)
+			}
+			if inc.Description == "" {
+				t.Errorf("%s: no description", inc.Name)
+			}
+		}
+		for _, name := range []string{"port-scan", "ssh-brute-force", "ssh-session", "lateral-ssh", "exfiltration", "rdp-probe", "database-probe"} {
+			if len(byName[name]) == 0 {
+				t.Errorf("no %s incident", name)
+			}
+		}
+	})
+
+	t.Run("ssh brute force", func(t *testing.T) {
+		brute := byName["ssh-brute-force"]
+		if len(brute) < 3 {
+			t.Fatalf("%d brute-force sources, want several", len(brute))
+		}
+		var accepted []string
+		rejects, accepts := 0, 0
+		for _, inc := range brute {
+			got := 0
+			for _, f := range from(inc.Peer) {
+				if f["dstport"] != "22" || !focus[f["dstaddr"]] {
+					continue
+				}
+				got++
+				if f["action"] == "ACCEPT" {
+					accepts++
+					if !slices.Contains(accepted, inc.Peer) {
+						accepted = append(accepted, inc.Peer)
+					}
+				} else {
+					rejects++
+				}
+				if ts := time.Unix(f.num(t, "start"), 0); ts.Before(inc.Start) || ts.After(inc.End) && f["action"] == "REJECT" {
+					t.Errorf("%s: record at %s outside the incident %s..%s", inc.Peer, ts, inc.Start, inc.End)
+				}
+			}
+			if got == 0 {
+				t.Errorf("%s: no SSH records", inc.Peer)
+			}
+		}
+		if len(accepted) != 1 {
+			t.Errorf("sources with an ACCEPT on 22: %v, want exactly one", accepted)
+		}
+		if rejects <= accepts {
+			t.Errorf("%d REJECT vs %d ACCEPT: want mostly REJECT", rejects, accepts)
+		}
+		sessions := byName["ssh-session"]
+		if len(sessions) != 1 || len(accepted) != 1 || sessions[0].Peer != accepted[0] {
+			t.Fatalf("ssh-session %v does not follow the accepted source %v", sessions, accepted)
+		}
+		if d := sessions[0].End.Sub(sessions[0].Start); d < 20*time.Minute {
+			t.Errorf("session lasts %s", d)
+		}
+	})
+
+	t.Run("port scan", func(t *testing.T) {
+		scan := byName["port-scan"]
+		if len(scan) != 1 {
+			t.Fatalf("%d port scans", len(scan))
+		}
+		ports := make(map[string]bool)
+		rejects, syn, total := 0, 0, 0
+		for _, f := range from(scan[0].Peer) {
+			total++
+			ports[f["dstport"]] = true
+			if f["action"] == "REJECT" {
+				rejects++
+				if f["tcp-flags"] == "2" {
+					syn++
+				}
+			}
+		}
+		if len(ports) <= 200 {
+			t.Errorf("scanner touched %d distinct ports, want > 200", len(ports))
+		}
+		if rejects*10 < total*9 || syn != rejects {
+			t.Errorf("%d records, %d REJECT, %d with SYN flags", total, rejects, syn)
+		}
+	})
+
+	t.Run("probes", func(t *testing.T) {
+		for _, tc := range []struct {
+			name  string
+			ports []string
+		}{
+			{"rdp-probe", []string{"3389"}},
+			{"database-probe", []string{"1433", "3306", "5432", "6379", "27017", "9200"}},
+		} {
+			for _, inc := range byName[tc.name] {
+				seen := make(map[string]bool)
+				for _, f := range from(inc.Peer) {
+					if f["action"] != "REJECT" || !slices.Contains(tc.ports, f["dstport"]) {
+						t.Errorf("%s %s: unexpected record %v", tc.name, inc.Peer, f)
+					}
+					seen[f["dstport"]] = true
+				}
+				if len(seen) != len(tc.ports) {
+					t.Errorf("%s %s: ports %v, want %v", tc.name, inc.Peer, slices.Sorted(maps.Keys(seen)), tc.ports)
+				}
+			}
+		}
+	})
+
+	t.Run("lateral movement", func(t *testing.T) {
+		for _, inc := range byName["lateral-ssh"] {
+			enis := make(map[string]bool)
+			for _, f := range tr.flows {
+				if f["srcaddr"] == "10.0.1.10" && f["dstaddr"] == inc.Peer && f["dstport"] == "22" && f["action"] == "ACCEPT" {
+					enis[f["interface-id"]] = true
+				}
+			}
+			if len(enis) != 2 {
+				t.Errorf("SSH 10.0.1.10 → %s seen on %d interfaces, want both ends", inc.Peer, len(enis))
+			}
+		}
+	})
+
+	t.Run("exfiltration", func(t *testing.T) {
+		ex := byName["exfiltration"]
+		if len(ex) != 1 {
+			t.Fatalf("%d exfiltrations", len(ex))
+		}
+		var sent int64
+		for _, f := range tr.flows {
+			if f["dstaddr"] == ex[0].Peer && f["dstport"] == "443" && focus[f["srcaddr"]] {
+				sent += f.num(t, "bytes")
+			}
+		}
+		if sent < 1_000_000_000 {
+			t.Errorf("exfiltration peer received %d bytes, want > 1 GB", sent)
+		}
+		if d := ex[0].End.Sub(ex[0].Start); d < 45*time.Minute || d > 90*time.Minute {
+			t.Errorf("exfiltration lasts %s, want about an hour", d)
+		}
+	})
+
+	t.Run("coverage and variety", func(t *testing.T) {
+		count := make(map[string]int)
+		clients := make(map[string]int)
+		natENI := "eni-0e5f4a3b2c1d09876"
+		for _, f := range tr.flows {
+			count["status "+f["log-status"]]++
+			if strings.Contains(f["srcaddr"], ":") {
+				count["ipv6"]++
+			}
+			count["service "+f["pkt-dst-aws-service"]]++
+			count["protocol "+f["protocol"]]++
+			if f["interface-id"] == natENI && f["dstaddr"] == "10.0.1.200" && strings.HasPrefix(f["pkt-srcaddr"], "10.0.") &&
+				!strings.HasPrefix(f["pkt-dstaddr"], "10.") {
+				count["nat"]++
+			}
+			if f["dstport"] == "443" && focus[f["dstaddr"]] && f["action"] == "ACCEPT" {
+				clients[f["srcaddr"]]++
+			}
+		}
+		for _, k := range []string{"status NODATA", "status SKIPDATA", "ipv6", "service S3", "service AMAZON",
+			"protocol 1", "protocol 17", "protocol 58", "nat"} {
+			if count[k] == 0 {
+				t.Errorf("no records with %s", k)
+			}
+		}
+		// A few heavy hitters and a long tail.
+		n := slices.Sorted(maps.Values(clients))
+		slices.Reverse(n)
+		if len(n) < 100 || n[0] < 10*n[len(n)/2] {
+			t.Errorf("web clients: %d, top %v, median %d: want skew", len(n), n[:min(5, len(n))], n[len(n)/2])
+		}
+	})
+}
+
+func TestEnvironment(t *testing.T) {
+	opts := Options{Records: 5_000, Seed: 11}
+	tr := writeTestTree(t, opts)
+	env := Environment(opts)
+	if !reflect.DeepEqual(env, tr.sum.Case) {
+		t.Errorf("Environment and WriteTree disagree:\n%+v\n%+v", env, tr.sum.Case)
+	}
+	if env.AccountID != "123456789012" || env.Region != "us-east-1" || env.VPCID != "vpc-0a1b2c3d4e5f60718" {
+		t.Errorf("case = %+v", env)
+	}
+	if !regexp.MustCompile(`^i-0abc[0-9a-f]{13}$`).MatchString(env.InstanceID) {
+		t.Errorf("InstanceID = %q", env.InstanceID)
+	}
+	var v4, v6 bool
+	for _, p := range env.VPCCIDRs {
+		v4, v6 = v4 || p.Addr().Is4(), v6 || p.Addr().Is6()
+	}
+	if !v4 || !v6 {
+		t.Errorf("VPCCIDRs = %v, want IPv4 and IPv6", env.VPCCIDRs)
+	}
+	inVPC := func(a netip.Addr) bool {
+		return slices.ContainsFunc(env.VPCCIDRs, func(p netip.Prefix) bool { return p.Contains(a) })
+	}
+	var private, public, ipv6 int
+	for _, a := range env.InstanceIPs {
+		switch {
+		case a.Is6() && inVPC(a):
+			ipv6++
+		case a.Is4() && inVPC(a):
+			private++
+		case a.Is4() && !a.IsPrivate():
+			public++
+		default:
+			t.Errorf("instance address %s is neither in the VPC nor public", a)
+		}
+	}
+	if private < 2 || public != 1 || ipv6 != 1 {
+		t.Errorf("InstanceIPs = %v", env.InstanceIPs)
+	}
+	eniRE := regexp.MustCompile(`^eni-[0-9a-f]{17}$`)
+	seen := make(map[string]bool)
+	for _, f := range tr.flows {
+		seen[f["interface-id"]] = true
+		if id, ok := f["instance-id"]; ok && slices.Contains(env.Interfaces, f["interface-id"]) && id != env.InstanceID {
+			t.Fatalf("focus interface record with instance-id %s", id)
+		}
+	}
+	for _, id := range env.Interfaces {
+		if !eniRE.MatchString(id) || !seen[id] {
+			t.Errorf("interface %q: malformed or without records", id)
+		}
+	}
+	// The public address shows up in pkt-dstaddr of inbound v5 records.
+	pub := env.InstanceIPs[slices.IndexFunc(env.InstanceIPs, func(a netip.Addr) bool { return a.Is4() && !inVPC(a) })]
+	if !slices.ContainsFunc(tr.flows, func(f flow) bool { return f["pkt-dstaddr"] == pub.String() }) {
+		t.Errorf("no record with pkt-dstaddr %s", pub)
+	}
+}
+
+func TestWriteTreeRecordCounts(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts Options
+		want int
+	}{
+		{"small", Options{Records: 8_000}, 8_000},
+		{"one day", Options{Records: 30_000, Days: 1}, 30_000},
+		{"other start", Options{Records: 12_345, Seed: 99, Start: time.Date(2025, 2, 28, 13, 30, 15, 0, time.UTC), Days: 2}, 12_345},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sum, err := WriteTree(context.Background(), t.TempDir(), tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.Records != tc.want {
+				t.Errorf("Records = %d, want %d", sum.Records, tc.want)
+			}
+			if len(sum.Files) < 24*max(tc.opts.Days, 1) {
+				t.Errorf("%d files", len(sum.Files))
+			}
+		})
+	}
+}
+
+func TestWriteTreeErrors(t *testing.T) {
+	t.Run("negative options", func(t *testing.T) {
+		for _, o := range []Options{{Records: -1}, {Days: -2}} {
+			if _, err := WriteTree(context.Background(), t.TempDir(), o); err == nil {
+				t.Errorf("WriteTree(%+v) succeeded", o)
+			}
+		}
+	})
+	t.Run("canceled", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err := WriteTree(ctx, t.TempDir(), Options{Records: 5_000})
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+	})
+	t.Run("unwritable directory", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "file")
+		if err := os.WriteFile(file, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := WriteTree(context.Background(), file, Options{Records: 5_000})
+		if err == nil || !strings.HasPrefix(err.Error(), "demo: ") {
+			t.Errorf("err = %v, want a demo: error", err)
+		}
+	})
+}
+
+func BenchmarkWriteTree(b *testing.B) {
+	for b.Loop() {
+		if _, err := WriteTree(context.Background(), b.TempDir(), Options{Records: 200_000}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

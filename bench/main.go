@@ -142,13 +142,17 @@ func generate(path string, n int) error {
 		return err
 	}
 	defer db.Close()
+	// Public peers come from a pool of about 200,000 addresses, as an
+	// internet-facing VPC sees over a few days.
+	if _, err := db.Exec(`CREATE MACRO peer(h) AS (h % 200003 % 200 + 20) || '.' || (h % 200003 // 200 % 250) || '.' ||
+		(h % 200003 // 50000) || '.' || (h % 200003 % 251 + 1)`); err != nil {
+		return err
+	}
 	_, err = db.Exec(fmt.Sprintf(`COPY (
 		SELECT 2 AS "version", '123456789012' AS "account-id",
 			'eni-' || lpad(to_hex(i %% 40), 17, '0') AS "interface-id",
-			CASE WHEN i %% 97 = 0 THEN '-' WHEN i %% 2 = 0 THEN '10.0.' || (i %% 8) || '.' || (i %% 250 + 1)
-			     ELSE ((i * 7919) %% 211 + 1) || '.' || ((i * 31) %% 241) || '.' || ((i * 17) %% 7) || '.' || (i %% 13 + 1) END AS "srcaddr",
-			CASE WHEN i %% 97 = 0 THEN '-' WHEN i %% 2 = 1 THEN '10.0.' || (i %% 8) || '.' || (i %% 250 + 1)
-			     ELSE ((i * 104729) %% 211 + 1) || '.' || ((i * 13) %% 239) || '.' || ((i * 7) %% 5) || '.' || (i %% 11 + 1) END AS "dstaddr",
+			CASE WHEN i %% 97 = 0 THEN '-' WHEN i %% 2 = 0 THEN '10.0.' || (i %% 8) || '.' || (i %% 250 + 1) ELSE peer(i * 2654435761) END AS "srcaddr",
+			CASE WHEN i %% 97 = 0 THEN '-' WHEN i %% 2 = 1 THEN '10.0.' || (i %% 8) || '.' || (i %% 250 + 1) ELSE peer(i * 40503) END AS "dstaddr",
 			CASE WHEN i %% 97 = 0 THEN '-' ELSE CAST(1024 + (i * 37) %% 64000 AS VARCHAR) END AS "srcport",
 			CASE WHEN i %% 97 = 0 THEN '-' ELSE CAST([443, 80, 22, 53, 3389, 5432, 8080, 123][1 + i %% 8] AS VARCHAR) END AS "dstport",
 			CASE WHEN i %% 97 = 0 THEN '-' ELSE CAST([6, 6, 6, 17, 1][1 + i %% 5] AS VARCHAR) END AS "protocol",

@@ -58,15 +58,12 @@ func (l *load) columnar(ctx context.Context) error {
 	}
 	l.det.Fields = fields
 	l.res.Fields = FieldNames(fields)
-	if err := l.addExtraColumns(ctx, fields); err != nil {
-		return err
-	}
 
-	var sel, ins, checks []string
+	var sel, staged, checks []string
 	for _, c := range cols {
 		val, bad, want := columnExpr(c)
 		sel = append(sel, fmt.Sprintf("%s AS %s", val, quoteIdent(c.field.Column())))
-		ins = append(ins, quoteIdent(c.field.Column()))
+		staged = append(staged, quoteIdent(c.field.Column()))
 		if bad != "" {
 			checks = append(checks, fmt.Sprintf("WHEN %s THEN format('{}: \"{}\" is not {}', %s, left(CAST(s.%s AS VARCHAR), 80), %s)",
 				bad, quoteString(c.field.Name), quoteIdent(c.name), quoteString(want)))
@@ -140,13 +137,13 @@ func (l *load) columnar(ctx context.Context) error {
 		Scan(&l.res.OutsideWindow); err != nil {
 		return fmt.Errorf("ingest: time window: %w", err)
 	}
-	if _, err := l.exec(ctx, fmt.Sprintf(`INSERT INTO flows (%s, file_id) SELECT %s, %d FROM ingest_stage WHERE _reason IS NULL AND %s ORDER BY _row`,
-		strings.Join(ins, ", "), strings.Join(ins, ", "), l.fileID, window)); err != nil {
+	ins, exprs := insertColumns(fields, func(f Field) string { return quoteIdent(f.Column()) })
+	if _, err := l.exec(ctx, fmt.Sprintf(`INSERT INTO flow_records (%s, file_id) SELECT %s, %d FROM ingest_stage WHERE _reason IS NULL AND %s ORDER BY _row`,
+		quoteIdents(ins), strings.Join(exprs, ", "), l.fileID, window)); err != nil {
 		return fmt.Errorf("ingest: load %s: %w", l.path, err)
 	}
 	// Rows rejected for an address have no raw text from the reader: show the staged values.
-	staged := make([]string, len(ins))
-	for i, c := range ins {
+	for i, c := range staged {
 		staged[i] = fmt.Sprintf("coalesce(CAST(%s AS VARCHAR), '-')", c)
 	}
 	rows, err := l.conn.QueryContext(ctx, fmt.Sprintf(`SELECT _row, _reason, coalesce(_raw, concat_ws(' ', %s))
@@ -209,7 +206,7 @@ func (l *load) describe(ctx context.Context, src string) ([]sourceColumn, error)
 			if !l.in.opts.Lenient || !identifier.MatchString(name) {
 				return nil, &UnknownFieldError{Name: name}
 			}
-			f = Field{Name: strings.ToLower(name), Kind: KString, Extra: true}
+			f = Field{Name: strings.ToLower(name), Kind: KString, Unknown: true}
 		}
 		if seen[f.Column()] {
 			return nil, fmt.Errorf("ingest: columns %q and another both map to field %s", name, f.Name)

@@ -121,6 +121,14 @@ func detectText(d Detected, prefix []byte, o DetectOptions) (Detected, error) {
 			return d, nil
 		}
 		d.Shape = ShapeJSONMessage
+		if names, ok := headerNames(msg); ok {
+			fields, err := resolveFields(names, o.Lenient)
+			if err != nil {
+				return d, fmt.Errorf("header line %d: %w", d.Skip+1, err)
+			}
+			d.Fields, d.Header = fields, msg
+			return d, nil
+		}
 		fields, err := headerlessFields(msg, o)
 		d.Fields = fields
 		return d, err

@@ -33,8 +33,15 @@ type Field struct {
 	Name    string // as AWS writes it in a header and a log format: "pkt-srcaddr"
 	Version int    // the flow-log version that introduced it (transit gateway fields: 6)
 	Kind    Kind
-	// Extra marks a field we do not know, kept as text under --lenient.
-	Extra bool
+	// Unknown marks a field we do not know, kept as text under --lenient.
+	Unknown bool
+}
+
+// Stored reports whether the field has a column of its own in flow_records:
+// the fields of versions 2 to 5 and reject-reason. The rarer ones are kept in
+// the extra map (the flows view shows them as columns all the same).
+func (f Field) Stored() bool {
+	return !f.Unknown && (f.Version <= 5 || f.Name == "reject-reason")
 }
 
 // Column is the field's column in flows: the AWS name with '-' as '_'.
@@ -170,7 +177,7 @@ var identifier = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
 type UnknownFieldError struct{ Name string }
 
 func (e *UnknownFieldError) Error() string {
-	return fmt.Sprintf("unknown flow-log field %q (not a field of versions 2 to 11; --lenient keeps it as a text column)", e.Name)
+	return fmt.Sprintf("unknown flow-log field %q (not a field of versions 2 to 11; --lenient keeps it as text in the extra column)", e.Name)
 }
 
 // resolveFields maps names to fields. Unknown names are an error, or with
@@ -184,7 +191,7 @@ func resolveFields(names []string, lenient bool) ([]Field, error) {
 			if !lenient || !identifier.MatchString(n) {
 				return nil, &UnknownFieldError{Name: n}
 			}
-			f = Field{Name: strings.ToLower(n), Kind: KString, Extra: true}
+			f = Field{Name: strings.ToLower(n), Kind: KString, Unknown: true}
 		}
 		if seen[f.Column()] {
 			return nil, fmt.Errorf("field %q appears twice", n)

@@ -314,7 +314,7 @@ func TestLenientKeepsUnknownFields(t *testing.T) {
 		t.Fatalf("%+v", r)
 	}
 	var colour string
-	if err := c.DB.QueryRow(`SELECT colour FROM flows`).Scan(&colour); err != nil || colour != "red" {
+	if err := c.DB.QueryRow(`SELECT extra['colour'] FROM flows`).Scan(&colour); err != nil || colour != "red" {
 		t.Fatalf("colour = %q, %v", colour, err)
 	}
 }
@@ -371,5 +371,86 @@ func TestDetectErrorsNameTheProblem(t *testing.T) {
 	var uf *UnknownFieldError
 	if !errors.As(err, &uf) || uf.Name != "bogus-field" || !strings.Contains(err.Error(), "line 1") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestFlowsViewHasEveryField keeps the schema (SQL) and the field table (Go)
+// in step: the flows view shows every field, in table order, with the type
+// the field stores; flow_records has a column for exactly the stored fields.
+func TestFlowsViewHasEveryField(t *testing.T) {
+	c := newCase(t)
+	columns := func(table string) map[string]string {
+		rows, err := c.DB.Query(`SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index`, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		m := map[string]string{}
+		var order []string
+		for rows.Next() {
+			var n, typ string
+			rows.Scan(&n, &typ)
+			m[n] = typ
+			order = append(order, n)
+		}
+		m["_order"] = strings.Join(order, " ")
+		return m
+	}
+	view, table := columns("flows"), columns("flow_records")
+	var want, stored []string
+	for _, f := range Fields() {
+		want = append(want, f.Column())
+		if f.Stored() {
+			stored = append(stored, f.Column())
+		}
+	}
+	if got := view["_order"]; got != strings.Join(append(want, "extra", "file_id"), " ") {
+		t.Fatalf("flows view columns:\n%s\nwant:\n%s", got, strings.Join(want, " "))
+	}
+	if got := table["_order"]; got != strings.Join(append(stored, "extra", "file_id"), " ") {
+		t.Fatalf("flow_records columns:\n%s\nwant:\n%s", got, strings.Join(stored, " "))
+	}
+	for _, f := range Fields() {
+		typ := view[f.Column()]
+		var ok bool
+		switch f.Kind {
+		case KString, KAddr:
+			ok = typ == "VARCHAR"
+		case KPort, KSmall:
+			ok = typ == "INTEGER"
+		case KProto:
+			ok = typ == "SMALLINT"
+		case KCount:
+			ok = typ == "BIGINT"
+		case KTime:
+			ok = typ == "TIMESTAMP"
+		case KAction, KLogStatus, KDirection:
+			ok = strings.HasPrefix(typ, "ENUM")
+		}
+		if !ok {
+			t.Errorf("%s is %s in the flows view", f.Column(), typ)
+		}
+	}
+}
+
+// TestRareFieldsRoundTrip: fields kept in the extra map come back typed
+// through the view, on the engine's path and the line parser's alike.
+func TestRareFieldsRoundTrip(t *testing.T) {
+	header := "version srcaddr ecs-task-id encryption-status packets-lost-blackhole"
+	line := "7 10.0.0.1 abc123 2 17"
+	for name, content := range map[string]string{
+		"engine":      lines(header, line),
+		"line parser": lines(fmt.Sprintf(`{"message":%q}`, header), fmt.Sprintf(`{"message":%q}`, line)),
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := newCase(t)
+			r := ingestPaths(t, c, Options{}, writeFile(t, "x.log", content))[0]
+			if r.Status != Loaded || r.Records != 1 {
+				t.Fatalf("%+v", r)
+			}
+			if n := queryInt(t, c, `SELECT count(*) FROM flows WHERE ecs_task_id = 'abc123' AND encryption_status = 2 AND packets_lost_blackhole = 17 AND tgw_id IS NULL`); n != 1 {
+				t.Fatal("rare fields did not come back through the view")
+			}
+		})
 	}
 }

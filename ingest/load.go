@@ -85,9 +85,6 @@ func (l *load) attempt(ctx context.Context, res *FileResult, fast bool) (err err
 		return fmt.Errorf("ingest: manifest: %w", err)
 	}
 	res.FileID = l.fileID
-	if err := l.addExtraColumns(ctx, l.det.Fields); err != nil {
-		return err
-	}
 
 	phase := time.Now()
 	defer func() {
@@ -119,42 +116,29 @@ func (l *load) attempt(ctx context.Context, res *FileResult, fast bool) (err err
 	return nil
 }
 
-// addExtraColumns adds a text column for each unknown field kept under --lenient.
-func (l *load) addExtraColumns(ctx context.Context, fields []Field) error {
-	for _, f := range fields {
-		if !f.Extra {
-			continue
-		}
-		if _, err := l.exec(ctx, fmt.Sprintf(`ALTER TABLE flows ADD COLUMN IF NOT EXISTS %s VARCHAR`, quoteIdent(f.Column()))); err != nil {
-			return fmt.Errorf("ingest: add column %s: %w", f.Column(), err)
-		}
-	}
-	return nil
-}
-
 // engineText loads space-separated text with DuckDB's CSV reader: parallel,
 // typed, and validating every value as it reads. Lines it cannot read land in
 // its rejects table with their physical line numbers.
 func (l *load) engineText(ctx context.Context) error {
-	var cols, sel, ins []string
+	var cols []string
 	if l.det.Shape == ShapeExport {
 		cols = append(cols, "'_export_ts': 'VARCHAR'")
 	}
 	for _, f := range l.det.Fields {
 		cols = append(cols, fmt.Sprintf("%s: '%s'", quoteString(f.Column()), f.ParseType()))
-		ins = append(ins, quoteIdent(f.Column()))
-		if f.Kind == KTime {
-			sel = append(sel, fmt.Sprintf("make_timestamp(%s::BIGINT * 1000000)", quoteIdent(f.Column())))
-		} else {
-			sel = append(sel, quoteIdent(f.Column()))
-		}
 	}
+	ins, sel := insertColumns(l.det.Fields, func(f Field) string {
+		if f.Kind == KTime {
+			return fmt.Sprintf("make_timestamp(%s::BIGINT * 1000000)", quoteIdent(f.Column()))
+		}
+		return quoteIdent(f.Column())
+	})
 	hasHeader := l.det.Shape == ShapeTextHeader
-	q := fmt.Sprintf(`INSERT INTO flows (%s, file_id)
+	q := fmt.Sprintf(`INSERT INTO flow_records (%s, file_id)
 		SELECT %s, %d FROM read_csv(%s, delim = ' ', quote = '', escape = '', header = %t, skip = %d,
 			auto_detect = false, nullstr = '-', compression = '%s', columns = {%s},
 			store_rejects = true, rejects_table = 'ingest_rejects', rejects_scan = 'ingest_reject_scans')`,
-		strings.Join(ins, ", "), strings.Join(sel, ", "), l.fileID, quoteString(l.path), hasHeader, l.det.Skip,
+		quoteIdents(ins), strings.Join(sel, ", "), l.fileID, quoteString(l.path), hasHeader, l.det.Skip,
 		l.det.Compression, strings.Join(cols, ", "))
 	if _, err := l.exec(ctx, q); err != nil {
 		return fmt.Errorf("ingest: load %s: %w", l.path, err)
@@ -277,7 +261,7 @@ func (l *load) applyWindowSQL(ctx context.Context) error {
 	if e != nil {
 		hi = e.UTC()
 	}
-	n, err := l.exec(ctx, `DELETE FROM flows WHERE file_id = ? AND (start IS NULL OR start < ? OR start > ?)`, l.fileID, lo, hi)
+	n, err := l.exec(ctx, `DELETE FROM flow_records WHERE file_id = ? AND (start IS NULL OR start < ? OR start > ?)`, l.fileID, lo, hi)
 	if err != nil {
 		return fmt.Errorf("ingest: time window: %w", err)
 	}
@@ -324,8 +308,8 @@ func (l *load) lineParser(ctx context.Context) error {
 		if len(batch) == 0 {
 			return nil
 		}
-		cols := append(columns(fields), "file_id")
-		err := l.withAppender(ctx, "flows", cols, func(a *duckdb.Appender) error {
+		cols, _ := insertColumns(fields, nil)
+		err := l.withAppender(ctx, "flow_records", append(cols, "file_id"), func(a *duckdb.Appender) error {
 			for _, row := range batch {
 				if err := a.AppendRow(row...); err != nil {
 					return err
@@ -378,9 +362,6 @@ func (l *load) lineParser(ctx context.Context) error {
 			if err := flush(); err != nil {
 				return err
 			}
-			if err := l.addExtraColumns(ctx, fs); err != nil {
-				return err
-			}
 			fields, headerToks = fs, names
 			startIdx = slices.IndexFunc(fields, func(f Field) bool { return f.Name == "start" })
 			continue
@@ -406,12 +387,7 @@ func (l *load) lineParser(ctx context.Context) error {
 			l.res.OutsideWindow++
 			continue
 		}
-		row := make([]driver.Value, len(vals)+1)
-		for i, v := range vals {
-			row[i] = v
-		}
-		row[len(vals)] = int32(l.fileID)
-		batch = append(batch, row)
+		batch = append(batch, appendRow(fields, vals, l.fileID))
 		if len(batch) >= 8192 {
 			if err := flush(); err != nil {
 				return err
@@ -424,13 +400,6 @@ func (l *load) lineParser(ctx context.Context) error {
 	return l.storeRejects(ctx, rejects)
 }
 
-func columns(fields []Field) []string {
-	out := make([]string, len(fields))
-	for i, f := range fields {
-		out[i] = f.Column()
-	}
-	return out
-}
 
 // ipv4Octet matches one octet the way netip does: 0-255, no leading zeros.
 const ipv4Octet = `(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])`
@@ -443,10 +412,10 @@ func (l *load) indexAddresses(ctx context.Context) error {
 	steps := []string{
 		`DROP TABLE IF EXISTS temp.new_addresses`,
 		`CREATE TEMP TABLE new_addresses AS SELECT DISTINCT a FROM (
-			SELECT srcaddr AS a FROM flows WHERE file_id = $1
-			UNION ALL SELECT dstaddr FROM flows WHERE file_id = $1
-			UNION ALL SELECT pkt_srcaddr FROM flows WHERE file_id = $1
-			UNION ALL SELECT pkt_dstaddr FROM flows WHERE file_id = $1
+			SELECT srcaddr AS a FROM flow_records WHERE file_id = $1
+			UNION ALL SELECT dstaddr FROM flow_records WHERE file_id = $1
+			UNION ALL SELECT pkt_srcaddr FROM flow_records WHERE file_id = $1
+			UNION ALL SELECT pkt_dstaddr FROM flow_records WHERE file_id = $1
 		) WHERE a IS NOT NULL AND a NOT IN (SELECT addr FROM addresses)`,
 		`INSERT INTO addresses (addr, family, num)
 		SELECT a, 4, 281470681743360::UHUGEINT
@@ -505,7 +474,7 @@ func (l *load) indexAddresses(ctx context.Context) error {
 func (l *load) finishManifest(ctx context.Context) error {
 	var first, last sql.NullTime
 	err := l.conn.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (log_status = 'NODATA'), count(*) FILTER (log_status = 'SKIPDATA'),
-			min(start), max("end") FROM flows WHERE file_id = ?`, l.fileID).
+			min(start), max("end") FROM flow_records WHERE file_id = ?`, l.fileID).
 		Scan(&l.res.Records, &l.res.NoData, &l.res.SkipData, &first, &last)
 	if err != nil {
 		return fmt.Errorf("ingest: count: %w", err)

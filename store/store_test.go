@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/investigator/investigator/migrations"
@@ -97,5 +98,24 @@ func TestPrefixRange(t *testing.T) {
 	first, last = PrefixRange(netip.MustParsePrefix("2600:1f18:abc:de00::/56"))
 	if first != AddrNum(netip.MustParseAddr("2600:1f18:abc:de00::")) || last != AddrNum(netip.MustParseAddr("2600:1f18:abc:deff:ffff:ffff:ffff:ffff")) {
 		t.Fatalf("v6 = %s..%s", first, last)
+	}
+}
+
+func TestOpenNewerSchemaFailsClearly(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "future.duckdb")
+	c, err := Create(ctx, path, "future", "test", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DB.Exec(`INSERT INTO schema_migrations (version, name) VALUES (?, 'from_the_future')`, migrations.Latest()+1); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	for _, ro := range []bool{false, true} {
+		_, err := Open(ctx, path, Options{ReadOnly: ro})
+		if !errors.Is(err, migrations.ErrTooNew) || !strings.Contains(err.Error(), "upgrade investigator") {
+			t.Fatalf("read-only=%v: %v", ro, err)
+		}
 	}
 }

@@ -400,7 +400,6 @@ func (l *load) lineParser(ctx context.Context) error {
 	return l.storeRejects(ctx, rejects)
 }
 
-
 // ipv4Octet matches one octet the way netip does: 0-255, no leading zeros.
 const ipv4Octet = `(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])`
 

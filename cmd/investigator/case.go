@@ -262,7 +262,7 @@ func (a *app) printCase(info store.Info, s store.Summary, files []store.File) er
 	}
 	t.row("File", fmt.Sprintf("%s (%s, schema %d)", info.Path, size(s.SizeBytes), info.Schema))
 	t.row("Created", fmt.Sprintf("%s UTC by %s", info.CreatedAt.UTC().Format(timeLayout), info.CreatedBy))
-	t.row("Records", fmt.Sprintf("%s  (accepted %s, rejected %s, NODATA %s, SKIPDATA %s)",
+	t.row("Records", fmt.Sprintf("%s  (ACCEPT %s, REJECT %s, NODATA %s, SKIPDATA %s)",
 		count(s.Records), count(s.Accepted), count(s.Rejected), count(s.NoData), count(s.SkipData)))
 	t.row("Traffic", fmt.Sprintf("%s, %s packets, %s", size(s.Bytes), count(s.Packets), plural(s.Interfaces, "interface")))
 	t.row("Time range", fmt.Sprintf("%s → %s UTC", stamp(s.First), stamp(s.Last)))

@@ -1,0 +1,72 @@
+package ingest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/investigator/investigator/store"
+)
+
+func BenchmarkParseRecord(b *testing.B) {
+	fields := DefaultFields()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseRecord(fields, v2Lines[0]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchFile writes n records in the default format, as JSON messages when
+// wrapped (the line parser's path) or as plain text (the engine's).
+func benchFile(b *testing.B, n int, wrapped bool) string {
+	b.Helper()
+	p := filepath.Join(b.TempDir(), "flows.log")
+	f, err := os.Create(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	for i := range n {
+		line := fmt.Sprintf("2 123456789012 eni-%08x 10.0.%d.%d 198.51.%d.%d %d 443 6 %d %d %d %d ACCEPT OK",
+			i%7, i%250, i%200, i%100, i%250, 1024+i%60000, 1+i%90, 60+i%9000, 1700000000+i, 1700000060+i)
+		if wrapped {
+			fmt.Fprintf(w, "{\"message\":%q}\n", line)
+		} else {
+			fmt.Fprintln(w, line)
+		}
+	}
+	w.Flush()
+	f.Close()
+	return p
+}
+
+func benchmarkIngest(b *testing.B, wrapped bool) {
+	const n = 200_000
+	path := benchFile(b, n, wrapped)
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		c, err := store.Create(context.Background(), filepath.Join(b.TempDir(), "b.duckdb"), "b", "bench", store.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		in, _ := Begin(context.Background(), c, Options{})
+		b.StartTimer()
+		r := in.File(context.Background(), path)
+		b.StopTimer()
+		if r.Records != n {
+			b.Fatalf("%+v", r)
+		}
+		c.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+func BenchmarkIngestEngine(b *testing.B)     { benchmarkIngest(b, false) }
+func BenchmarkIngestLineParser(b *testing.B) { benchmarkIngest(b, true) }

@@ -39,8 +39,8 @@ test: lint check-generated nodeapi ## run every test (fuzz seed corpora included
 demo: build ## build the demo case from generated traffic with incidents in it
 	./$(BIN) demo --cases $(CASES) --force
 
-bench: build ## Go benchmarks and end-to-end ingest timings (see bench/README.md)
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
+bench: build ## Go benchmarks, then end-to-end ingest of BENCH_RECORDS records against a bare DuckDB read_csv
+	$(GO) test -run '^$$' -bench . -benchmem ./...
 	BENCH_RECORDS=$(BENCH_RECORDS) ./bench/ingest.sh
 
 clean: ## remove build output

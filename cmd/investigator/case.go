@@ -221,39 +221,51 @@ func (a *app) caseShowCommand() *cobra.Command {
 		Short: "Show what a case is about and what it holds",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			c, err := a.openCase(ctx, args[0], true)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			info, err := c.Info(ctx)
-			if err != nil {
-				return err
-			}
-			sum, err := c.Summary(ctx)
-			if err != nil {
-				return err
-			}
-			files, err := c.Files(ctx)
+			rep, err := a.readCase(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			if format.json() {
-				return writeJSON(a.stdout, struct {
-					store.Info
-					Summary store.Summary `json:"summary"`
-					Files   []store.File  `json:"files"`
-				}{info, sum, files})
+				return writeJSON(a.stdout, rep)
 			}
-			return a.printCase(info, sum, files)
+			return a.printCase(rep, true)
 		},
 	}
 	cmd.Flags().Var(&format, "format", "output format: table or json")
 	return cmd
 }
 
-func (a *app) printCase(info store.Info, s store.Summary, files []store.File) error {
+// caseReport is everything `case show` tells about a case.
+type caseReport struct {
+	store.Info
+	Summary store.Summary `json:"summary"`
+	Files   []store.File  `json:"files"`
+}
+
+// readCase reads a case's report, holding the case (read-only) only while it reads.
+func (a *app) readCase(ctx context.Context, name string) (caseReport, error) {
+	var rep caseReport
+	c, err := a.openCase(ctx, name, true)
+	if err != nil {
+		return rep, err
+	}
+	defer c.Close()
+	if rep.Info, err = c.Info(ctx); err != nil {
+		return rep, err
+	}
+	if rep.Summary, err = c.Summary(ctx); err != nil {
+		return rep, err
+	}
+	rep.Files, err = c.Files(ctx)
+	return rep, err
+}
+
+// printCase writes the report for people; withFiles adds the latest manifest entries.
+func (a *app) printCase(rep caseReport, withFiles bool) error {
+	info, s, files := rep.Info, rep.Summary, rep.Files
+	if !withFiles {
+		files = nil
+	}
 	w := a.stdout
 	t := newTable(w)
 	t.row("Case", info.Name)

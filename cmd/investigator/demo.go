@@ -108,21 +108,12 @@ func (a *app) buildDemoCase(ctx context.Context, name string, opts demo.Options,
 	if err := quiet.runIngest(ctx, name, []string{tree}, ingestFlags{format: "table"}, "investigator demo"); err != nil {
 		return err
 	}
-	cs, err := a.openCase(ctx, name, true)
-	if err != nil {
-		return err
-	}
-	defer cs.Close()
-	info, err := cs.Info(ctx)
-	if err != nil {
-		return err
-	}
-	s, err := cs.Summary(ctx)
+	rep, err := a.readCase(ctx, name)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(a.stdout)
-	if err := a.printCase(info, s, nil); err != nil {
+	if err := a.printCase(rep, false); err != nil {
 		return err
 	}
 	fmt.Fprintln(a.stdout, "\nPlanted incidents (UTC):")

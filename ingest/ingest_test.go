@@ -454,3 +454,37 @@ func TestRareFieldsRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// TestManyRejects: a file whose lines are mostly bad is processed in bounded
+// batches and still keeps every good line and every reject.
+func TestManyRejects(t *testing.T) {
+	const bad = 2*rejectBatch + 123
+	var b strings.Builder
+	for i := range bad {
+		if i%1000 == 0 {
+			b.WriteString(v2Lines[1] + "\n")
+		}
+		b.WriteString("2 123456789012 eni-1 10.0.0.1 10.0.0.2 1 22 6 1 1 1700000000 1700000060 MAYBE OK\n")
+	}
+	good := int64(bad/1000 + 1)
+	for name, wrap := range map[string]bool{"engine": false, "line parser": true} {
+		t.Run(name, func(t *testing.T) {
+			content := b.String()
+			if wrap {
+				var w strings.Builder
+				for _, l := range strings.Split(strings.TrimSpace(content), "\n") {
+					fmt.Fprintf(&w, "{\"message\":%q}\n", l)
+				}
+				content = w.String()
+			}
+			c := newCase(t)
+			r := ingestPaths(t, c, Options{}, writeFile(t, "bad.log", content))[0]
+			if r.Status != Loaded || r.Records != good || r.Rejected != bad {
+				t.Fatalf("records %d rejected %d, want %d and %d: %v", r.Records, r.Rejected, good, bad, r.Err())
+			}
+			if n := queryInt(t, c, `SELECT count(DISTINCT line) FROM rejects`); n != bad {
+				t.Fatalf("rejects table has %d lines", n)
+			}
+		})
+	}
+}

@@ -86,10 +86,7 @@ func (l *load) attempt(ctx context.Context, res *FileResult, fast bool) (err err
 	}
 	res.FileID = l.fileID
 
-	phase := time.Now()
-	defer func() {
-		l.in.opts.logger().Debug("ingest phases", "file", l.path, "fast", fast, "total", time.Since(phase))
-	}()
+	began := time.Now()
 	switch {
 	case fast:
 		err = l.engineText(ctx)
@@ -101,12 +98,11 @@ func (l *load) attempt(ctx context.Context, res *FileResult, fast bool) (err err
 	if err != nil {
 		return err
 	}
-	l.in.opts.logger().Debug("ingest phase", "phase", "load", "took", time.Since(phase))
-	phase = time.Now()
+	loaded := time.Since(began)
 	if err := l.indexAddresses(ctx); err != nil {
 		return err
 	}
-	l.in.opts.logger().Debug("ingest phase", "phase", "addresses", "took", time.Since(phase))
+	l.in.opts.logger().Debug("ingest: file loaded", "path", l.path, "engine", fast, "load", loaded, "addresses", time.Since(began)-loaded)
 	if err := l.finishManifest(ctx); err != nil {
 		return err
 	}
@@ -149,41 +145,61 @@ func (l *load) engineText(ctx context.Context) error {
 	return l.applyWindowSQL(ctx)
 }
 
+// rejectBatch bounds the rejected lines held in memory at once: a file in the
+// wrong format can reject every one of millions of lines.
+const rejectBatch = 10_000
+
 // engineRejects turns the CSV reader's rejects into ours: one per line, the
 // reason from our own parser (consistent across paths), repeated headers
 // skipped. A different header mid-file needs the line parser.
 func (l *load) engineRejects(ctx context.Context) error {
-	rows, err := l.conn.QueryContext(ctx, `SELECT line, arg_min(csv_line, column_idx), arg_min(error_message, column_idx)
-		FROM ingest_rejects GROUP BY line ORDER BY line`)
-	if err != nil {
+	defer func() {
+		for _, t := range []string{"ingest_rejects", "ingest_reject_scans", "ingest_reject_lines"} {
+			l.exec(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS temp."+t) //nolint:errcheck // temp tables of this connection
+		}
+	}()
+	if _, err := l.exec(ctx, `CREATE TEMP TABLE ingest_reject_lines AS
+		SELECT row_number() OVER (ORDER BY line) AS n, line, arg_min(csv_line, column_idx) AS raw, arg_min(error_message, column_idx) AS msg
+		FROM ingest_rejects GROUP BY line`); err != nil {
 		return fmt.Errorf("ingest: read rejects: %w", err)
 	}
-	var rejects []Reject
 	headerToks := strings.Fields(l.det.Header)
-	for rows.Next() {
-		var line int64
-		var raw, msg string
-		if err := rows.Scan(&line, &raw, &msg); err != nil {
-			rows.Close()
+	for from := int64(0); ; from += rejectBatch {
+		rows, err := l.conn.QueryContext(ctx, `SELECT line, raw, msg FROM ingest_reject_lines WHERE n > ? AND n <= ? ORDER BY n`, from, from+rejectBatch)
+		if err != nil {
 			return fmt.Errorf("ingest: read rejects: %w", err)
 		}
-		raw = lastLine(raw)
-		if names, ok := headerNames(raw); ok {
-			if slices.Equal(names, headerToks) {
-				continue // the header repeated (concatenated objects)
+		var rejects []Reject
+		read := 0
+		for rows.Next() {
+			read++
+			var line int64
+			var raw, msg string
+			if err := rows.Scan(&line, &raw, &msg); err != nil {
+				rows.Close()
+				return fmt.Errorf("ingest: read rejects: %w", err)
 			}
-			rows.Close()
-			return errFallback
+			raw = lastLine(raw)
+			if names, ok := headerNames(raw); ok {
+				if slices.Equal(names, headerToks) {
+					continue // the header repeated (concatenated objects)
+				}
+				rows.Close()
+				return errFallback
+			}
+			rejects = append(rejects, Reject{Line: line, Raw: raw, Reason: l.reason(raw, msg)})
 		}
-		rejects = append(rejects, Reject{Line: line, Raw: raw, Reason: l.reason(raw, msg)})
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("ingest: read rejects: %w", err)
+		}
+		if err := l.storeRejects(ctx, rejects); err != nil {
+			return err
+		}
+		if read < rejectBatch {
+			return nil
+		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("ingest: read rejects: %w", err)
-	}
-	l.exec(ctx, `DROP TABLE IF EXISTS ingest_rejects`)      //nolint:errcheck // temp tables of this connection
-	l.exec(ctx, `DROP TABLE IF EXISTS ingest_reject_scans`) //nolint:errcheck
-	return l.storeRejects(ctx, rejects)
 }
 
 // reason explains a rejected line in our own words, falling back to the engine's.
@@ -377,6 +393,12 @@ func (l *load) lineParser(ctx context.Context) error {
 		vals, err := ParseRecord(fields, s)
 		if err != nil {
 			reject(lineNo, raw, err)
+			if len(rejects) >= rejectBatch {
+				if err := l.storeRejects(ctx, rejects); err != nil {
+					return err
+				}
+				rejects = rejects[:0]
+			}
 			continue
 		}
 		var start any

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/investigator/investigator/queries"
+)
+
+// writeResultTable writes a result for people, as the original tool did: a
+// titled section, aligned columns, thousands separators. Columns that are
+// empty in every row are left out (JSON and CSV keep them).
+func writeResultTable(w io.Writer, r *queries.Result) error {
+	fmt.Fprintf(w, "=== %s (%s v%d) ===\n", r.Title, r.Analysis, r.Version)
+	keep := make([]bool, len(r.Columns))
+	for i := range r.Columns {
+		for _, row := range r.Rows {
+			if row[i] != nil && row[i] != "" {
+				keep[i] = true
+				break
+			}
+		}
+	}
+	if len(r.Rows) == 0 {
+		fmt.Fprintln(w, "(no rows)")
+	} else {
+		var cols []int
+		for i := range r.Columns {
+			if keep[i] {
+				cols = append(cols, i)
+			}
+		}
+		text := make([][]string, len(r.Rows))
+		width := make([]int, len(r.Columns))
+		numeric := make([]bool, len(r.Columns))
+		for _, i := range cols {
+			width[i] = len(r.Columns[i].Name)
+		}
+		for j, row := range r.Rows {
+			text[j] = make([]string, len(row))
+			for _, i := range cols {
+				text[j][i] = cell(r.Columns[i].Name, row[i])
+				width[i] = max(width[i], utf8.RuneCountInString(text[j][i]))
+				switch row[i].(type) {
+				case int64, float64:
+					numeric[i] = true
+				}
+			}
+		}
+		line := func(get func(i int) string) {
+			var b strings.Builder
+			for k, i := range cols {
+				if k > 0 {
+					b.WriteString("  ")
+				}
+				s := get(i)
+				pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(s))
+				if numeric[i] {
+					b.WriteString(pad + s)
+				} else if k == len(cols)-1 {
+					b.WriteString(s)
+				} else {
+					b.WriteString(s + pad)
+				}
+			}
+			fmt.Fprintln(w, b.String())
+		}
+		line(func(i int) string { return strings.ToUpper(r.Columns[i].Name) })
+		line(func(i int) string { return strings.Repeat("-", width[i]) })
+		for j := range text {
+			line(func(i int) string { return text[j][i] })
+		}
+	}
+	how := fmt.Sprintf("ran in %s", r.Duration.Round(time.Millisecond))
+	if r.Cached {
+		how = fmt.Sprintf("stored result of %s UTC (--fresh runs it again)", r.RanAt.Format(timeLayout))
+	}
+	_, err := fmt.Fprintf(w, "%s · run %s · %s\n\n", plural(int64(len(r.Rows)), "row"), r.RunID, how)
+	return err
+}
+
+// identifiers are numeric columns that are names, not quantities: no thousands separators.
+var identifiers = map[string]bool{"port": true, "srcport": true, "dstport": true, "protocol": true, "asn": true, "version": true}
+
+// cell renders one value of the named column for a table.
+func cell(column string, v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "-"
+	case int64:
+		if identifiers[column] {
+			return strconv.FormatInt(v, 10)
+		}
+		return count(v)
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case time.Time:
+		return v.UTC().Format(timeLayout)
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// writeResultCSV writes a header row and the rows; times in RFC 3339.
+func writeResultCSV(w io.Writer, r *queries.Result) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(r.ColumnNames()); err != nil {
+		return err
+	}
+	for _, row := range r.Rows {
+		rec := make([]string, len(row))
+		for i, v := range row {
+			switch v := v.(type) {
+			case nil:
+			case time.Time:
+				rec[i] = v.UTC().Format(time.RFC3339)
+			case float64:
+				rec[i] = strconv.FormatFloat(v, 'f', -1, 64)
+			default:
+				rec[i] = fmt.Sprint(v)
+			}
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

@@ -1,0 +1,121 @@
+package queries
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/investigator/investigator/store"
+)
+
+// specialRanges are the address blocks that are not globally routable
+// (RFC 6890 and its successors): their addresses have scope "private" and
+// are never sent to a WHOIS server.
+var specialRanges = []string{
+	"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+	"192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15",
+	"198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+	"::/128", "::1/128", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32",
+	"fc00::/7", "fe80::/10", "ff00::/8",
+}
+
+// inputsSQL fingerprints everything address_info is built from.
+const inputsSQL = `SELECT md5(concat_ws('|',
+	(SELECT count(*) FROM addresses),
+	(SELECT coalesce(max(id), 0) FROM ingest_files),
+	(SELECT coalesce(string_agg(addr, ',' ORDER BY addr), '') FROM focus_ips),
+	(SELECT coalesce(string_agg(cidr, ',' ORDER BY cidr), '') FROM vpc_cidrs),
+	(SELECT coalesce(string_agg(sha256, ',' ORDER BY provider), '') FROM cidr_snapshots),
+	(SELECT count(*) || '@' || coalesce(max(fetched_at)::VARCHAR, '') FROM whois)))`
+
+// dataVersion identifies what the case holds: its records and everything an
+// analysis joins to. A stored result is reused only for the same version.
+func dataVersion(ctx context.Context, c *store.Case) (string, error) {
+	var v string
+	err := c.DB.QueryRowContext(ctx, `SELECT (`+inputsSQL+`) || '-' || (SELECT count(*) FROM flow_records)`).Scan(&v)
+	if err != nil {
+		return "", fmt.Errorf("queries: data version: %w", err)
+	}
+	return v, nil
+}
+
+// Stale reports whether address_info must be rebuilt before analyses run.
+func Stale(ctx context.Context, c *store.Case) (bool, error) {
+	var stale bool
+	err := c.DB.QueryRowContext(ctx, `SELECT coalesce((SELECT built_from FROM enrichment_state), '') <> (`+inputsSQL+`)`).Scan(&stale)
+	if err != nil {
+		return false, fmt.Errorf("queries: enrichment state: %w", err)
+	}
+	return stale, nil
+}
+
+// Prepare rebuilds address_info when its inputs changed: every address of
+// the case with its scope, the most specific cloud range holding it (a
+// specific service beats AMAZON on the same prefix) and its WHOIS network.
+// It needs the case open for writing; it reports whether it rebuilt.
+func Prepare(ctx context.Context, c *store.Case) (bool, error) {
+	stale, err := Stale(ctx, c)
+	if err != nil || !stale {
+		return false, err
+	}
+	if c.ReadOnly {
+		return false, fmt.Errorf("queries: the case's address enrichment is out of date and the case is open read-only")
+	}
+	var special []string
+	for _, s := range specialRanges {
+		first, last := store.PrefixRange(netip.MustParsePrefix(s))
+		special = append(special, fmt.Sprintf("(%s::UHUGEINT, %s::UHUGEINT)", first, last))
+	}
+	tx, err := c.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("queries: enrich: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after commit
+	steps := []string{
+		`DELETE FROM address_info`,
+		`INSERT INTO address_info
+		WITH a AS (
+			SELECT addr, family, num FROM addresses
+			UNION SELECT addr, family, num FROM focus_ips
+		),
+		special(first_num, last_num) AS (VALUES ` + strings.Join(special, ", ") + `),
+		priv AS (SELECT DISTINCT a.addr FROM a JOIN special s ON a.num BETWEEN s.first_num AND s.last_num),
+		internal AS (SELECT DISTINCT a.addr FROM a JOIN vpc_cidrs v ON a.num BETWEEN v.start_num AND v.end_num),
+		cloud AS (
+			SELECT a.addr, arg_max({'provider': r.provider, 'service': r.service, 'region': r.region, 'prefix': r.prefix},
+				r.bits * 2 + CASE WHEN r.service IS NULL OR r.service = 'AMAZON' THEN 0 ELSE 1 END) AS best
+			FROM a JOIN cidr_ranges r ON a.num BETWEEN r.start_num AND r.end_num
+			GROUP BY a.addr
+		),
+		who AS (
+			SELECT a.addr, arg_min({'org': w.org, 'asn': w.asn}, w.end_num - w.start_num) AS best
+			FROM a JOIN whois w ON a.num BETWEEN w.start_num AND w.end_num
+			GROUP BY a.addr
+		),
+		bare AS (SELECT (SELECT count(*) FROM focus_ips) + (SELECT count(*) FROM vpc_cidrs) = 0 AS yes)
+		SELECT a.addr, a.family, a.num,
+			CASE WHEN f.num IS NOT NULL THEN 'focus' WHEN i.addr IS NOT NULL THEN 'internal'
+				WHEN p.addr IS NOT NULL THEN 'private' ELSE 'public' END,
+			f.num IS NOT NULL OR i.addr IS NOT NULL OR (p.addr IS NOT NULL AND (SELECT yes FROM bare)),
+			c.best.provider, c.best.service, c.best.region, c.best.prefix,
+			w.best.org, w.best.asn
+		FROM a
+		LEFT JOIN (SELECT DISTINCT num FROM focus_ips) f ON f.num = a.num
+		LEFT JOIN internal i ON i.addr = a.addr
+		LEFT JOIN priv p ON p.addr = a.addr
+		LEFT JOIN cloud c ON c.addr = a.addr
+		LEFT JOIN who w ON w.addr = a.addr`,
+		`DELETE FROM enrichment_state`,
+		`INSERT INTO enrichment_state SELECT (` + inputsSQL + `), now()::TIMESTAMP`,
+	}
+	for _, q := range steps {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return false, fmt.Errorf("queries: enrich: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("queries: enrich: %w", err)
+	}
+	return true, nil
+}

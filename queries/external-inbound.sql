@@ -1,0 +1,27 @@
+-- name: external-inbound
+-- version: 1
+-- title: External inbound
+-- description: Traffic from outside the VPC to the focus, by source, action and the AWS service the source belongs to.
+-- param: start TIMESTAMP = null
+-- param: end TIMESTAMP = null
+-- param: limit INTEGER = 1000
+WITH g AS (
+	SELECT
+		f.src_ip,
+		f.action::VARCHAR AS action,
+		f.pkt_src_aws_service AS aws_service,
+		count(*) AS flows,
+		sum(f.packets)::BIGINT AS packets,
+		sum(f.bytes)::BIGINT AS bytes,
+		min(f.start) AS first_seen,
+		max(f."end") AS last_seen
+	FROM case_flows f
+	WHERE f.direction = 'inbound' AND f.src_scope IN ('private', 'public')
+		AND ($start IS NULL OR f.start >= $start) AND ($end IS NULL OR f.start <= $end)
+	GROUP BY ALL
+)
+SELECT g.*, a.org, a.asn, a.provider, a.cloud_service, a.cloud_region, a.scope
+FROM g
+LEFT JOIN address_info a ON a.addr = g.src_ip
+ORDER BY g.flows DESC, g.src_ip, g.action, g.aws_service
+LIMIT $limit

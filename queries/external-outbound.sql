@@ -1,0 +1,27 @@
+-- name: external-outbound
+-- version: 1
+-- title: External outbound
+-- description: Traffic from the focus to outside the VPC, by destination, action and the AWS service the destination belongs to.
+-- param: start TIMESTAMP = null
+-- param: end TIMESTAMP = null
+-- param: limit INTEGER = 1000
+WITH g AS (
+	SELECT
+		f.dst_ip,
+		f.action::VARCHAR AS action,
+		f.pkt_dst_aws_service AS aws_service,
+		count(*) AS flows,
+		sum(f.packets)::BIGINT AS packets,
+		sum(f.bytes)::BIGINT AS bytes,
+		min(f.start) AS first_seen,
+		max(f."end") AS last_seen
+	FROM case_flows f
+	WHERE f.direction = 'outbound' AND f.dst_scope IN ('private', 'public')
+		AND ($start IS NULL OR f.start >= $start) AND ($end IS NULL OR f.start <= $end)
+	GROUP BY ALL
+)
+SELECT g.*, a.org, a.asn, a.provider, a.cloud_service, a.cloud_region, a.scope
+FROM g
+LEFT JOIN address_info a ON a.addr = g.dst_ip
+ORDER BY g.flows DESC, g.dst_ip, g.action, g.aws_service
+LIMIT $limit

@@ -1,0 +1,305 @@
+package queries
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/investigator/investigator/store"
+)
+
+// Column is a result column: its name and DuckDB type.
+type Column struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+// Result is one analysis run: what ran, on what, and the rows.
+type Result struct {
+	Analysis    string         `json:"analysis"`
+	Version     int            `json:"version"`
+	Title       string         `json:"-"`
+	SHA256      string         `json:"sha256"`
+	RunID       string         `json:"run_id"`
+	Params      map[string]any `json:"params"`
+	Columns     []Column       `json:"-"`
+	Rows        [][]any        `json:"-"`
+	Cached      bool           `json:"cached"`
+	RanAt       time.Time      `json:"ran_at"`
+	Duration    time.Duration  `json:"-"`
+	DataVersion string         `json:"-"`
+}
+
+// ColumnNames lists the result's column names.
+func (r *Result) ColumnNames() []string {
+	out := make([]string, len(r.Columns))
+	for i, c := range r.Columns {
+		out[i] = c.Name
+	}
+	return out
+}
+
+// MarshalJSON writes the stable shape scripts rely on: {analysis, version,
+// sha256, run_id, params, cached, ran_at, columns, rows}, rows as objects
+// keyed by column name in column order.
+func (r *Result) MarshalJSON() ([]byte, error) {
+	type head Result
+	h, err := json.Marshal((*head)(r))
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.Write(h[:len(h)-1])
+	cols, _ := json.Marshal(r.ColumnNames())
+	fmt.Fprintf(&b, `,"columns":%s,"rows":[`, cols)
+	for i, row := range r.Rows {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('{')
+		for j, v := range row {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			k, _ := json.Marshal(r.Columns[j].Name)
+			val, err := json.Marshal(v)
+			if err != nil {
+				return nil, err
+			}
+			b.Write(k)
+			b.WriteByte(':')
+			b.Write(val)
+		}
+		b.WriteByte('}')
+	}
+	b.WriteString("]}")
+	return b.Bytes(), nil
+}
+
+// Options control a run.
+type Options struct {
+	Fresh   bool   // run even when a stored result for the same question exists
+	Program string // recorded with the run
+}
+
+// Run answers an analysis on a case: from the case's stored runs when the
+// same analysis, version and parameters already ran on the same data, else by
+// running its SQL and recording the result. The case must be open for
+// writing (the run is recorded, and the address enrichment may need a rebuild).
+func Run(ctx context.Context, c *store.Case, a Analysis, params map[string]any, o Options) (*Result, error) {
+	if _, err := Prepare(ctx, c); err != nil {
+		return nil, err
+	}
+	dv, err := dataVersion(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	canon := canonical(params)
+	pj, err := json.Marshal(canon)
+	if err != nil {
+		return nil, fmt.Errorf("queries: %w", err)
+	}
+	if !o.Fresh {
+		r, err := cached(ctx, c, a, string(pj), dv)
+		if err == nil {
+			return r, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+	}
+
+	began := time.Now()
+	r := &Result{Analysis: a.Name, Version: a.Version, Title: a.Title, SHA256: a.SHA256, Params: canon, RanAt: began.UTC(), DataVersion: dv}
+	var args []any
+	for name, v := range params {
+		args = append(args, sql.Named(name, v))
+	}
+	rows, err := c.DB.QueryContext(ctx, a.Body, args...)
+	if err != nil {
+		return nil, fmt.Errorf("queries: %s: %w", a.Name, err)
+	}
+	defer rows.Close()
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, fmt.Errorf("queries: %s: %w", a.Name, err)
+	}
+	for _, t := range types {
+		r.Columns = append(r.Columns, Column{Name: t.Name(), Type: t.DatabaseTypeName()})
+	}
+	r.Rows = [][]any{}
+	for rows.Next() {
+		vals := make([]any, len(types))
+		ptrs := make([]any, len(types))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, fmt.Errorf("queries: %s: %w", a.Name, err)
+		}
+		for i, v := range vals {
+			vals[i] = normalize(v)
+		}
+		r.Rows = append(r.Rows, vals)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("queries: %s: %w", a.Name, err)
+	}
+	r.Duration = time.Since(began)
+	r.RunID = newRunID(began)
+	if err := record(ctx, c, r, string(pj), o.Program); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func newRunID(t time.Time) string {
+	b := make([]byte, 3)
+	rand.Read(b) //nolint:errcheck // crypto/rand does not fail
+	return "r-" + t.UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b)
+}
+
+func record(ctx context.Context, c *store.Case, r *Result, params, program string) error {
+	cols, err := json.Marshal(r.Columns)
+	if err != nil {
+		return fmt.Errorf("queries: record run: %w", err)
+	}
+	rows, err := json.Marshal(r.Rows)
+	if err != nil {
+		return fmt.Errorf("queries: record run: %w", err)
+	}
+	_, err = c.DB.ExecContext(ctx, `INSERT INTO analysis_runs (run_id, analysis, version, sha256, params, data_version,
+			started_at, finished_at, row_count, columns, rows, program)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.RunID, r.Analysis, r.Version, r.SHA256, params, r.DataVersion, r.RanAt, r.RanAt.Add(r.Duration),
+		len(r.Rows), string(cols), string(rows), program)
+	if err != nil {
+		return fmt.Errorf("queries: record run: %w", err)
+	}
+	return nil
+}
+
+// cached returns the newest stored result of the same question on the same data.
+func cached(ctx context.Context, c *store.Case, a Analysis, params, dv string) (*Result, error) {
+	var r Result
+	var cols, rows, pj string
+	var finished time.Time
+	err := c.DB.QueryRowContext(ctx, `SELECT run_id, started_at, finished_at, params::VARCHAR, columns::VARCHAR, rows::VARCHAR FROM analysis_runs
+		WHERE analysis = ? AND version = ? AND sha256 = ? AND params::VARCHAR = ?::JSON::VARCHAR AND data_version = ?
+		ORDER BY id DESC LIMIT 1`, a.Name, a.Version, a.SHA256, params, dv).
+		Scan(&r.RunID, &r.RanAt, &finished, &pj, &cols, &rows)
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("queries: stored runs: %w", err)
+	}
+	r.Analysis, r.Version, r.Title, r.SHA256, r.Cached, r.DataVersion = a.Name, a.Version, a.Title, a.SHA256, true, dv
+	r.RanAt = r.RanAt.UTC()
+	r.Duration = finished.Sub(r.RanAt)
+	if err := json.Unmarshal([]byte(pj), &r.Params); err != nil {
+		return nil, fmt.Errorf("queries: stored run %s: %w", r.RunID, err)
+	}
+	if err := json.Unmarshal([]byte(cols), &r.Columns); err != nil {
+		return nil, fmt.Errorf("queries: stored run %s: %w", r.RunID, err)
+	}
+	r.Rows, err = decodeRows(rows, r.Columns)
+	if err != nil {
+		return nil, fmt.Errorf("queries: stored run %s: %w", r.RunID, err)
+	}
+	return &r, nil
+}
+
+// normalize maps driver values onto the few types results carry: int64,
+// float64, string, bool, time.Time (UTC) and nil, so a fresh result and a
+// stored one look the same.
+func normalize(v any) any {
+	switch v := v.(type) {
+	case nil, int64, float64, string, bool:
+		return v
+	case int8:
+		return int64(v)
+	case int16:
+		return int64(v)
+	case int32:
+		return int64(v)
+	case int:
+		return int64(v)
+	case uint8:
+		return int64(v)
+	case uint16:
+		return int64(v)
+	case uint32:
+		return int64(v)
+	case uint64:
+		return int64(v)
+	case float32:
+		return float64(v)
+	case *big.Int:
+		if v.IsInt64() {
+			return v.Int64()
+		}
+		return v.String()
+	case time.Time:
+		return v.UTC()
+	case []byte:
+		return string(v)
+	case duckdb.Decimal:
+		return v.Float64()
+	case duckdb.Interval:
+		return (time.Duration(v.Days)*24*time.Hour + time.Duration(v.Micros)*time.Microsecond).String()
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// decodeRows reads stored rows back into the types normalize produces.
+func decodeRows(s string, cols []Column) ([][]any, error) {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var raw [][]any
+	if err := dec.Decode(&raw); err != nil {
+		return nil, err
+	}
+	for _, row := range raw {
+		for i, v := range row {
+			if i >= len(cols) {
+				break
+			}
+			switch v := v.(type) {
+			case json.Number:
+				if n, err := v.Int64(); err == nil && !isFloatType(cols[i].Type) {
+					row[i] = n
+				} else {
+					row[i], _ = v.Float64()
+				}
+			case string:
+				if strings.HasPrefix(cols[i].Type, "TIMESTAMP") {
+					t, err := time.Parse(time.RFC3339Nano, v)
+					if err != nil {
+						return nil, err
+					}
+					row[i] = t.UTC()
+				}
+			}
+		}
+	}
+	if raw == nil {
+		raw = [][]any{}
+	}
+	return raw, nil
+}
+
+func isFloatType(t string) bool {
+	return t == "DOUBLE" || t == "FLOAT" || strings.HasPrefix(t, "DECIMAL")
+}

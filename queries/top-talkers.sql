@@ -1,0 +1,27 @@
+-- name: top-talkers
+-- version: 1
+-- title: Top talkers
+-- description: The focus's peers by bytes, in each direction: the exfiltration view.
+-- param: start TIMESTAMP = null
+-- param: end TIMESTAMP = null
+-- param: limit INTEGER = 1000
+WITH g AS (
+	SELECT
+		f.peer_ip,
+		f.direction,
+		count(*) AS flows,
+		sum(f.packets)::BIGINT AS packets,
+		sum(f.bytes)::BIGINT AS bytes,
+		count(DISTINCT f.dstport) AS distinct_ports,
+		min(f.start) AS first_seen,
+		max(f."end") AS last_seen
+	FROM case_flows f
+	WHERE f.direction IN ('inbound', 'outbound') AND f.action = 'ACCEPT'
+		AND ($start IS NULL OR f.start >= $start) AND ($end IS NULL OR f.start <= $end)
+	GROUP BY ALL
+)
+SELECT g.*, a.org, a.asn, a.provider, a.cloud_service, a.cloud_region, a.scope
+FROM g
+LEFT JOIN address_info a ON a.addr = g.peer_ip
+ORDER BY g.bytes DESC NULLS LAST, g.peer_ip, g.direction
+LIMIT $limit

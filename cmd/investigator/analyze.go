@@ -319,4 +319,3 @@ func (a *app) runsCommand() *cobra.Command {
 		},
 	}, &format)
 }
-

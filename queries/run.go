@@ -125,34 +125,8 @@ func Run(ctx context.Context, c *store.Case, a Analysis, params map[string]any, 
 	for name, v := range params {
 		args = append(args, sql.Named(name, v))
 	}
-	rows, err := c.DB.QueryContext(ctx, a.Body, args...)
+	r.Columns, r.Rows, err = Query(ctx, c.DB, a.Body, 0, args...)
 	if err != nil {
-		return nil, fmt.Errorf("queries: %s: %w", a.Name, err)
-	}
-	defer rows.Close()
-	types, err := rows.ColumnTypes()
-	if err != nil {
-		return nil, fmt.Errorf("queries: %s: %w", a.Name, err)
-	}
-	for _, t := range types {
-		r.Columns = append(r.Columns, Column{Name: t.Name(), Type: t.DatabaseTypeName()})
-	}
-	r.Rows = [][]any{}
-	for rows.Next() {
-		vals := make([]any, len(types))
-		ptrs := make([]any, len(types))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, fmt.Errorf("queries: %s: %w", a.Name, err)
-		}
-		for i, v := range vals {
-			vals[i] = normalize(v)
-		}
-		r.Rows = append(r.Rows, vals)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("queries: %s: %w", a.Name, err)
 	}
 	r.Duration = time.Since(began)
@@ -162,6 +136,46 @@ func Run(ctx context.Context, c *store.Case, a Analysis, params map[string]any, 
 	}
 	return r, nil
 }
+
+// Query runs one SQL statement and returns its columns and rows, with values
+// normalized as in results. maxRows > 0 stops reading after that many rows;
+// truncated reports whether more rows were left.
+func Query(ctx context.Context, db *sql.DB, query string, maxRows int, args ...any) (cols []Column, rows [][]any, err error) {
+	res, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer res.Close()
+	types, err := res.ColumnTypes()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, t := range types {
+		cols = append(cols, Column{Name: t.Name(), Type: t.DatabaseTypeName()})
+	}
+	rows = [][]any{}
+	for res.Next() {
+		if maxRows > 0 && len(rows) == maxRows {
+			return cols, rows, ErrTruncated
+		}
+		vals := make([]any, len(types))
+		ptrs := make([]any, len(types))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := res.Scan(ptrs...); err != nil {
+			return nil, nil, err
+		}
+		for i, v := range vals {
+			vals[i] = normalize(v)
+		}
+		rows = append(rows, vals)
+	}
+	return cols, rows, res.Err()
+}
+
+// ErrTruncated is returned with the first rows of a result longer than asked for.
+var ErrTruncated = errors.New("queries: more rows than the limit")
 
 func newRunID(t time.Time) string {
 	b := make([]byte, 3)

@@ -213,7 +213,7 @@ func (a *app) runAnalyze(ctx context.Context, caseArg string, f analyzeFlags, gi
 				}
 				fmt.Fprintf(a.stdout, "# %s v%d run %s\n", r.Analysis, r.Version, r.RunID)
 			}
-			if err := writeResultCSV(a.stdout, r); err != nil {
+			if err := writeCSV(a.stdout, r.Columns, r.Rows); err != nil {
 				return err
 			}
 		}

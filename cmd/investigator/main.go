@@ -139,7 +139,7 @@ ending in .duckdb. It opens read-only in the duckdb shell:
 	root.PersistentFlags().StringVar(&a.casesDir, "cases", "", "folder of case files (default $INVESTIGATOR_CASES or ./cases)")
 	root.PersistentFlags().DurationVar(&a.wait, "wait", store.DefaultWait, "how long to wait for a case another process is using")
 	root.PersistentFlags().BoolVar(&a.debug, "debug", false, "log debug messages to stderr (or set INVESTIGATOR_LOG_LEVEL=debug)")
-	root.AddCommand(a.caseCommand(), a.ingestCommand(), a.analyzeCommand(), a.analysesCommand(), a.runsCommand(), a.demoCommand(), a.versionCommand())
+	root.AddCommand(a.caseCommand(), a.ingestCommand(), a.analyzeCommand(), a.analysesCommand(), a.runsCommand(), a.sqlCommand(), a.demoCommand(), a.versionCommand())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	return root
 }

@@ -225,4 +225,3 @@ func (a *app) sqlPrompt(ctx context.Context, c *store.Case, maxRows int) error {
 		}
 	}
 }
-

@@ -41,7 +41,7 @@ demo: build ## build the demo case from generated traffic with incidents in it
 
 bench: build ## Go benchmarks, then end-to-end ingest of BENCH_RECORDS records against a bare DuckDB read_csv
 	$(GO) test -run '^$$' -bench . -benchmem ./...
-	BENCH_RECORDS=$(BENCH_RECORDS) ./bench/ingest.sh
+	BENCH_RECORDS=$(BENCH_RECORDS) ./bench/run.sh
 
 clean: ## remove build output
 	rm -rf bin

@@ -27,7 +27,21 @@ func main() {
 	dir := flag.String("dir", filepath.Join(os.TempDir(), "investigator-bench"), "work folder (the generated file is kept for reuse)")
 	out := flag.String("json", "", "also write the results as JSON to this file")
 	bare := flag.String("bare", "", "internal: load this file with a bare read_csv into a fresh database and exit")
+	analyses := flag.Bool("analyses", false, "time the analyses on a generated case instead of ingest")
+	corpus := flag.String("corpus", corpusDir(), "the third-party corpus (provider ranges)")
 	flag.Parse()
+	if *analyses {
+		res, err := analysesBench(*records, *bin, *dir, *corpus)
+		if err == nil && *out != "" {
+			b, _ := json.MarshalIndent(res, "", "  ")
+			err = os.WriteFile(*out, b, 0o644)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *bare != "" {
 		if err := bareLoad(*bare, flag.Arg(0)); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
@@ -116,6 +130,13 @@ func timeProcess(args []string) (measure, error) {
 		m.PeakRSSMB = float64(ru.Maxrss) / 1024 // Linux reports KiB
 	}
 	return m, nil
+}
+
+func corpusDir() string {
+	if d := os.Getenv("INVESTIGATOR_CORPUS"); d != "" {
+		return d
+	}
+	return filepath.Join("..", "shared", "corpus")
 }
 
 func open(path string) (*sql.DB, error) {

@@ -51,8 +51,9 @@ func Stale(ctx context.Context, c *store.Case) (bool, error) {
 }
 
 // Prepare rebuilds address_info when its inputs changed: every address of
-// the case with its scope, the most specific cloud range holding it (a
-// specific service beats AMAZON on the same prefix) and its WHOIS network.
+// the case with its scope, the most specific cloud range holding it (on the
+// same prefix a specific service beats AMAZON, a range with a region beats
+// one without, then names decide) and its WHOIS network.
 // It needs the case open for writing; it reports whether it rebuilt.
 func Prepare(ctx context.Context, c *store.Case) (bool, error) {
 	stale, err := Stale(ctx, c)
@@ -83,8 +84,8 @@ func Prepare(ctx context.Context, c *store.Case) (bool, error) {
 		priv AS (SELECT DISTINCT a.addr FROM a JOIN special s ON a.num BETWEEN s.first_num AND s.last_num),
 		internal AS (SELECT DISTINCT a.addr FROM a JOIN vpc_cidrs v ON a.num BETWEEN v.start_num AND v.end_num),
 		cloud AS (
-			SELECT a.addr, arg_max({'provider': r.provider, 'service': r.service, 'region': r.region, 'prefix': r.prefix},
-				r.bits * 2 + CASE WHEN r.service IS NULL OR r.service = 'AMAZON' THEN 0 ELSE 1 END) AS best
+			SELECT a.addr, first({'provider': r.provider, 'service': r.service, 'region': r.region, 'prefix': r.prefix}
+				ORDER BY r.bits DESC, coalesce(r.service, 'AMAZON') = 'AMAZON', r.region IS NULL, r.provider, r.service, r.region) AS best
 			FROM a JOIN cidr_ranges r ON a.num BETWEEN r.start_num AND r.end_num
 			GROUP BY a.addr
 		),

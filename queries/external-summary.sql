@@ -5,19 +5,33 @@
 -- param: start TIMESTAMP = null
 -- param: end TIMESTAMP = null
 -- param: limit INTEGER = 1000
+WITH per_peer AS (
+	-- Two steps (per peer, then per direction and action) count distinct peers cheaply.
+	SELECT
+		f.direction,
+		f.action::VARCHAR AS action,
+		f.peer_ip,
+		count(*) AS flows,
+		sum(f.packets) AS packets,
+		sum(f.bytes) AS bytes,
+		min(f.start) AS first_seen,
+		max(f."end") AS last_seen
+	FROM case_flows f
+	WHERE f.direction IN ('inbound', 'outbound')
+		AND CASE f.direction WHEN 'inbound' THEN f.src_scope ELSE f.dst_scope END IN ('private', 'public')
+		AND ($start IS NULL OR f.start >= $start) AND ($end IS NULL OR f.start <= $end)
+	GROUP BY ALL
+)
 SELECT
-	f.direction,
-	f.action::VARCHAR AS action,
-	count(DISTINCT f.peer_ip) AS peers,
-	count(*) AS flows,
-	sum(f.packets)::BIGINT AS packets,
-	sum(f.bytes)::BIGINT AS bytes,
-	min(f.start) AS first_seen,
-	max(f."end") AS last_seen
-FROM case_flows f
-WHERE f.direction IN ('inbound', 'outbound')
-	AND CASE f.direction WHEN 'inbound' THEN f.src_scope ELSE f.dst_scope END IN ('private', 'public')
-	AND ($start IS NULL OR f.start >= $start) AND ($end IS NULL OR f.start <= $end)
+	direction,
+	action,
+	count(*) AS peers,
+	sum(flows)::BIGINT AS flows,
+	sum(packets)::BIGINT AS packets,
+	sum(bytes)::BIGINT AS bytes,
+	min(first_seen) AS first_seen,
+	max(last_seen) AS last_seen
+FROM per_peer
 GROUP BY ALL
-ORDER BY f.direction, action
+ORDER BY direction, action
 LIMIT $limit

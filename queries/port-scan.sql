@@ -33,6 +33,8 @@ g AS (
 		AND ($start IS NULL OR f.start >= $start) AND ($end IS NULL OR f.start <= $end)
 	GROUP BY f.src_ip
 	HAVING count(DISTINCT f.dstport) >= $min_ports OR count(DISTINCT f.dst_ip) >= $min_hosts
+	ORDER BY distinct_ports DESC, distinct_hosts DESC, src_ip
+	LIMIT $limit
 )
 SELECT g.*, a.org, a.asn, a.provider, a.cloud_service, a.cloud_region, a.scope
 FROM g

@@ -25,6 +25,8 @@ WITH g AS (
 	WHERE (f.srcport = $port OR f.dstport = $port)
 		AND ($start IS NULL OR f.start >= $start) AND ($end IS NULL OR f.start <= $end)
 	GROUP BY ALL
+	ORDER BY flows DESC, src_ip, dst_ip, srcport, dstport, protocol, action
+	LIMIT $limit
 )
 SELECT g.src_ip, g.dst_ip, g.srcport, g.dstport, g.protocol, coalesce(p.name, 'proto-' || g.protocol) AS protocol_name,
 	g.action, g.direction, g.flows, g.packets, g.bytes, g.first_seen, g.last_seen,

@@ -22,6 +22,8 @@ WITH g AS (
 	WHERE f.direction IN ('inbound', 'outbound') AND f.protocol IN (6, 17)
 		AND ($start IS NULL OR f.start >= $start) AND ($end IS NULL OR f.start <= $end)
 	GROUP BY ALL
+	ORDER BY flows DESC, direction, peer_ip, port, action
+	LIMIT $limit
 )
 SELECT g.*, a.org, a.asn, a.provider, a.cloud_service, a.cloud_region, a.scope
 FROM g

@@ -19,6 +19,8 @@ WITH g AS (
 	WHERE f.direction = 'inbound' AND f.dstport = $port AND f.protocol = 6
 		AND ($start IS NULL OR f.start >= $start) AND ($end IS NULL OR f.start <= $end)
 	GROUP BY ALL
+	ORDER BY flows DESC, src_ip, action
+	LIMIT $limit
 )
 SELECT g.*, a.org, a.asn, a.provider, a.cloud_service, a.cloud_region, a.scope
 FROM g

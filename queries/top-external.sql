@@ -24,6 +24,8 @@ WITH g AS (
 		AND CASE f.direction WHEN 'inbound' THEN f.src_scope ELSE f.dst_scope END IN ('private', 'public')
 		AND ($start IS NULL OR f.start >= $start) AND ($end IS NULL OR f.start <= $end)
 	GROUP BY ALL
+	ORDER BY CASE WHEN $order = 'bytes' THEN sum(f.bytes) ELSE count(*) END DESC, flows DESC, src_ip, dst_ip, dstport, protocol, action
+	LIMIT $limit
 )
 SELECT g.src_ip, g.dst_ip, g.dstport, g.protocol, coalesce(p.name, 'proto-' || g.protocol) AS protocol_name, g.action,
 	g.flows, g.packets, g.bytes, g.first_seen, g.last_seen,

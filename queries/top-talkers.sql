@@ -12,13 +12,14 @@ WITH g AS (
 		count(*) AS flows,
 		sum(f.packets)::BIGINT AS packets,
 		sum(f.bytes)::BIGINT AS bytes,
-		count(DISTINCT f.dstport) AS distinct_ports,
 		min(f.start) AS first_seen,
 		max(f."end") AS last_seen
 	FROM case_flows f
 	WHERE f.direction IN ('inbound', 'outbound') AND f.action = 'ACCEPT'
 		AND ($start IS NULL OR f.start >= $start) AND ($end IS NULL OR f.start <= $end)
 	GROUP BY ALL
+	ORDER BY bytes DESC NULLS LAST, peer_ip, direction
+	LIMIT $limit
 )
 SELECT g.*, a.org, a.asn, a.provider, a.cloud_service, a.cloud_region, a.scope
 FROM g

@@ -29,20 +29,25 @@ type result struct {
 	stdout, stderr string
 }
 
-// cli runs the command in-process with a fresh cases folder per test.
+// cli runs the command in-process with a fresh cases folder and home per test.
 type cli struct {
 	t     *testing.T
 	cases string
+	home  string
 }
 
 func newCLI(t *testing.T) *cli {
-	return &cli{t: t, cases: t.TempDir()}
+	return &cli{t: t, cases: t.TempDir(), home: t.TempDir()}
 }
 
 func (c *cli) run(args ...string) result {
 	c.t.Helper()
 	var out, errb bytes.Buffer
-	code := run(context.Background(), append([]string{"--cases", c.cases}, args...), &out, &errb)
+	global := []string{"--cases", c.cases}
+	if c.home != "" {
+		global = append(global, "--home", c.home)
+	}
+	code := run(context.Background(), append(global, args...), &out, &errb)
 	return result{code: code, stdout: out.String(), stderr: errb.String()}
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/investigator/investigator/cidrs"
 	"github.com/investigator/investigator/store"
 )
 
@@ -43,6 +44,7 @@ type app struct {
 	stdout, stderr io.Writer
 	log            *slog.Logger
 	casesDir       string
+	homeDir        string
 	wait           time.Duration
 	debug          bool
 	now            func() time.Time
@@ -102,7 +104,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // friendly drops the package prefixes that help in logs but not at a prompt.
 func friendly(err error) string {
 	msg := err.Error()
-	for _, p := range []string{"store: ", "ingest: ", "migrations: "} {
+	for _, p := range []string{"store: ", "ingest: ", "migrations: ", "queries: ", "cidrs: "} {
 		msg = strings.ReplaceAll(msg, p, "")
 	}
 	return msg
@@ -137,9 +139,10 @@ ending in .duckdb. It opens read-only in the duckdb shell:
 		},
 	}
 	root.PersistentFlags().StringVar(&a.casesDir, "cases", "", "folder of case files (default $INVESTIGATOR_CASES or ./cases)")
+	root.PersistentFlags().StringVar(&a.homeDir, "home", "", "folder for data kept between cases, e.g. provider ranges (default $INVESTIGATOR_HOME, $XDG_DATA_HOME/investigator or ~/.local/share/investigator)")
 	root.PersistentFlags().DurationVar(&a.wait, "wait", store.DefaultWait, "how long to wait for a case another process is using")
 	root.PersistentFlags().BoolVar(&a.debug, "debug", false, "log debug messages to stderr (or set INVESTIGATOR_LOG_LEVEL=debug)")
-	root.AddCommand(a.caseCommand(), a.ingestCommand(), a.analyzeCommand(), a.analysesCommand(), a.runsCommand(), a.sqlCommand(), a.demoCommand(), a.versionCommand())
+	root.AddCommand(a.caseCommand(), a.ingestCommand(), a.analyzeCommand(), a.analysesCommand(), a.runsCommand(), a.sqlCommand(), a.demoCommand(), a.versionCommand(), a.cidrsCommand())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	return root
 }
@@ -155,6 +158,14 @@ func newLogger(w io.Writer, debug bool) *slog.Logger {
 }
 
 func (a *app) program() string { return "investigator " + version }
+
+// home is the folder for data kept between cases: --home, else the default.
+func (a *app) home() (cidrs.Home, error) {
+	if a.homeDir != "" {
+		return cidrs.Home{Dir: a.homeDir}, nil
+	}
+	return cidrs.DefaultHome()
+}
 
 func (a *app) versionCommand() *cobra.Command {
 	return &cobra.Command{

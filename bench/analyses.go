@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/investigator/investigator/queries"
+	"github.com/investigator/investigator/store"
+)
+
+// analysesBench times every analysis on a generated case of n records with
+// the provider ranges of the corpus loaded: each analysis run fresh (median
+// of three), all of them in a row, and a stored result.
+func analysesBench(n int, bin, dir, corpus string) (map[string]any, error) {
+	casesDir := filepath.Join(dir, "cases")
+	name := fmt.Sprintf("analyses-%d", n)
+	path := filepath.Join(casesDir, name+".duckdb")
+	if _, err := os.Stat(path); err != nil {
+		fmt.Printf("building a %d-record demo case ...\n", n)
+		if err := runCmd(bin, "--cases", casesDir, "demo", "--records", fmt.Sprint(n), "--case", name); err != nil {
+			return nil, err
+		}
+	}
+	out := map[string]any{"records": n}
+	ranges := filepath.Join(corpus, "ranges")
+	if _, err := os.Stat(ranges); err == nil {
+		home := filepath.Join(dir, "home")
+		os.RemoveAll(home)
+		for _, f := range []string{"aws-ip-ranges.json", "google-cloud-ip-ranges.json", "microsoft-azure-ip-ranges.json", "oracle-cloud-ip-ranges.json"} {
+			if err := runCmd(bin, "cidrs", "import", "--home", home, filepath.Join(ranges, f)); err != nil {
+				return nil, err
+			}
+		}
+		for _, f := range []string{"cloudflare-v4-ip-ranges.txt", "cloudflare-v6-ip-ranges.txt"} {
+			if err := runCmd(bin, "cidrs", "import", "--home", home, "--provider", "cloudflare", filepath.Join(ranges, f)); err != nil {
+				return nil, err
+			}
+		}
+		began := time.Now()
+		if err := runCmd(bin, "--cases", casesDir, "cidrs", "load", "--home", home, name); err != nil {
+			return nil, err
+		}
+		out["load_ranges_seconds"] = time.Since(began).Seconds()
+	} else {
+		fmt.Printf("no corpus at %s: running without provider ranges\n", corpus)
+	}
+
+	ctx := context.Background()
+	c, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	var prefixes int64
+	c.DB.QueryRow(`SELECT count(*) FROM cidr_ranges`).Scan(&prefixes)
+	out["prefixes"] = prefixes
+	c.DB.Exec(`DELETE FROM enrichment_state`) // time the enrichment from scratch
+	began := time.Now()
+	if _, err := queries.Prepare(ctx, c); err != nil {
+		return nil, err
+	}
+	out["enrich_seconds"] = time.Since(began).Seconds()
+
+	reg, err := queries.Load()
+	if err != nil {
+		return nil, err
+	}
+	given := map[string]string{"port": "443"}
+	run := func(a queries.Analysis, fresh bool) (time.Duration, error) {
+		mine := map[string]string{}
+		if _, ok := a.Param("port"); ok {
+			mine = given
+		}
+		params, err := a.Bind(mine, time.Now())
+		if err != nil {
+			return 0, err
+		}
+		began := time.Now()
+		_, err = queries.Run(ctx, c, a, params, queries.Options{Fresh: fresh, Program: "bench"})
+		return time.Since(began), err
+	}
+	fmt.Printf("\n%d records, %d provider prefixes; enrichment of every address: %.2fs\n\n", n, prefixes, out["enrich_seconds"])
+	fmt.Printf("%-20s %12s %12s\n", "analysis", "fresh (med)", "stored")
+	per := map[string][2]float64{}
+	worst := 0.0
+	for _, a := range reg.All() {
+		var times []time.Duration
+		for range 3 {
+			d, err := run(a, true)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", a.Name, err)
+			}
+			times = append(times, d)
+		}
+		slices.Sort(times)
+		stored, err := run(a, false)
+		if err != nil {
+			return nil, err
+		}
+		per[a.Name] = [2]float64{times[1].Seconds(), stored.Seconds()}
+		worst = max(worst, times[1].Seconds())
+		fmt.Printf("%-20s %11.3fs %10.1fms\n", a.Name, times[1].Seconds(), float64(stored.Microseconds())/1000)
+	}
+	began = time.Now()
+	for _, a := range reg.All() {
+		if _, err := run(a, true); err != nil {
+			return nil, err
+		}
+	}
+	all := time.Since(began).Seconds()
+	fmt.Printf("\nall %d analyses in a row: %.2fs (bar: <= 5 s); slowest single analysis %.3fs (bar: <= 1 s)\n", len(reg.All()), all, worst)
+	out["analyses"], out["all_seconds"], out["worst_seconds"] = per, all, worst
+	return out, nil
+}
+
+func runCmd(bin string, args ...string) error {
+	cmd := exec.Command(bin, args...)
+	cmd.Stderr = os.Stderr
+	return cmd.Run()
+}

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# End-to-end timings (make bench): ingest against a bare DuckDB read_csv of the same file,
+# then every analysis on a generated case with the provider ranges of the corpus loaded.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p bench/out
+go run ./bench -records "${BENCH_RECORDS:-5000000}" -bin bin/investigator -json bench/out/ingest.json
+go run ./bench -analyses -records "${BENCH_RECORDS:-5000000}" -bin bin/investigator -json bench/out/analyses.json

@@ -1,0 +1,238 @@
+package cidrs
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"math/big"
+	"net/netip"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/investigator/investigator/store"
+)
+
+// Change is one provider whose snapshot a load put into a case.
+type Change struct {
+	Provider string    `json:"provider"`
+	Source   string    `json:"source"`
+	SHA256   string    `json:"sha256"`
+	Date     time.Time `json:"date,omitzero"`
+	Prefixes int       `json:"prefixes"`
+	// Previous is the sha256 of the snapshot it replaced, "" when the case had
+	// none of this provider; PreviousPrefixes its row count.
+	Previous         string `json:"previous,omitempty"`
+	PreviousPrefixes int    `json:"previous_prefixes,omitempty"`
+}
+
+// LoadIntoCase puts snapshots into a case in one transaction: each snapshot
+// whose provider has no snapshot in the case, or one with a different sha256,
+// replaces that provider's rows in cidr_snapshots and cidr_ranges. Providers
+// not in snaps are left as they are. changed reports whether anything was
+// written.
+func LoadIntoCase(ctx context.Context, c *store.Case, snaps []Snapshot) (changed bool, err error) {
+	ch, err := Load(ctx, c, snaps)
+	return len(ch) > 0, err
+}
+
+// Sync loads the home's current snapshots into a case (see LoadIntoCase). A
+// home without snapshots changes nothing and is not an error.
+func Sync(ctx context.Context, c *store.Case, h Home) (changed bool, err error) {
+	ch, err := SyncChanges(ctx, c, h)
+	return len(ch) > 0, err
+}
+
+// SyncChanges is Sync, telling what it changed. It parses only the snapshots
+// the case does not already hold.
+func SyncChanges(ctx context.Context, c *store.Case, h Home) ([]Change, error) {
+	infos, err := h.List()
+	if err != nil {
+		return nil, err
+	}
+	if len(infos) == 0 {
+		return nil, nil
+	}
+	have, err := caseSnapshots(ctx, c.DB)
+	if err != nil {
+		return nil, err
+	}
+	var snaps []Snapshot
+	for _, in := range infos {
+		if cur, ok := have[in.Provider]; ok && cur.sha == in.SHA256 {
+			continue
+		}
+		s, err := h.snapshot(in)
+		if err != nil {
+			return nil, err
+		}
+		snaps = append(snaps, s)
+	}
+	if len(snaps) == 0 {
+		return nil, nil
+	}
+	return Load(ctx, c, snaps)
+}
+
+type caseSnapshot struct {
+	sha      string
+	prefixes int
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func caseSnapshots(ctx context.Context, q querier) (map[string]caseSnapshot, error) {
+	rows, err := q.QueryContext(ctx, `SELECT provider, sha256, prefixes FROM cidr_snapshots ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("cidrs: read the case's snapshots: %w", err)
+	}
+	defer rows.Close()
+	have := map[string]caseSnapshot{}
+	for rows.Next() {
+		var (
+			p string
+			s caseSnapshot
+		)
+		if err := rows.Scan(&p, &s.sha, &s.prefixes); err != nil {
+			return nil, fmt.Errorf("cidrs: read the case's snapshots: %w", err)
+		}
+		have[p] = s
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("cidrs: read the case's snapshots: %w", err)
+	}
+	return have, nil
+}
+
+// Load is LoadIntoCase, telling what it changed.
+func Load(ctx context.Context, c *store.Case, snaps []Snapshot) (changes []Change, err error) {
+	seen := map[string]bool{}
+	for _, s := range snaps {
+		if err := ValidProvider(s.Provider); err != nil {
+			return nil, err
+		}
+		if seen[s.Provider] {
+			return nil, fmt.Errorf("cidrs: load: two snapshots of provider %s: a case holds one per provider", s.Provider)
+		}
+		seen[s.Provider] = true
+	}
+	if len(snaps) == 0 {
+		return nil, nil
+	}
+	conn, err := c.DB.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("cidrs: load: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return nil, fmt.Errorf("cidrs: load: begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK") //nolint:errcheck // the error that matters is err
+			changes = nil
+		}
+	}()
+	have, err := caseSnapshots(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range snaps {
+		cur, ok := have[s.Provider]
+		if ok && cur.sha == s.SHA256 {
+			continue
+		}
+		if err := replace(ctx, conn, s); err != nil {
+			return nil, err
+		}
+		ch := Change{Provider: s.Provider, Source: s.Source, SHA256: s.SHA256, Date: s.Date, Prefixes: len(s.Ranges)}
+		if ok {
+			ch.Previous, ch.PreviousPrefixes = cur.sha, cur.prefixes
+		}
+		changes = append(changes, ch)
+	}
+	if len(changes) == 0 {
+		_, err = conn.ExecContext(ctx, "ROLLBACK")
+		if err != nil {
+			return nil, fmt.Errorf("cidrs: load: %w", err)
+		}
+		return nil, nil
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return nil, fmt.Errorf("cidrs: load: commit: %w", err)
+	}
+	return changes, nil
+}
+
+// replace swaps one provider's rows, inside the caller's transaction.
+func replace(ctx context.Context, conn *sql.Conn, s Snapshot) error {
+	for _, q := range []string{`DELETE FROM cidr_ranges WHERE provider = ?`, `DELETE FROM cidr_snapshots WHERE provider = ?`} {
+		if _, err := conn.ExecContext(ctx, q, s.Provider); err != nil {
+			return fmt.Errorf("cidrs: load %s: %w", s.Provider, err)
+		}
+	}
+	var date any
+	switch {
+	case !s.Date.IsZero():
+		date = s.Date.UTC()
+	case !s.FetchedAt.IsZero():
+		date = s.FetchedAt.UTC()
+	}
+	var id int32
+	err := conn.QueryRowContext(ctx, `INSERT INTO cidr_snapshots (provider, source, sha256, snapshot_date, prefixes)
+		VALUES (?, ?, ?, ?, ?) RETURNING id`, s.Provider, s.Source, s.SHA256, date, len(s.Ranges)).Scan(&id)
+	if err != nil {
+		return fmt.Errorf("cidrs: load %s: %w", s.Provider, err)
+	}
+	err = conn.Raw(func(dc any) error {
+		a, err := duckdb.NewAppenderWithColumns(dc.(driver.Conn), "", "", "cidr_ranges",
+			[]string{"snapshot_id", "provider", "service", "region", "prefix", "family", "bits", "start_num", "end_num"})
+		if err != nil {
+			return err
+		}
+		for i, r := range s.Ranges {
+			if i%8192 == 0 && ctx.Err() != nil {
+				a.Close()
+				return ctx.Err()
+			}
+			lo, hi := rangeNums(r.Prefix)
+			if err := a.AppendRow(id, s.Provider, nullable(r.Service), nullable(r.Region), r.Prefix.String(),
+				uint8(store.Family(r.Prefix.Addr())), uint8(r.Prefix.Bits()), lo, hi); err != nil {
+				a.Close()
+				return err
+			}
+		}
+		return a.Close()
+	})
+	if err != nil {
+		return fmt.Errorf("cidrs: load %s: append ranges: %w", s.Provider, err)
+	}
+	return nil
+}
+
+// rangeNums is store.PrefixRange as the numbers the appender takes for
+// UHUGEINT, computed from the address bytes (a test holds it to
+// store.PrefixRange): first and last address, IPv4 mapped into IPv6.
+func rangeNums(p netip.Prefix) (lo, hi *big.Int) {
+	p = p.Masked()
+	a := p.Addr().As16()
+	b := a
+	bits := p.Bits()
+	if p.Addr().Is4() {
+		bits += 96
+	}
+	for i := bits; i < 128; i++ {
+		b[i/8] |= 1 << (7 - i%8)
+	}
+	return new(big.Int).SetBytes(a[:]), new(big.Int).SetBytes(b[:])
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

@@ -94,8 +94,10 @@ CREATE TABLE address_info (
 	asn           VARCHAR
 );
 
--- What address_info was built from, so a stale one is rebuilt before use.
+-- What the derived tables (address_info, case_flows) were built from, so a
+-- stale one is rebuilt before analyses use it.
 CREATE TABLE enrichment_state (
+	part       VARCHAR   PRIMARY KEY,
 	built_from VARCHAR   NOT NULL,
 	built_at   TIMESTAMP NOT NULL
 );
@@ -123,12 +125,16 @@ CREATE TABLE analysis_runs (
 -- present), their scopes, and the direction relative to the focus (or, in a case
 -- without a focus, relative to the VPC: inbound, outbound, internal, transit).
 -- Only records with both endpoints (NODATA/SKIPDATA have none); a case with a
--- focus sees only the flows that touch it.
-CREATE VIEW case_flows AS
+-- focus sees only the flows that touch it. The analyses read the table
+-- case_flows, which holds this view's rows, rebuilt when flows, focus or VPC
+-- CIDRs change: a plain table is several times faster to aggregate.
+CREATE VIEW case_flows_view AS
 WITH has_focus AS (SELECT count(*) > 0 AS yes FROM focus_ips),
 f AS (
-	SELECT flows.*, coalesce(pkt_srcaddr, srcaddr) AS src_ip, coalesce(pkt_dstaddr, dstaddr) AS dst_ip
-	FROM flows
+	SELECT start, "end", interface_id, srcport, dstport, protocol, action, log_status, packets, bytes,
+		tcp_flags, flow_direction, pkt_src_aws_service, pkt_dst_aws_service,
+		coalesce(pkt_srcaddr, srcaddr) AS src_ip, coalesce(pkt_dstaddr, dstaddr) AS dst_ip
+	FROM flow_records
 ),
 d AS (
 	SELECT f.*,
@@ -156,3 +162,5 @@ SELECT d.*,
 	CASE direction WHEN 'inbound' THEN dst_ip WHEN 'outbound' THEN src_ip END AS local_ip
 FROM d
 WHERE direction IS NOT NULL AND src_ip IS NOT NULL AND dst_ip IS NOT NULL;
+
+CREATE TABLE case_flows AS SELECT * FROM case_flows_view LIMIT 0;

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/investigator/investigator/store"
@@ -20,62 +21,112 @@ var specialRanges = []string{
 	"fc00::/7", "fe80::/10", "ff00::/8",
 }
 
-// inputsSQL fingerprints everything address_info is built from.
-const inputsSQL = `SELECT md5(concat_ws('|',
+// flowsInputs fingerprints what case_flows is built from: the records, the
+// focus and the VPC blocks. enrichInputs adds what address_info also uses.
+const (
+	flowsInputs = `concat_ws('|',
 	(SELECT count(*) FROM addresses),
 	(SELECT coalesce(max(id), 0) FROM ingest_files),
+	(SELECT count(*) FROM flow_records),
 	(SELECT coalesce(string_agg(addr, ',' ORDER BY addr), '') FROM focus_ips),
-	(SELECT coalesce(string_agg(cidr, ',' ORDER BY cidr), '') FROM vpc_cidrs),
+	(SELECT coalesce(string_agg(cidr, ',' ORDER BY cidr), '') FROM vpc_cidrs))`
+	enrichInputs = `concat_ws('|', ` + flowsInputs + `,
 	(SELECT coalesce(string_agg(sha256, ',' ORDER BY provider), '') FROM cidr_snapshots),
-	(SELECT count(*) || '@' || coalesce(max(fetched_at)::VARCHAR, '') FROM whois)))`
+	(SELECT count(*) || '@' || coalesce(max(fetched_at)::VARCHAR, '') FROM whois))`
+)
 
 // dataVersion identifies what the case holds: its records and everything an
 // analysis joins to. A stored result is reused only for the same version.
 func dataVersion(ctx context.Context, c *store.Case) (string, error) {
 	var v string
-	err := c.DB.QueryRowContext(ctx, `SELECT (`+inputsSQL+`) || '-' || (SELECT count(*) FROM flow_records)`).Scan(&v)
-	if err != nil {
+	if err := c.DB.QueryRowContext(ctx, `SELECT md5(`+enrichInputs+`)`).Scan(&v); err != nil {
 		return "", fmt.Errorf("queries: data version: %w", err)
 	}
 	return v, nil
 }
 
-// Stale reports whether address_info must be rebuilt before analyses run.
-func Stale(ctx context.Context, c *store.Case) (bool, error) {
-	var stale bool
-	err := c.DB.QueryRowContext(ctx, `SELECT coalesce((SELECT built_from FROM enrichment_state), '') <> (`+inputsSQL+`)`).Scan(&stale)
-	if err != nil {
-		return false, fmt.Errorf("queries: enrichment state: %w", err)
-	}
-	return stale, nil
+// parts are the derived tables, in build order, with what each is built from.
+var parts = []struct{ name, inputs string }{
+	{"address_info", enrichInputs},
+	{"case_flows", flowsInputs},
 }
 
-// Prepare rebuilds address_info when its inputs changed: every address of
-// the case with its scope, the most specific cloud range holding it (on the
-// same prefix a specific service beats AMAZON, a range with a region beats
-// one without, then names decide) and its WHOIS network.
-// It needs the case open for writing; it reports whether it rebuilt.
+// stale lists the derived tables whose inputs changed since they were built.
+func stale(ctx context.Context, c *store.Case) ([]string, error) {
+	var out []string
+	for _, p := range parts {
+		var yes bool
+		err := c.DB.QueryRowContext(ctx, `SELECT coalesce((SELECT built_from FROM enrichment_state WHERE part = ?), '') <> md5(`+p.inputs+`)`, p.name).Scan(&yes)
+		if err != nil {
+			return nil, fmt.Errorf("queries: enrichment state: %w", err)
+		}
+		if yes {
+			out = append(out, p.name)
+		}
+	}
+	return out, nil
+}
+
+// Stale reports whether the derived tables must be rebuilt before analyses run.
+func Stale(ctx context.Context, c *store.Case) (bool, error) {
+	s, err := stale(ctx, c)
+	return len(s) > 0, err
+}
+
+// Prepare rebuilds the derived tables whose inputs changed: address_info
+// (every address of the case with its scope, the most specific cloud range
+// holding it — on the same prefix a specific service beats AMAZON, a range with
+// a region beats one without, then names decide — and its WHOIS network), then
+// case_flows (every flow seen from the focus, with direction and peer). It
+// needs the case open for writing; it reports whether it rebuilt anything.
 func Prepare(ctx context.Context, c *store.Case) (bool, error) {
-	stale, err := Stale(ctx, c)
-	if err != nil || !stale {
+	todo, err := stale(ctx, c)
+	if err != nil || len(todo) == 0 {
 		return false, err
 	}
 	if c.ReadOnly {
-		return false, fmt.Errorf("queries: the case's address enrichment is out of date and the case is open read-only")
-	}
-	var special []string
-	for _, s := range specialRanges {
-		first, last := store.PrefixRange(netip.MustParsePrefix(s))
-		special = append(special, fmt.Sprintf("(%s::UHUGEINT, %s::UHUGEINT)", first, last))
+		return false, fmt.Errorf("queries: the case's derived tables (%s) are out of date and the case is open read-only", strings.Join(todo, ", "))
 	}
 	tx, err := c.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return false, fmt.Errorf("queries: enrich: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
-	steps := []string{
-		`DELETE FROM address_info`,
-		`INSERT INTO address_info
+	for _, p := range parts {
+		if !slices.Contains(todo, p.name) {
+			continue
+		}
+		var steps []string
+		switch p.name {
+		case "address_info":
+			steps = []string{`DELETE FROM address_info`, addressInfoSQL()}
+		case "case_flows":
+			steps = []string{`CREATE OR REPLACE TABLE case_flows AS SELECT * FROM case_flows_view`}
+		}
+		steps = append(steps,
+			`DELETE FROM enrichment_state WHERE part = '`+p.name+`'`,
+			`INSERT INTO enrichment_state SELECT '`+p.name+`', md5(`+p.inputs+`), now()::TIMESTAMP`)
+		for _, q := range steps {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return false, fmt.Errorf("queries: build %s: %w", p.name, err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("queries: enrich: %w", err)
+	}
+	return true, nil
+}
+
+// addressInfoSQL fills address_info: every address of the case with its
+// scope, cloud range and WHOIS network.
+func addressInfoSQL() string {
+	var special []string
+	for _, s := range specialRanges {
+		first, last := store.PrefixRange(netip.MustParsePrefix(s))
+		special = append(special, fmt.Sprintf("(%s::UHUGEINT, %s::UHUGEINT)", first, last))
+	}
+	return `INSERT INTO address_info
 		WITH a AS (
 			SELECT addr, family, num FROM addresses
 			UNION SELECT addr, family, num FROM focus_ips
@@ -83,11 +134,20 @@ func Prepare(ctx context.Context, c *store.Case) (bool, error) {
 		special(first_num, last_num) AS (VALUES ` + strings.Join(special, ", ") + `),
 		priv AS (SELECT DISTINCT a.addr FROM a JOIN special s ON a.num BETWEEN s.first_num AND s.last_num),
 		internal AS (SELECT DISTINCT a.addr FROM a JOIN vpc_cidrs v ON a.num BETWEEN v.start_num AND v.end_num),
+		-- Containment as an equality join: for every prefix length the ranges
+		-- use, the address's network at that length is looked up directly (a
+		-- range join of every address with every range is far slower).
+		lengths AS (SELECT DISTINCT family, bits, CASE family WHEN 4 THEN 32 - bits ELSE 128 - bits END AS host_bits FROM cidr_ranges),
+		networks AS (
+			SELECT a.addr, a.family, l.bits,
+				CASE WHEN l.host_bits >= 128 THEN 0::UHUGEINT ELSE (a.num >> l.host_bits::UTINYINT) << l.host_bits::UTINYINT END AS net
+			FROM a JOIN lengths l ON l.family = a.family
+		),
 		cloud AS (
-			SELECT a.addr, first({'provider': r.provider, 'service': r.service, 'region': r.region, 'prefix': r.prefix}
+			SELECT n.addr, first({'provider': r.provider, 'service': r.service, 'region': r.region, 'prefix': r.prefix}
 				ORDER BY r.bits DESC, coalesce(r.service, 'AMAZON') = 'AMAZON', r.region IS NULL, r.provider, r.service, r.region) AS best
-			FROM a JOIN cidr_ranges r ON a.num BETWEEN r.start_num AND r.end_num
-			GROUP BY a.addr
+			FROM networks n JOIN cidr_ranges r ON r.family = n.family AND r.bits = n.bits AND r.start_num = n.net
+			GROUP BY n.addr
 		),
 		who AS (
 			SELECT a.addr, arg_min({'org': w.org, 'asn': w.asn}, w.end_num - w.start_num) AS best
@@ -106,17 +166,5 @@ func Prepare(ctx context.Context, c *store.Case) (bool, error) {
 		LEFT JOIN internal i ON i.addr = a.addr
 		LEFT JOIN priv p ON p.addr = a.addr
 		LEFT JOIN cloud c ON c.addr = a.addr
-		LEFT JOIN who w ON w.addr = a.addr`,
-		`DELETE FROM enrichment_state`,
-		`INSERT INTO enrichment_state SELECT (` + inputsSQL + `), now()::TIMESTAMP`,
-	}
-	for _, q := range steps {
-		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return false, fmt.Errorf("queries: enrich: %w", err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("queries: enrich: %w", err)
-	}
-	return true, nil
+		LEFT JOIN who w ON w.addr = a.addr`
 }

@@ -186,20 +186,27 @@ func TestCaseWithoutFocus(t *testing.T) {
 
 func TestCloudRangesMostSpecificWins(t *testing.T) {
 	c := handCase(t, true)
-	for _, r := range []struct{ prefix, service string }{{"52.0.0.0/8", "AMAZON"}, {"52.216.0.0/15", "AMAZON"}, {"52.216.0.0/15", "S3"}} {
-		first, last := store.PrefixRange(netip.MustParsePrefix(r.prefix))
-		if _, err := c.DB.Exec(`INSERT INTO cidr_ranges VALUES (1, 'aws', ?, 'us-east-1', ?, 4, ?, ?::UHUGEINT, ?::UHUGEINT)`,
-			r.service, r.prefix, netip.MustParsePrefix(r.prefix).Bits(), first, last); err != nil {
+	for _, r := range []struct{ provider, prefix, service string }{
+		{"aws", "52.0.0.0/8", "AMAZON"}, {"aws", "52.216.0.0/15", "AMAZON"}, {"aws", "52.216.0.0/15", "S3"},
+		{"example", "2a02:cf40::/32", "CDN"}, {"example", "2a02::/16", "ALL"},
+	} {
+		p := netip.MustParsePrefix(r.prefix)
+		first, last := store.PrefixRange(p)
+		if _, err := c.DB.Exec(`INSERT INTO cidr_ranges VALUES (1, ?, ?, 'us-east-1', ?, ?, ?, ?::UHUGEINT, ?::UHUGEINT)`,
+			r.provider, r.service, r.prefix, store.Family(p.Addr()), p.Bits(), first, last); err != nil {
 			t.Fatal(err)
 		}
 	}
 	c.DB.Exec(`INSERT INTO cidr_snapshots (provider, source, sha256, prefixes) VALUES ('aws', 'test', 'x', 3)`)
 	rows := run(t, c, "cidr-connections", nil)
-	if got := column(rows, "peer_ip"); !slices.Equal(got, []string{"52.216.1.1"}) {
+	if got := column(rows, "peer_ip"); !slices.Equal(got, []string{"52.216.1.1", "2a02:cf40::1"}) {
 		t.Fatalf("peers %q", got)
 	}
-	if rows[0]["provider"] != "aws" || rows[0]["cloud_service"] != "S3" || rows[0]["cloud_prefix"] != "52.216.0.0/15" {
-		t.Fatalf("row %v", rows[0])
+	if got := column(rows, "cloud_prefix"); !slices.Equal(got, []string{"52.216.0.0/15", "2a02:cf40::/32"}) {
+		t.Fatalf("prefixes %q", got)
+	}
+	if rows[0]["provider"] != "aws" || rows[0]["cloud_service"] != "S3" || rows[1]["cloud_service"] != "CDN" {
+		t.Fatalf("rows %v", rows)
 	}
 }
 

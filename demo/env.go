@@ -57,6 +57,7 @@ type flowLog struct {
 type serviceRange struct {
 	prefix  netip.Prefix
 	service string
+	region  string // "" is us-east-1
 }
 
 // environment is the fixed shape of the demo VPC: account, subnets,
@@ -134,19 +135,19 @@ func newEnvironment() *environment {
 		// that the demo's peers are drawn from. AWS names the most specific
 		// service, so S3 and DYNAMODB come before the AMAZON superset.
 		services: []serviceRange{
-			{mp("52.216.0.0/15"), "S3"},
-			{mp("3.5.0.0/19"), "S3"},
-			{mp("54.231.0.0/16"), "S3"},
-			{mp("16.182.0.0/16"), "S3"},
-			{mp("52.94.0.0/22"), "DYNAMODB"},
-			{mp("54.243.31.192/26"), "ROUTE53_HEALTHCHECKS"},
-			{mp("107.23.255.0/26"), "ROUTE53_HEALTHCHECKS"},
-			{mp("54.228.16.0/26"), "ROUTE53_HEALTHCHECKS"},    // eu-west-1
-			{mp("54.251.31.128/26"), "ROUTE53_HEALTHCHECKS"},  // ap-southeast-1
-			{mp("54.183.255.128/26"), "ROUTE53_HEALTHCHECKS"}, // us-west-1
-			{mp("177.71.207.128/26"), "ROUTE53_HEALTHCHECKS"}, // sa-east-1
-			{mp("52.46.128.0/19"), "AMAZON"},
-			{mp("3.239.232.0/24"), "AMAZON"},
+			{mp("52.216.0.0/15"), "S3", ""},
+			{mp("3.5.0.0/19"), "S3", ""},
+			{mp("54.231.0.0/16"), "S3", ""},
+			{mp("16.182.0.0/16"), "S3", ""},
+			{mp("52.94.0.0/22"), "DYNAMODB", ""},
+			{mp("54.243.31.192/26"), "ROUTE53_HEALTHCHECKS", ""},
+			{mp("107.23.255.0/26"), "ROUTE53_HEALTHCHECKS", ""},
+			{mp("54.228.16.0/26"), "ROUTE53_HEALTHCHECKS", "eu-west-1"},
+			{mp("54.251.31.128/26"), "ROUTE53_HEALTHCHECKS", "ap-southeast-1"},
+			{mp("54.183.255.128/26"), "ROUTE53_HEALTHCHECKS", "us-west-1"},
+			{mp("177.71.207.128/26"), "ROUTE53_HEALTHCHECKS", "sa-east-1"},
+			{mp("52.46.128.0/19"), "AMAZON", ""},
+			{mp("3.239.232.0/24"), "AMAZON", ""},
 		},
 	}
 	return env

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/investigator/investigator/cidrs"
 	"github.com/investigator/investigator/demo"
 	"github.com/investigator/investigator/store"
 )
@@ -26,22 +28,28 @@ formats) with incidents planted in it: an SSH brute force, a port scan, RDP and
 database probes, a large outbound transfer, lateral SSH, traffic to cloud-provider
 ranges.
 
-With --out it writes the flow logs as an S3-style tree of .log.gz objects (and one
-Parquet object) and stops. Without it, it writes the tree beside the case
-(CASES/NAME-flowlogs) and builds the case through ingest, with the web server as
-its focus.`,
+With --out it writes the flow logs under OUT/flowlogs as an S3-style tree of .log.gz
+objects (and one Parquet object), and the cloud-provider range files its peers come
+from under OUT/ranges, and stops. Without it, it writes them beside the case
+(CASES/NAME-flowlogs) and builds the case through ingest, with the web server as its
+focus and the provider ranges loaded.`,
 		Example: `  investigator demo
   investigator demo --records 1000000 --seed 7 --case big-demo
-  investigator demo --out ./demo-logs && investigator ingest mine ./demo-logs`,
+  investigator demo --out ./demo-logs && investigator ingest mine ./demo-logs/flowlogs`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			if out != "" {
-				sum, err := demo.WriteTree(ctx, out, opts)
+				sum, err := demo.WriteTree(ctx, filepath.Join(out, "flowlogs"), opts)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "Wrote %s in %s under %s\n", plural(int64(sum.Records), "record"), plural(int64(len(sum.Files)), "file"), out)
+				if _, err := demo.WriteRanges(filepath.Join(out, "ranges"), opts); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "Wrote %s in %s under %s, and the provider ranges its peers come from under %s\n",
+					plural(int64(sum.Records), "record"), plural(int64(len(sum.Files)), "file"), filepath.Join(out, "flowlogs"), filepath.Join(out, "ranges"))
+				fmt.Fprintf(a.stdout, "Try: investigator ingest mine %s && investigator cidrs import %s\n", filepath.Join(out, "flowlogs"), filepath.Join(out, "ranges"))
 				return nil
 			}
 			return a.buildDemoCase(ctx, name, opts, force)
@@ -72,7 +80,11 @@ func (a *app) buildDemoCase(ctx context.Context, name string, opts demo.Options,
 			}
 		}
 	}
-	sum, err := demo.WriteTree(ctx, tree, opts)
+	sum, err := demo.WriteTree(ctx, filepath.Join(tree, "flowlogs"), opts)
+	if err != nil {
+		return err
+	}
+	rangeFiles, err := demo.WriteRanges(filepath.Join(tree, "ranges"), opts)
 	if err != nil {
 		return err
 	}
@@ -82,30 +94,14 @@ func (a *app) buildDemoCase(ctx context.Context, name string, opts demo.Options,
 	if err != nil {
 		return err
 	}
-	env := sum.Case
-	if _, err := c.DB.ExecContext(ctx, `UPDATE case_info SET description = ?`,
-		fmt.Sprintf("Demo: web server %s in %s (%s, %s) under attack", env.InstanceID, env.VPCID, env.AccountID, env.Region)); err != nil {
-		c.Close()
-		return err
-	}
-	ins := []store.Instance{{ID: env.InstanceID, AccountID: env.AccountID, Region: env.Region, VPCID: env.VPCID, Name: "web", Source: "demo"}}
-	var ips []store.FocusIP
-	for i, ip := range env.InstanceIPs {
-		ips = append(ips, store.FocusIP{Addr: ip, Kind: addrKind(ip, i), InstanceID: env.InstanceID, Source: "demo"})
-	}
-	var cidrs []store.VPCCIDR
-	for _, p := range env.VPCCIDRs {
-		cidrs = append(cidrs, store.VPCCIDR{Prefix: p, VPCID: env.VPCID, Source: "demo"})
-	}
-	err = recordFocus(ctx, c, ins, ips, cidrs)
+	err = describeDemo(ctx, c, sum.Case, rangeFiles)
 	c.Close()
 	if err != nil {
 		return err
 	}
-
 	quiet := *a
 	quiet.stdout = discardWriter{}
-	if err := quiet.runIngest(ctx, name, []string{tree}, ingestFlags{format: "table"}, "investigator demo"); err != nil {
+	if err := quiet.runIngest(ctx, name, []string{filepath.Join(tree, "flowlogs")}, ingestFlags{format: "table"}, "investigator demo"); err != nil {
 		return err
 	}
 	rep, err := a.readCase(ctx, name)
@@ -118,14 +114,53 @@ func (a *app) buildDemoCase(ctx context.Context, name string, opts demo.Options,
 	}
 	fmt.Fprintln(a.stdout, "\nPlanted incidents (UTC):")
 	t := newTable(a.stdout)
-	for _, inc := range env.Incidents {
+	for _, inc := range sum.Case.Incidents {
 		t.row("  "+inc.Start.UTC().Format("01-02 15:04"), inc.Name, inc.Peer)
 	}
 	if err := t.flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "\nExplore it: investigator case show %s   or   duckdb -readonly %s\n", name, path)
+	fmt.Fprintf(a.stdout, "\nExplore it: investigator analyze %s --analysis all   or   duckdb -readonly %s\n", name, path)
 	return nil
+}
+
+// describeDemo records what the demo case is about: the web server, its
+// addresses, the VPC, and the provider ranges of its peers.
+func describeDemo(ctx context.Context, c *store.Case, env demo.Case, rangeFiles []string) error {
+	if _, err := c.DB.ExecContext(ctx, `UPDATE case_info SET description = ?`,
+		fmt.Sprintf("Demo: web server %s in %s (%s, %s) under attack", env.InstanceID, env.VPCID, env.AccountID, env.Region)); err != nil {
+		return err
+	}
+	ins := []store.Instance{{ID: env.InstanceID, AccountID: env.AccountID, Region: env.Region, VPCID: env.VPCID, Name: "web", Source: "demo"}}
+	var ips []store.FocusIP
+	for i, ip := range env.InstanceIPs {
+		ips = append(ips, store.FocusIP{Addr: ip, Kind: addrKind(ip, i), InstanceID: env.InstanceID, Source: "demo"})
+	}
+	var blocks []store.VPCCIDR
+	for _, p := range env.VPCCIDRs {
+		blocks = append(blocks, store.VPCCIDR{Prefix: p, VPCID: env.VPCID, Source: "demo"})
+	}
+	if err := recordFocus(ctx, c, ins, ips, blocks); err != nil {
+		return err
+	}
+	var snaps []cidrs.Snapshot
+	for _, f := range rangeFiles {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		provider := ""
+		if strings.Contains(filepath.Base(f), "cloudflare") {
+			provider = "cloudflare"
+		}
+		s, err := cidrs.Parse(filepath.Base(f), data, provider)
+		if err != nil {
+			return err
+		}
+		snaps = append(snaps, s)
+	}
+	_, err := cidrs.LoadIntoCase(ctx, c, snaps)
+	return err
 }
 
 // addrKind names a focus address of the demo web server: its first private

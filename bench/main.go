@@ -19,6 +19,8 @@ import (
 	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/investigator/investigator/internal/corpus"
 )
 
 func main() {
@@ -28,7 +30,7 @@ func main() {
 	out := flag.String("json", "", "also write the results as JSON to this file")
 	bare := flag.String("bare", "", "internal: load this file with a bare read_csv into a fresh database and exit")
 	analyses := flag.Bool("analyses", false, "time the analyses on a generated case instead of ingest")
-	corpus := flag.String("corpus", corpusDir(), "the third-party corpus (provider ranges)")
+	corpus := flag.String("corpus", corpus.Dir(), "the third-party corpus (provider ranges)")
 	flag.Parse()
 	if *analyses {
 		res, err := analysesBench(*records, *bin, *dir, *corpus)
@@ -130,13 +132,6 @@ func timeProcess(args []string) (measure, error) {
 		m.PeakRSSMB = float64(ru.Maxrss) / 1024 // Linux reports KiB
 	}
 	return m, nil
-}
-
-func corpusDir() string {
-	if d := os.Getenv("INVESTIGATOR_CORPUS"); d != "" {
-		return d
-	}
-	return filepath.Join("..", "shared", "corpus")
 }
 
 func open(path string) (*sql.DB, error) {

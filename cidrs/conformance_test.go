@@ -6,25 +6,14 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/investigator/investigator/internal/corpus"
 )
 
-// corpusRanges is the folder of real provider files: $INVESTIGATOR_CORPUS
-// (relative to the repository root when not absolute), or ../shared/corpus,
-// then ranges/.
+// corpusRanges is the folder of real provider files.
 func corpusRanges(t testing.TB) string {
 	t.Helper()
-	dir := os.Getenv("INVESTIGATOR_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "shared", "corpus")
-	}
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join("..", dir)
-	}
-	dir = filepath.Join(dir, "ranges")
-	if _, err := os.Stat(filepath.Join(dir, "aws-ip-ranges.json")); err != nil {
-		t.Skipf("no third-party corpus at %s (set INVESTIGATOR_CORPUS): %v", dir, err)
-	}
-	return dir
+	return corpus.Require(t, "ranges")
 }
 
 // corpusFile describes what a real file must parse to. Counts are ranges

@@ -17,32 +17,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/investigator/investigator/internal/corpus"
 	"github.com/investigator/investigator/store"
 )
-
-// corpusDir is the corpus folder: $INVESTIGATOR_CORPUS, or ../shared/corpus.
-// A relative path is relative to the repository root, which is the parent of
-// this package's folder (go test runs in the package folder). Without the
-// corpus the test is skipped.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("INVESTIGATOR_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "shared", "corpus")
-	}
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join("..", dir)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "flowlogs")); err != nil {
-		t.Skipf("no third-party corpus at %s (set INVESTIGATOR_CORPUS): %v", dir, err)
-	}
-	return dir
-}
 
 // flowLogPath is a file under corpus/flowlogs.
 func flowLogPath(t *testing.T, rel string) string {
 	t.Helper()
-	return filepath.Join(corpusDir(t), "flowlogs", filepath.FromSlash(rel))
+	return filepath.Join(corpus.Require(t, "flowlogs"), filepath.FromSlash(rel))
 }
 
 // Log formats, written out by hand from AWS's "Available fields" table rather
@@ -202,7 +184,7 @@ var corpusCases = []corpusCase{
 // flowlogs but Elastic's expected output and ottodeng's manifest.
 func corpusFlowLogs(t *testing.T) []string {
 	t.Helper()
-	root := filepath.Join(corpusDir(t), "flowlogs")
+	root := corpus.Require(t, "flowlogs")
 	var out []string
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -357,7 +339,7 @@ var elasticOutcomes = map[string][]string{"ACCEPT": {"allow", "success"}, "REJEC
 // TestCorpusMatchesElasticExpected compares every field we store with the
 // values Elastic's own pipelines parse from the same samples.
 func TestCorpusMatchesElasticExpected(t *testing.T) {
-	root := filepath.Join(corpusDir(t), "flowlogs")
+	root := corpus.Require(t, "flowlogs")
 	expectedFiles, err := filepath.Glob(filepath.Join(root, "elastic-*", "*-expected.json"))
 	if err != nil || len(expectedFiles) < 14 {
 		t.Fatalf("expected files: %v %v", expectedFiles, err)
@@ -600,7 +582,7 @@ func sortedKeys(m map[string]any) []string {
 
 // TestCorpusParquetAndJSON checks the two columnar samples value by value.
 func TestCorpusParquetAndJSON(t *testing.T) {
-	corpusDir(t)
+	corpus.Require(t, "flowlogs")
 	t.Run("flowlogs-reader parquet", func(t *testing.T) {
 		t.Parallel()
 		c, r := ingestCorpusFile(t, "flowlogs-reader/flows.parquet")

@@ -114,21 +114,71 @@ func utcPtr(t *time.Time) any {
 	return t.UTC()
 }
 
+// Item is one unit of input to ingest: a local file, an object downloaded
+// from S3, or a batch of records fetched from an API and written to a file.
+type Item struct {
+	Path   string  // the local file to read
+	Source string  // what the manifest records as its origin; default: the absolute path
+	Key    string  // the dedup key (an S3 object's bucket/key/ETag, a log slice); default: sha256 of the content
+	Fields []Field // the format of header-less lines, when the source knows it; default: Options.LogFormat
+}
+
 // File ingests one local file in one transaction: all of its good records
 // and its rejects land together, or nothing does.
 func (in *Ingester) File(ctx context.Context, path string) FileResult {
+	return in.Item(ctx, Item{Path: path})
+}
+
+// Seen reports whether an item with this dedup key is already in the case,
+// and where it came from: sources check it before fetching anything.
+func (in *Ingester) Seen(ctx context.Context, key string) (source string, seen bool, err error) {
+	err = in.c.DB.QueryRowContext(ctx, `SELECT source FROM ingest_files WHERE dedup_key = ?`, key).Scan(&source)
+	switch {
+	case err == nil:
+		return source, true, nil
+	case errors.Is(err, sql.ErrNoRows):
+		return "", false, nil
+	}
+	return "", false, fmt.Errorf("ingest: manifest: %w", err)
+}
+
+// Item ingests one item in one transaction, as File does.
+func (in *Ingester) Item(ctx context.Context, it Item) FileResult {
 	start := time.Now()
-	res := FileResult{Path: path}
-	if abs, err := filepath.Abs(path); err == nil {
-		res.Path = abs
+	res := FileResult{Path: it.Source}
+	if res.Path == "" {
+		res.Path = it.Path
+		if abs, err := filepath.Abs(it.Path); err == nil {
+			res.Path = abs
+		}
 	}
 	fail := func(st Status, err error) FileResult {
 		res.Status, res.err, res.Error = st, err, err.Error()
 		res.Duration = time.Since(start)
 		return res
 	}
+	duplicate := func(key string) (FileResult, bool, error) {
+		prior, seen, err := in.Seen(ctx, key)
+		if err != nil || !seen {
+			return res, false, err
+		}
+		res.Status, res.DuplicateOf = Duplicate, prior
+		res.Duration = time.Since(start)
+		return res, true, nil
+	}
+	if it.Key != "" {
+		if r, dup, err := duplicate(it.Key); err != nil {
+			return fail(Failed, err)
+		} else if dup {
+			return r
+		}
+	}
 
-	det, sum, size, err := inspect(path, DetectOptions{LogFormat: in.opts.LogFormat, Lenient: in.opts.Lenient})
+	format := it.Fields
+	if format == nil {
+		format = in.opts.LogFormat
+	}
+	det, sum, size, err := inspect(it.Path, DetectOptions{LogFormat: format, Lenient: in.opts.Lenient})
 	res.Size, res.SHA256 = size, sum
 	if err != nil {
 		var nf *NotFlowLogError
@@ -142,18 +192,17 @@ func (in *Ingester) File(ctx context.Context, path string) FileResult {
 	res.Compression, res.Shape = det.Compression, det.Shape
 	res.Fields = FieldNames(det.Fields)
 
-	key := "sha256:" + sum
-	var prior string
-	switch err := in.c.DB.QueryRowContext(ctx, `SELECT source FROM ingest_files WHERE dedup_key = ?`, key).Scan(&prior); {
-	case err == nil:
-		res.Status, res.DuplicateOf = Duplicate, prior
-		res.Duration = time.Since(start)
-		return res
-	case !errors.Is(err, sql.ErrNoRows):
-		return fail(Failed, fmt.Errorf("ingest: manifest: %w", err))
+	key := it.Key
+	if key == "" {
+		key = "sha256:" + sum
+		if r, dup, err := duplicate(key); err != nil {
+			return fail(Failed, err)
+		} else if dup {
+			return r
+		}
 	}
 
-	l := &load{in: in, path: res.Path, det: det, key: key, size: size, sha: sum}
+	l := &load{in: in, path: it.Path, source: res.Path, det: det, key: key, size: size, sha: sum}
 	if err := l.run(ctx, &res); err != nil {
 		var nf *NotFlowLogError
 		var uf *UnknownFieldError

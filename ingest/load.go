@@ -30,7 +30,8 @@ const reportRejects = 5
 
 type load struct {
 	in     *Ingester
-	path   string
+	path   string // the local file read
+	source string // its origin, for the manifest
 	det    Detected
 	key    string
 	size   int64
@@ -80,7 +81,7 @@ func (l *load) attempt(ctx context.Context, res *FileResult, fast bool) (err err
 	err = l.conn.QueryRowContext(ctx, `INSERT INTO ingest_files (ingest_id, source, dedup_key, size, sha256, compression, shape, fields,
 			records, rejected, outside_window, nodata, skipdata)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?::VARCHAR[], 0, 0, 0, 0, 0) RETURNING id`,
-		l.in.ingestID, l.path, l.key, l.size, l.sha, l.det.Compression, string(l.det.Shape), listLiteral(FieldNames(l.det.Fields))).Scan(&l.fileID)
+		l.in.ingestID, l.source, l.key, l.size, l.sha, l.det.Compression, string(l.det.Shape), listLiteral(FieldNames(l.det.Fields))).Scan(&l.fileID)
 	if err != nil {
 		return fmt.Errorf("ingest: manifest: %w", err)
 	}

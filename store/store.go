@@ -197,12 +197,22 @@ func open(ctx context.Context, path string, o Options) (*Case, error) {
 	c := &Case{Name: nameOf(path), Path: path, DB: db, ReadOnly: o.ReadOnly}
 	if o.ReadOnly {
 		cur, err := migrations.Check(ctx, db)
-		if err == nil && cur < migrations.Latest() {
-			err = fmt.Errorf("store: case %s has schema %d, this program writes %d: open it once for writing (an ingest into it does) to bring it up to date", path, cur, migrations.Latest())
-		}
 		if err != nil {
 			db.Close()
 			return nil, fmt.Errorf("store: open %s: %w", path, err)
+		}
+		if cur < migrations.Latest() {
+			// A case from an older release: bring it up to date once, in a
+			// short write, then read as asked.
+			db.Close()
+			w := o
+			w.ReadOnly = false
+			wc, err := open(ctx, path, w)
+			if err != nil {
+				return nil, fmt.Errorf("store: case %s has schema %d and needs an upgrade to %d: %w", path, cur, migrations.Latest(), err)
+			}
+			wc.Close()
+			return open(ctx, path, o)
 		}
 		return c, nil
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"net/netip"
 	"path/filepath"
@@ -117,5 +118,41 @@ func TestOpenNewerSchemaFailsClearly(t *testing.T) {
 		if !errors.Is(err, migrations.ErrTooNew) || !strings.Contains(err.Error(), "upgrade investigator") {
 			t.Fatalf("read-only=%v: %v", ro, err)
 		}
+	}
+}
+
+func TestReadOnlyOpenUpgradesAnOlderCase(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.duckdb")
+	// A case file as an older release left it: every step but the last.
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps, _ := migrations.Steps()
+	if _, err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT (now()::TIMESTAMP))`); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range steps[:len(steps)-1] {
+		if _, err := db.Exec(st.SQL); err != nil {
+			t.Fatal(err)
+		}
+		db.Exec(`INSERT INTO schema_migrations (version, name) VALUES (?, ?)`, st.Version, st.Name)
+	}
+	db.Exec(`INSERT INTO case_info (name) VALUES ('old')`)
+	db.Close()
+
+	c, err := Open(ctx, path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if !c.ReadOnly {
+		t.Fatal("not read-only")
+	}
+	var v int
+	c.DB.QueryRow(`SELECT max(version) FROM schema_migrations`).Scan(&v)
+	if v != migrations.Latest() {
+		t.Fatalf("read-only open left schema %d, want %d", v, migrations.Latest())
 	}
 }

@@ -28,6 +28,7 @@ CREATE TABLE case_flow_logs (
 	account_id        VARCHAR,
 	region            VARCHAR,
 	status            VARCHAR,
+	traffic_type      VARCHAR,            -- ALL | ACCEPT | REJECT
 	source            VARCHAR   NOT NULL,
 	added_at          TIMESTAMP NOT NULL DEFAULT (now()::TIMESTAMP)
 );

@@ -80,6 +80,7 @@ func recordFocus(ctx context.Context, c *store.Case, ins []store.Instance, ips [
 
 func (a *app) caseNewCommand() *cobra.Command {
 	var focus focusFlags
+	var awsf awsFlags
 	var description string
 	cmd := &cobra.Command{
 		Use:   "new NAME",
@@ -87,13 +88,22 @@ func (a *app) caseNewCommand() *cobra.Command {
 		Long: `Create an empty case file, optionally with what it is about.
 
 NAME is a case name (letters, digits, '.', '_', '-'), stored as NAME.duckdb in the
-cases folder, or a path ending in .duckdb.`,
-		Example: `  investigator case new incident-42 --instance-ip 10.0.1.10 --vpc-cidr 10.0.0.0/16`,
-		Args:    cobra.ExactArgs(1),
+cases folder, or a path ending in .duckdb.
+
+--instance-id asks EC2 (with --region/--profile, or the environment's AWS settings)
+for the instance, every address of its interfaces, its VPC and every CIDR block of
+it, and the flow logs that cover it; --no-discover records the id alone.`,
+		Example: `  investigator case new incident-42 --instance-ip 10.0.1.10 --vpc-cidr 10.0.0.0/16
+  investigator case new incident-42 --instance-id i-0abc1234def567890 --region us-east-1`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ins, ips, cidrs, err := focus.parse()
 			if err != nil {
 				return err
+			}
+			discovering := len(focus.instanceIDs) > 0 && !awsf.noDiscover
+			if discovering {
+				ins = nil // discovery records the instances
 			}
 			path, err := store.Resolve(a.casesDir, args[0])
 			if err != nil {
@@ -117,10 +127,20 @@ cases folder, or a path ending in .duckdb.`,
 				return err
 			}
 			fmt.Fprintf(a.stdout, "Created case %s at %s\n", c.Name, path)
+			if discovering {
+				cfg, err := awsf.config(ctx)
+				if err != nil {
+					return fmt.Errorf("%w (the case was created; add the instance later with ingest --instance-id, or record it alone with --no-discover)", err)
+				}
+				if _, err := a.discoverInto(ctx, cfg, c, focus.instanceIDs, awsf.profile); err != nil {
+					return err
+				}
+			}
 			return nil
 		},
 	}
 	focus.register(cmd)
+	awsf.registerAccount(cmd)
 	cmd.Flags().StringVar(&description, "description", "", "what the investigation is about")
 	return cmd
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,15 +12,18 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
 	"github.com/investigator/investigator/ingest"
+	"github.com/investigator/investigator/ingest/discover"
 	"github.com/investigator/investigator/internal/when"
 	"github.com/investigator/investigator/store"
 )
 
 type ingestFlags struct {
 	focus     focusFlags
+	aws       awsFlags
 	logFormat string
 	lenient   bool
 	strict    bool
@@ -31,9 +35,16 @@ type ingestFlags struct {
 func (a *app) ingestCommand() *cobra.Command {
 	f := ingestFlags{format: "table"}
 	cmd := &cobra.Command{
-		Use:   "ingest CASE PATH...",
-		Short: "Load flow-log files into a case",
-		Long: `Load flow-log files into a case, creating the case if it does not exist.
+		Use:   "ingest CASE [PATH...]",
+		Short: "Load flow logs into a case: local files, or pulled from AWS",
+		Long: `Load flow logs into a case, creating the case if it does not exist.
+
+From AWS: --instance-id asks EC2 for the instance's addresses, VPC and flow logs and
+pulls the window (--start, default 24h, to --end, default now) from wherever those
+flow logs go; --log-group, --s3 and --athena-table name a source yourself. Without
+PATH or any of these, ingest pulls from the flow logs an earlier discovery recorded
+in the case. Every log slice, object and query is recorded in the manifest: an
+interrupted pull resumes where it stopped and a repeated pull adds nothing.
 
 PATH is a file, a directory (walked recursively, e.g. a tree made by
 'aws s3 sync' of a flow-log bucket) or a glob. Every shape AWS writes is read:
@@ -50,13 +61,18 @@ the file lands. Exit status: 0 when every file landed (rejected lines are
 reported, and fatal only with --strict), 1 when any file was refused or failed.`,
 		Example: `  investigator ingest incident-42 ./flowlogs/
   investigator ingest incident-42 'exports/*.log.gz' --start 2026-11-20 --end 2026-11-22T12:00:00Z
-  investigator ingest incident-42 tgw.log --log-format '${version} ${resource-type} ${account-id} ...'`,
-		Args: cobra.MinimumNArgs(2),
+  investigator ingest incident-42 tgw.log --log-format '${version} ${resource-type} ${account-id} ...'
+  investigator ingest incident-42 --instance-id i-0abc1234def567890 --region us-east-1 --start 24h
+  investigator ingest incident-42 --log-group /vpc/flowlogs --start 2026-11-20 --end 2026-11-21
+  investigator ingest incident-42 --s3 s3://flow-log-bucket/AWSLogs/123456789012/ --start 3d`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runIngest(cmd.Context(), args[0], args[1:], f, strings.Join(append([]string{"investigator", "ingest"}, args...), " "))
 		},
 	}
 	f.focus.register(cmd)
+	f.aws.registerAccount(cmd)
+	f.aws.registerSources(cmd)
 	cmd.Flags().StringVar(&f.logFormat, "log-format", "", "format of header-less lines, in AWS's syntax: '${version} ${account-id} ...'")
 	cmd.Flags().BoolVar(&f.lenient, "lenient", false, "keep unknown header fields as text columns instead of refusing the file")
 	cmd.Flags().BoolVar(&f.strict, "strict", false, "treat rejected lines as failure (exit 1)")
@@ -79,6 +95,8 @@ type ingestReport struct {
 	Records  int64               `json:"records"`
 	Rejected int64               `json:"rejected_lines"`
 	Seconds  float64             `json:"seconds"`
+	Window   [2]*time.Time       `json:"window"`
+	Sources  []sourceReport      `json:"sources,omitempty"`
 }
 
 func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f ingestFlags, command string) error {
@@ -96,6 +114,23 @@ func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f i
 	if err != nil {
 		return err
 	}
+	discovering := len(f.focus.instanceIDs) > 0 && !f.aws.noDiscover
+	pulling := discovering || f.aws.explicitSource() || len(paths) == 0
+	if f.aws.insights && f.aws.logGroup == "" && !discovering && len(paths) > 0 {
+		return usagef("--insights goes with --log-group (or discovered CloudWatch flow logs)")
+	}
+	if pulling {
+		// A pull needs a window: the last day unless told otherwise, resolved
+		// once, so a resumed pull asks for the same slices.
+		if end == nil {
+			now := a.now().UTC().Truncate(time.Second)
+			end = &now
+		}
+		if start == nil {
+			s := end.Add(-24 * time.Hour)
+			start = &s
+		}
+	}
 	files, missing := expandPaths(paths)
 
 	path, err := store.Resolve(a.casesDir, caseArg)
@@ -103,7 +138,7 @@ func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f i
 		return usageError{err}
 	}
 	began := time.Now()
-	rep := ingestReport{Case: caseArg, Path: path, Files: []ingest.FileResult{}}
+	rep := ingestReport{Case: caseArg, Path: path, Files: []ingest.FileResult{}, Window: [2]*time.Time{start, end}}
 	c, err := store.Open(ctx, path, store.Options{Wait: a.wait})
 	if errors.Is(err, store.ErrNotFound) {
 		c, err = store.Create(ctx, path, strings.TrimSuffix(filepath.Base(caseArg), store.Ext), a.program(), store.Options{Wait: a.wait})
@@ -113,11 +148,35 @@ func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f i
 		return err
 	}
 	defer c.Close()
-	if rep.Created && !f.format.json() {
-		fmt.Fprintf(a.stdout, "Created case %s at %s\n", c.Name, path)
+	out := a.stdout
+	if f.format.json() {
+		out = io.Discard
+	}
+	if rep.Created {
+		fmt.Fprintf(out, "Created case %s at %s\n", c.Name, path)
+	}
+	if discovering {
+		ins = nil // discovery records the instances, with what EC2 says of them
 	}
 	if err := recordFocus(ctx, c, ins, ips, cidrs); err != nil {
 		return err
+	}
+
+	var cfg aws.Config
+	var discovered *discover.Result
+	if pulling {
+		if cfg, err = f.aws.config(ctx); err != nil {
+			return err
+		}
+		if discovering {
+			quiet := *a
+			quiet.stdout = out
+			res, err := quiet.discoverInto(ctx, cfg, c, f.focus.instanceIDs, f.aws.profile)
+			if err != nil {
+				return err
+			}
+			discovered = &res
+		}
 	}
 
 	in, err := ingest.Begin(ctx, c, ingest.Options{LogFormat: logFormat, Lenient: f.lenient, Start: start, End: end, Command: command, Program: a.program(), Logger: a.log})
@@ -140,6 +199,28 @@ func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f i
 		}
 	}
 	prog.finish()
+
+	if pulling && ctx.Err() == nil {
+		sources, err := a.awsSources(ctx, c, f.aws, discovered)
+		if err != nil {
+			return err
+		}
+		if len(sources) == 0 {
+			return exitError{code: exitFail, msg: "nothing to pull from: no flow log of the case's instances can be read back (see above), and no --log-group, --s3 or --athena-table was given"}
+		}
+		fmt.Fprintf(out, "Window %s → %s UTC (by record start)\n", start.Format(timeLayout), end.Format(timeLayout))
+		for _, s := range sources {
+			fmt.Fprintf(out, "pulling    %s %s (%s)\n", s.kind, s.target, s.from)
+			r := a.pullAWS(ctx, cfg, c, in, []flowSource{s}, f.aws, *start, *end, f.lenient)[0]
+			if r.Summary != "" {
+				fmt.Fprintf(out, "           %s\n", r.Summary)
+			}
+			if r.Error != "" {
+				fmt.Fprintf(out, "failed     %s %s: %s\n", r.Kind, r.Target, r.Error)
+			}
+			rep.Sources = append(rep.Sources, r)
+		}
+	}
 	if err := in.Finish(ctx); err != nil {
 		return err
 	}
@@ -157,6 +238,13 @@ func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f i
 		rep.Records += r.Records
 		rep.Rejected += r.Rejected
 	}
+	failedSources := 0
+	for _, s := range rep.Sources {
+		rep.Records += s.Records
+		if s.Error != "" {
+			failedSources++
+		}
+	}
 	rep.Seconds = time.Since(began).Seconds()
 	if f.format.json() {
 		if err := writeJSON(a.stdout, rep); err != nil {
@@ -170,15 +258,18 @@ func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f i
 		}
 	}
 	if ctx.Err() != nil {
-		return exitError{code: exitFail, msg: "interrupted; the files listed above landed, the one in progress did not"}
+		return exitError{code: exitFail, msg: "interrupted; what landed is in the case, and the same command resumes where it stopped"}
 	}
 	if rep.Refused+rep.Failed > 0 {
 		return exitError{code: exitFail, msg: fmt.Sprintf("%d of %d files did not land", rep.Refused+rep.Failed, len(rep.Files))}
 	}
+	if failedSources > 0 {
+		return exitError{code: exitFail, msg: fmt.Sprintf("%d of %d AWS sources failed (see above); run the same command again to resume", failedSources, len(rep.Sources))}
+	}
 	if f.strict && rep.Rejected > 0 {
 		return exitError{code: exitFail, msg: fmt.Sprintf("--strict: %s lines were rejected", count(rep.Rejected))}
 	}
-	if len(rep.Files) == 0 {
+	if len(rep.Files) == 0 && len(rep.Sources) == 0 {
 		return exitError{code: exitFail, msg: "no files to ingest"}
 	}
 	return nil

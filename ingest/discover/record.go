@@ -60,11 +60,11 @@ func Record(ctx context.Context, c *store.Case, r Result) error {
 			hive, perHour = f.HivePartitions, f.PerHour
 		}
 		_, err := c.DB.ExecContext(ctx, `INSERT INTO case_flow_logs (flow_log_id, resource_id, destination_type, log_group, destination,
-				log_format, file_format, hive_partitions, per_hour, max_aggregation, account_id, region, status, source)
-			VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), nullif(?, ''), nullif(?, ''), ?, ?, ?, nullif(?, ''), nullif(?, ''), nullif(?, ''), ?)
+				log_format, file_format, hive_partitions, per_hour, max_aggregation, account_id, region, status, traffic_type, source)
+			VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), nullif(?, ''), nullif(?, ''), ?, ?, ?, nullif(?, ''), nullif(?, ''), nullif(?, ''), nullif(?, ''), ?)
 			ON CONFLICT DO NOTHING`,
 			f.ID, f.ResourceID, f.DestinationType, f.LogGroup, f.Destination, f.LogFormat, f.FileFormat, hive, perHour,
-			f.MaxAggregation, f.AccountID, f.Region, f.Status, Source)
+			f.MaxAggregation, f.AccountID, f.Region, f.Status, f.TrafficType, Source)
 		if err != nil {
 			return fmt.Errorf("discover: record flow log %s: %w", f.ID, err)
 		}
@@ -77,4 +77,27 @@ func nonNil(m map[string]string) map[string]string {
 		return map[string]string{}
 	}
 	return m
+}
+
+// Recorded reads back the flow logs an earlier discovery recorded in the
+// case, so a later ingest can pull from them without asking EC2 again.
+func Recorded(ctx context.Context, c *store.Case) ([]FlowLog, error) {
+	rows, err := c.DB.QueryContext(ctx, `SELECT flow_log_id, resource_id, destination_type, coalesce(log_group, ''), coalesce(destination, ''),
+			coalesce(log_format, ''), coalesce(file_format, ''), coalesce(hive_partitions, false), coalesce(per_hour, false),
+			coalesce(max_aggregation, 0), coalesce(account_id, ''), coalesce(region, ''), coalesce(status, ''), coalesce(traffic_type, '')
+		FROM case_flow_logs ORDER BY flow_log_id`)
+	if err != nil {
+		return nil, fmt.Errorf("discover: recorded flow logs: %w", err)
+	}
+	defer rows.Close()
+	var out []FlowLog
+	for rows.Next() {
+		var f FlowLog
+		if err := rows.Scan(&f.ID, &f.ResourceID, &f.DestinationType, &f.LogGroup, &f.Destination, &f.LogFormat, &f.FileFormat,
+			&f.HivePartitions, &f.PerHour, &f.MaxAggregation, &f.AccountID, &f.Region, &f.Status, &f.TrafficType); err != nil {
+			return nil, fmt.Errorf("discover: recorded flow logs: %w", err)
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
 }

@@ -216,7 +216,10 @@ func (a *app) pullOne(ctx context.Context, cfg aws.Config, c *store.Case, in *in
 		})
 		return sum.String(), sum.Records, err
 	case discover.DestS3:
-		sum, err := s3logs.Pull(ctx, s3.NewFromConfig(cfg), in, s3logs.Options{
+		client := s3.NewFromConfig(cfg, func(o *s3.Options) {
+			o.DisableLogOutputChecksumValidationSkipped = true // flow-log objects carry no checksums: nothing to warn about
+		})
+		sum, err := s3logs.Pull(ctx, client, in, s3logs.Options{
 			URL: s.target, Start: start, End: end, Fields: fields, Profile: f.profile, Progress: a.s3Progress(),
 		})
 		return sum.String(), sum.Records, err

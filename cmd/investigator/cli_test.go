@@ -133,6 +133,7 @@ func TestCaseLifecycle(t *testing.T) {
 		{"ingest", "x", "y", "--start", "2h", "--end", "3h"},
 		{"ingest", "x", "y", "--log-format", "${version} ${colour}"},
 		{"case", "show"},
+		{"ingest", "incident-42"},
 		{"frobnicate"},
 	} {
 		r := c.run(bad...)

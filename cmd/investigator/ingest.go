@@ -137,6 +137,11 @@ func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f i
 	if err != nil {
 		return usageError{err}
 	}
+	nothing := usagef("nothing to ingest into %s: give files or folders, an AWS source (--log-group, --s3, --athena-table), or --instance-id to find the instance's flow logs", caseArg)
+	fromRecorded := pulling && !discovering && !f.aws.explicitSource()
+	if _, err := os.Stat(path); err != nil && fromRecorded {
+		return nothing // no case, so no flow logs recorded in it either: do not create one for nothing
+	}
 	began := time.Now()
 	rep := ingestReport{Case: caseArg, Path: path, Files: []ingest.FileResult{}, Window: [2]*time.Time{start, end}}
 	c, err := store.Open(ctx, path, store.Options{Wait: a.wait})
@@ -162,6 +167,15 @@ func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f i
 		return err
 	}
 
+	if fromRecorded {
+		recorded, err := discover.Recorded(ctx, c)
+		if err != nil {
+			return err
+		}
+		if len(recorded) == 0 {
+			return nothing
+		}
+	}
 	var cfg aws.Config
 	var discovered *discover.Result
 	if pulling {

@@ -123,6 +123,9 @@ func dsn(path string, o Options) string {
 		threads = runtime.NumCPU()
 	}
 	v.Set("threads", strconv.Itoa(threads))
+	// Checkpoint at close rather than every 16 MB of WAL: an ingest of many
+	// files would otherwise rewrite the database over and over.
+	v.Set("checkpoint_threshold", "1GB")
 	if o.ReadOnly {
 		v.Set("access_mode", "READ_ONLY")
 	}

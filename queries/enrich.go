@@ -32,6 +32,7 @@ const (
 	(SELECT coalesce(string_agg(cidr, ',' ORDER BY cidr), '') FROM vpc_cidrs))`
 	enrichInputs = `concat_ws('|', ` + flowsInputs + `,
 	(SELECT coalesce(string_agg(sha256, ',' ORDER BY provider), '') FROM cidr_snapshots),
+	(SELECT coalesce(string_agg(sha256, ','), '') FROM asn_snapshots),
 	(SELECT count(*) || '@' || coalesce(max(fetched_at)::VARCHAR, '') FROM whois))`
 )
 
@@ -76,7 +77,8 @@ func Stale(ctx context.Context, c *store.Case) (bool, error) {
 // Prepare rebuilds the derived tables whose inputs changed: address_info
 // (every address of the case with its scope, the most specific cloud range
 // holding it — on the same prefix a specific service beats AMAZON, a range with
-// a region beats one without, then names decide — and its WHOIS network), then
+// a region beats one without, then names decide — its WHOIS network's org and
+// ASN, or, without one, the AS of the imported ASN data), then
 // case_flows (every flow seen from the focus, with direction and peer). It
 // needs the case open for writing; it reports whether it rebuilt anything.
 func Prepare(ctx context.Context, c *store.Case) (bool, error) {
@@ -154,17 +156,25 @@ func addressInfoSQL() string {
 			FROM a JOIN whois w ON a.num BETWEEN w.start_num AND w.end_num
 			GROUP BY a.addr
 		),
+		-- ASN ranges do not overlap: the range with the greatest start at or
+		-- below the address is the only candidate (an as-of join, not a range join).
+		asn AS (
+			SELECT a.addr, r.asn, r.as_name
+			FROM a ASOF JOIN asn_ranges r ON r.family = a.family AND a.num >= r.start_num
+			WHERE a.num <= r.end_num
+		),
 		bare AS (SELECT (SELECT count(*) FROM focus_ips) + (SELECT count(*) FROM vpc_cidrs) = 0 AS yes)
 		SELECT a.addr, a.family, a.num,
 			CASE WHEN f.num IS NOT NULL THEN 'focus' WHEN i.addr IS NOT NULL THEN 'internal'
 				WHEN p.addr IS NOT NULL THEN 'private' ELSE 'public' END,
 			f.num IS NOT NULL OR i.addr IS NOT NULL OR (p.addr IS NOT NULL AND (SELECT yes FROM bare)),
 			c.best.provider, c.best.service, c.best.region, c.best.prefix,
-			w.best.org, w.best.asn
+			coalesce(w.best.org, n.as_name), coalesce(w.best.asn, 'AS' || n.asn)
 		FROM a
 		LEFT JOIN (SELECT DISTINCT num FROM focus_ips) f ON f.num = a.num
 		LEFT JOIN internal i ON i.addr = a.addr
 		LEFT JOIN priv p ON p.addr = a.addr
 		LEFT JOIN cloud c ON c.addr = a.addr
-		LEFT JOIN who w ON w.addr = a.addr`
+		LEFT JOIN who w ON w.addr = a.addr
+		LEFT JOIN asn n ON n.addr = a.addr`
 }

@@ -328,3 +328,39 @@ func TestDemoIncidents(t *testing.T) {
 		t.Error("coverage shows no SKIPDATA")
 	}
 }
+
+// TestOrgAndASN: a WHOIS network names the org and ASN of the addresses in
+// it (the smallest network wins); imported ASN data covers the rest.
+func TestOrgAndASN(t *testing.T) {
+	c := handCase(t, true)
+	first, last := store.PrefixRange(netip.MustParsePrefix("45.61.0.0/16"))
+	if _, err := c.DB.Exec(`INSERT INTO asn_snapshots (id, source, format, sha256, ranges) VALUES (1, 't', 'iptoasn', 'x', 1)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DB.Exec(`INSERT INTO asn_ranges VALUES (1, 4, ?::UHUGEINT, ?::UHUGEINT, 12345, 'EVIL-NET', 'NL')`, first, last); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []struct{ prefix, org, asn string }{{"45.61.0.0/16", "Big ISP", "AS1"}, {"45.61.1.0/24", "Example Org", "AS64500"}} {
+		f, l := store.PrefixRange(netip.MustParsePrefix(w.prefix))
+		if _, err := c.DB.Exec(`INSERT INTO whois (query_ip, network, start_num, end_num, org, asn, fetched_at) VALUES ('x', ?, ?::UHUGEINT, ?::UHUGEINT, ?, ?, now()::TIMESTAMP)`,
+			w.prefix, f, l, w.org, w.asn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows := run(t, c, "ssh-inbound", nil)
+	got := map[string]string{}
+	for _, r := range rows {
+		got[r["src_ip"].(string)] = fmtValue(r["org"]) + "/" + fmtValue(r["asn"])
+	}
+	if got["45.61.1.1"] != "Example Org/AS64500" || got["45.61.9.9"] != "Big ISP/AS1" {
+		t.Fatalf("org/asn: %v", got)
+	}
+	// Without WHOIS, the AS of the imported data.
+	c.DB.Exec(`DELETE FROM whois`)
+	rows = run(t, c, "ssh-inbound", nil)
+	for _, r := range rows {
+		if fmtValue(r["org"]) != "EVIL-NET" || fmtValue(r["asn"]) != "AS12345" {
+			t.Fatalf("%s: org %v asn %v", r["src_ip"], r["org"], r["asn"])
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"strings"
 	"time"
@@ -180,30 +181,43 @@ type sourceReport struct {
 	Error   string `json:"error,omitempty"`
 }
 
-// pullAWS pulls every source into the case, one after the other; a source
-// that fails is reported and the others still run.
-func (a *app) pullAWS(ctx context.Context, cfg aws.Config, c *store.Case, in *ingest.Ingester, sources []flowSource,
-	f awsFlags, start, end time.Time, lenient bool) []sourceReport {
+// pullFromAWS pulls every source into the case, one after the other; a
+// source that fails is reported and the others still run.
+func (a *app) pullFromAWS(ctx context.Context, cfg aws.Config, c *store.Case, in *ingest.Ingester, f ingestFlags,
+	discovered *discover.Result, start, end time.Time, out io.Writer) ([]sourceReport, error) {
+	sources, err := a.awsSources(ctx, c, f.aws, discovered)
+	if err != nil {
+		return nil, err
+	}
+	if len(sources) == 0 {
+		return nil, exitError{code: exitFail, msg: "nothing to pull from: no flow log of the case's instances can be read back (see above), and no --log-group, --s3 or --athena-table was given"}
+	}
+	fmt.Fprintf(out, "Window %s → %s UTC (by record start)\n", start.Format(timeLayout), end.Format(timeLayout))
 	var reps []sourceReport
 	for _, s := range sources {
+		fmt.Fprintf(out, "pulling    %s %s (%s)\n", s.kind, s.target, s.from)
 		rep := sourceReport{Kind: s.kind, Target: s.target, From: s.from}
 		var err error
 		var fields []ingest.Field
 		if s.format != "" {
-			if fields, err = ingest.ParseLogFormat(s.format, lenient); err != nil {
+			if fields, err = ingest.ParseLogFormat(s.format, f.lenient); err != nil {
 				err = fmt.Errorf("its log format: %w", err)
 			}
 		}
 		if err == nil {
-			rep.Summary, rep.Records, err = a.pullOne(ctx, cfg, c, in, s, fields, f, start, end)
+			rep.Summary, rep.Records, err = a.pullOne(ctx, cfg, c, in, s, fields, f.aws, start, end)
 		}
 		a.clearProgress()
+		if rep.Summary != "" {
+			fmt.Fprintf(out, "           %s\n", rep.Summary)
+		}
 		if err != nil {
 			rep.Error = friendly(err)
+			fmt.Fprintf(out, "failed     %s %s: %s\n", s.kind, s.target, rep.Error)
 		}
 		reps = append(reps, rep)
 	}
-	return reps
+	return reps, nil
 }
 
 func (a *app) pullOne(ctx context.Context, cfg aws.Config, c *store.Case, in *ingest.Ingester, s flowSource, fields []ingest.Field,

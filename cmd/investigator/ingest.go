@@ -215,24 +215,8 @@ func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f i
 	prog.finish()
 
 	if pulling && ctx.Err() == nil {
-		sources, err := a.awsSources(ctx, c, f.aws, discovered)
-		if err != nil {
+		if rep.Sources, err = a.pullFromAWS(ctx, cfg, c, in, f, discovered, *start, *end, out); err != nil {
 			return err
-		}
-		if len(sources) == 0 {
-			return exitError{code: exitFail, msg: "nothing to pull from: no flow log of the case's instances can be read back (see above), and no --log-group, --s3 or --athena-table was given"}
-		}
-		fmt.Fprintf(out, "Window %s → %s UTC (by record start)\n", start.Format(timeLayout), end.Format(timeLayout))
-		for _, s := range sources {
-			fmt.Fprintf(out, "pulling    %s %s (%s)\n", s.kind, s.target, s.from)
-			r := a.pullAWS(ctx, cfg, c, in, []flowSource{s}, f.aws, *start, *end, f.lenient)[0]
-			if r.Summary != "" {
-				fmt.Fprintf(out, "           %s\n", r.Summary)
-			}
-			if r.Error != "" {
-				fmt.Fprintf(out, "failed     %s %s: %s\n", r.Kind, r.Target, r.Error)
-			}
-			rep.Sources = append(rep.Sources, r)
 		}
 	}
 	if err := in.Finish(ctx); err != nil {
@@ -265,8 +249,12 @@ func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f i
 			return err
 		}
 	} else {
+		from := plural(int64(rep.Loaded), "file")
+		if len(rep.Sources) > 0 {
+			from += " and " + plural(int64(len(rep.Sources)), "AWS source")
+		}
 		fmt.Fprintf(a.stdout, "\n%s from %s into %s in %.1fs (%d already ingested, %d refused, %d failed, %s)\n",
-			plural(rep.Records, "record"), plural(int64(rep.Loaded), "file"), c.Name, rep.Seconds, rep.Skipped, rep.Refused, rep.Failed, plural(rep.Rejected, "rejected line"))
+			plural(rep.Records, "record"), from, c.Name, rep.Seconds, rep.Skipped, rep.Refused, rep.Failed, plural(rep.Rejected, "rejected line"))
 		if rep.Rejected > 0 {
 			fmt.Fprintf(a.stdout, "Rejected lines are in the case: SELECT * FROM rejects;\n")
 		}

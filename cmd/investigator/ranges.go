@@ -5,12 +5,14 @@ import (
 	"fmt"
 
 	"github.com/investigator/investigator/cidrs"
+	"github.com/investigator/investigator/ingest/asn"
 	"github.com/investigator/investigator/store"
 )
 
-// syncRanges loads the cloud-provider range snapshots of the home folder into
-// the case before it is analysed, so its answers name providers and stay the
-// same offline afterwards. A home without snapshots changes nothing.
+// syncRanges loads the cloud-provider range snapshots and the ASN data of the
+// home folder into the case before it is analysed, so its answers name
+// providers and networks and stay the same offline afterwards. A home
+// without them changes nothing.
 func (a *app) syncRanges(ctx context.Context, c *store.Case) error {
 	home, err := a.home()
 	if err != nil {
@@ -22,6 +24,13 @@ func (a *app) syncRanges(ctx context.Context, c *store.Case) error {
 	}
 	for _, ch := range changes {
 		fmt.Fprintf(a.stderr, "Loaded %s ranges into the case (%s prefixes from %s)\n", ch.Provider, count(int64(ch.Prefixes)), ch.Source)
+	}
+	changed, err := asn.Sync(ctx, c, asn.Home{Dir: home.Dir})
+	if err != nil {
+		return err
+	}
+	if changed {
+		fmt.Fprintln(a.stderr, "Loaded the home folder's ASN data into the case")
 	}
 	return nil
 }

@@ -39,6 +39,8 @@ type analyzeFlags struct {
 	analysis string
 	format   resultFormat
 	fresh    bool
+	whois    bool
+	wf       whoisFlags
 	values   map[string]*string
 	extra    []string
 	// the original tool's one-command form
@@ -103,6 +105,8 @@ it creates (or reuses) a case named after the file, ingests it, and analyses it:
 	cmd.Flags().StringArrayVar(&f.extra, "param", nil, "any other parameter, as name=value (repeatable)")
 	cmd.Flags().Var(&f.format, "format", "output format: table, json or csv")
 	cmd.Flags().BoolVar(&f.fresh, "fresh", false, "run again even when the case holds a result for the same question")
+	cmd.Flags().BoolVar(&f.whois, "whois", false, "look up the addresses of the results in WHOIS first (see investigator enrich)")
+	f.wf.register(cmd)
 	cmd.Flags().StringArrayVar(&f.logFiles, "log-file", nil, "analyse this flow-log file in a case named after it (the original tool's form; repeatable)")
 	f.focus.register(cmd)
 	return cmd
@@ -186,9 +190,29 @@ func (a *app) runAnalyze(ctx context.Context, caseArg string, f analyzeFlags, gi
 	if err := a.syncRanges(ctx, c); err != nil {
 		return err
 	}
+	run := func(j job) (*queries.Result, error) {
+		return queries.Run(ctx, c, j.an, j.params, queries.Options{Fresh: f.fresh, Program: a.program()})
+	}
+	if f.whois {
+		// Look up the addresses the results hold, then answer again: the
+		// data version changed, so the results carry the orgs.
+		var first []*queries.Result
+		for _, j := range jobs {
+			r, err := run(j)
+			if err != nil {
+				return err
+			}
+			first = append(first, r)
+		}
+		quiet := *a
+		quiet.stdout = a.stderr
+		if err := quiet.runWhois(ctx, c, resultAddrs(first...), f.wf); err != nil {
+			return err
+		}
+	}
 	var results []*queries.Result
 	for _, j := range jobs {
-		r, err := queries.Run(ctx, c, j.an, j.params, queries.Options{Fresh: f.fresh, Program: a.program()})
+		r, err := run(j)
 		if err != nil {
 			return err
 		}

@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/investigator/investigator/internal/fsutil"
 )
 
 // Home is the folder where investigator keeps what it has fetched: the range
@@ -405,23 +407,8 @@ func extension(format string) string {
 }
 
 func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
+	if err := fsutil.WriteAtomic(path, data); err != nil {
 		return fmt.Errorf("cidrs: %w", err)
-	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("cidrs: write %s: %w", path, err)
 	}
 	return nil
 }

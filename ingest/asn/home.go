@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/investigator/investigator/cidrs"
+	"github.com/investigator/investigator/internal/fsutil"
 )
 
 // Home is the folder where investigator keeps what it has fetched (the same
@@ -268,23 +269,8 @@ func (h Home) intact(in Info) bool {
 }
 
 func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
+	if err := fsutil.WriteAtomic(path, data); err != nil {
 		return fmt.Errorf("asn: %w", err)
-	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("asn: write %s: %w", path, err)
 	}
 	return nil
 }

@@ -122,47 +122,32 @@ func Load(ctx context.Context, c *store.Case, snaps []Snapshot) (changes []Chang
 	if len(snaps) == 0 {
 		return nil, nil
 	}
-	conn, err := c.DB.Conn(ctx)
+	err = c.InTx(ctx, func(conn *sql.Conn) error {
+		have, err := caseSnapshots(ctx, conn)
+		if err != nil {
+			return err
+		}
+		for _, s := range snaps {
+			cur, ok := have[s.Provider]
+			if ok && cur.sha == s.SHA256 {
+				continue
+			}
+			if err := replace(ctx, conn, s); err != nil {
+				return err
+			}
+			ch := Change{Provider: s.Provider, Source: s.Source, SHA256: s.SHA256, Date: s.Date, Prefixes: len(s.Ranges)}
+			if ok {
+				ch.Previous, ch.PreviousPrefixes = cur.sha, cur.prefixes
+			}
+			changes = append(changes, ch)
+		}
+		if len(changes) == 0 {
+			return store.ErrNoChange
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("cidrs: load: %w", err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
-		return nil, fmt.Errorf("cidrs: load: begin: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK") //nolint:errcheck // the error that matters is err
-			changes = nil
-		}
-	}()
-	have, err := caseSnapshots(ctx, conn)
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range snaps {
-		cur, ok := have[s.Provider]
-		if ok && cur.sha == s.SHA256 {
-			continue
-		}
-		if err := replace(ctx, conn, s); err != nil {
-			return nil, err
-		}
-		ch := Change{Provider: s.Provider, Source: s.Source, SHA256: s.SHA256, Date: s.Date, Prefixes: len(s.Ranges)}
-		if ok {
-			ch.Previous, ch.PreviousPrefixes = cur.sha, cur.prefixes
-		}
-		changes = append(changes, ch)
-	}
-	if len(changes) == 0 {
-		_, err = conn.ExecContext(ctx, "ROLLBACK")
-		if err != nil {
-			return nil, fmt.Errorf("cidrs: load: %w", err)
-		}
-		return nil, nil
-	}
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return nil, fmt.Errorf("cidrs: load: commit: %w", err)
 	}
 	return changes, nil
 }

@@ -30,37 +30,21 @@ func LoadIntoCase(ctx context.Context, c *store.Case, s Snapshot) (changed bool,
 	if s.SHA256 == "" || s.Format == "" || len(s.Ranges) == 0 {
 		return false, errors.New("asn: load: an empty snapshot (parse the file with Parse or Home.Current)")
 	}
-	conn, err := c.DB.Conn(ctx)
+	err = c.InTx(ctx, func(conn *sql.Conn) error {
+		have, err := caseSHA(ctx, conn)
+		if err != nil {
+			return err
+		}
+		if have == s.SHA256 {
+			return store.ErrNoChange
+		}
+		changed = true
+		return replace(ctx, conn, s)
+	})
 	if err != nil {
 		return false, fmt.Errorf("asn: load: %w", err)
 	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
-		return false, fmt.Errorf("asn: load: begin: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK") //nolint:errcheck // the error that matters is err
-			changed = false
-		}
-	}()
-	have, err := caseSHA(ctx, conn)
-	if err != nil {
-		return false, err
-	}
-	if have == s.SHA256 {
-		if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
-			return false, fmt.Errorf("asn: load: %w", err)
-		}
-		return false, nil
-	}
-	if err := replace(ctx, conn, s); err != nil {
-		return false, err
-	}
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return false, fmt.Errorf("asn: load: commit: %w", err)
-	}
-	return true, nil
+	return changed, nil
 }
 
 // Sync loads the home's current snapshot into a case (see LoadIntoCase),

@@ -43,15 +43,9 @@ type load struct {
 }
 
 func (l *load) run(ctx context.Context, res *FileResult) error {
-	conn, err := l.in.c.DB.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("ingest: %w", err)
-	}
-	defer conn.Close()
-	l.conn = conn
 	l.begun = time.Now()
 	fast := l.det.Shape == ShapeText || l.det.Shape == ShapeTextHeader || l.det.Shape == ShapeExport
-	err = l.attempt(ctx, res, fast)
+	err := l.attempt(ctx, res, fast)
 	if errors.Is(err, errFallback) {
 		*res = FileResult{Path: res.Path, Size: res.Size, SHA256: res.SHA256, Compression: res.Compression, Shape: res.Shape, Fields: res.Fields}
 		err = l.attempt(ctx, res, false)
@@ -67,18 +61,18 @@ func (l *load) exec(ctx context.Context, q string, args ...any) (int64, error) {
 	return r.RowsAffected()
 }
 
-// attempt loads the file in one transaction.
-func (l *load) attempt(ctx context.Context, res *FileResult, fast bool) (err error) {
-	l.res = res
-	if _, err := l.exec(ctx, "BEGIN TRANSACTION"); err != nil {
-		return fmt.Errorf("ingest: begin: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			l.exec(context.WithoutCancel(ctx), "ROLLBACK") //nolint:errcheck // the error that matters is err
-		}
-	}()
-	err = l.conn.QueryRowContext(ctx, `INSERT INTO ingest_files (ingest_id, source, dedup_key, size, sha256, compression, shape, fields,
+// attempt loads the file in one transaction: its records, rejects, addresses
+// and manifest entry land together, or nothing does.
+func (l *load) attempt(ctx context.Context, res *FileResult, fast bool) error {
+	return l.in.c.InTx(ctx, func(conn *sql.Conn) error {
+		l.conn, l.res = conn, res
+		return l.load(ctx, fast)
+	})
+}
+
+func (l *load) load(ctx context.Context, fast bool) error {
+	res := l.res
+	err := l.conn.QueryRowContext(ctx, `INSERT INTO ingest_files (ingest_id, source, dedup_key, size, sha256, compression, shape, fields,
 			records, rejected, outside_window, nodata, skipdata)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?::VARCHAR[], 0, 0, 0, 0, 0) RETURNING id`,
 		l.in.ingestID, l.source, l.key, l.size, l.sha, l.det.Compression, string(l.det.Shape), listLiteral(FieldNames(l.det.Fields))).Scan(&l.fileID)
@@ -104,13 +98,7 @@ func (l *load) attempt(ctx context.Context, res *FileResult, fast bool) (err err
 		return err
 	}
 	l.in.opts.logger().Debug("ingest: file loaded", "path", l.path, "engine", fast, "load", loaded, "addresses", time.Since(began)-loaded)
-	if err := l.finishManifest(ctx); err != nil {
-		return err
-	}
-	if _, err := l.exec(ctx, "COMMIT"); err != nil {
-		return fmt.Errorf("ingest: commit: %w", err)
-	}
-	return nil
+	return l.finishManifest(ctx)
 }
 
 // engineText loads space-separated text with DuckDB's CSV reader: parallel,

@@ -203,6 +203,25 @@ func record(ctx context.Context, c *store.Case, r *Result, params, program strin
 	return nil
 }
 
+// Stored returns the case's stored result of the same analysis, version and
+// parameters on the data the case holds now, or nil when there is none. It
+// only reads, so it works on a case opened read-only.
+func Stored(ctx context.Context, c *store.Case, a Analysis, params map[string]any) (*Result, error) {
+	dv, err := dataVersion(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	pj, err := json.Marshal(canonical(params))
+	if err != nil {
+		return nil, fmt.Errorf("queries: %w", err)
+	}
+	r, err := cached(ctx, c, a, string(pj), dv)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return r, err
+}
+
 // cached returns the newest stored result of the same question on the same data.
 func cached(ctx context.Context, c *store.Case, a Analysis, params, dv string) (*Result, error) {
 	var r Result

@@ -227,6 +227,16 @@ func TestRunsAreStoredAndReused(t *testing.T) {
 			}
 		}
 	}
+	reg, _ := Load()
+	an, _ := reg.Get("ssh-inbound")
+	params, _ := an.Bind(nil, time.Now())
+	if stored, err := Stored(context.Background(), c, an, params); err != nil || stored == nil || stored.RunID != first.RunID {
+		t.Fatalf("Stored: %v %v", stored, err)
+	}
+	other2222, _ := an.Bind(map[string]string{"port": "2222"}, time.Now())
+	if stored, err := Stored(context.Background(), c, an, other2222); err != nil || stored != nil {
+		t.Fatalf("Stored for other parameters: %v %v", stored, err)
+	}
 	if other := runResult(t, c, "ssh-inbound", map[string]string{"port": "2222"}, false); other.Cached {
 		t.Fatal("other parameters reused a stored result")
 	}

@@ -1,0 +1,179 @@
+package views
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/investigator/investigator/queries"
+	"github.com/investigator/investigator/store"
+)
+
+// cases lists the case files of the folder; a case held by a writer is shown
+// as in use.
+func (s *server) cases(c echo.Context) error {
+	ctx := c.Request().Context()
+	paths, err := store.List(s.o.CasesDir)
+	if err != nil {
+		return err
+	}
+	vm := CasesVM{Dir: s.o.CasesDir}
+	for _, p := range paths {
+		name := strings.TrimSuffix(filepath.Base(p), store.Ext)
+		row := CaseRow{Name: name, Href: caseHref(name)}
+		if store.ValidName(name) != nil {
+			continue // not reachable by URL; the CLI can still open it by path
+		}
+		if st, err := os.Stat(p); err == nil {
+			row.Size = st.Size()
+		}
+		cs, err := store.Open(ctx, p, store.Options{ReadOnly: true})
+		switch {
+		case errors.Is(err, store.ErrLocked):
+			row.Status = "in use"
+		case err != nil:
+			row.Status = "cannot open"
+			s.log.Warn("open case", "path", p, "err", err)
+		default:
+			sum, err := cs.Summary(ctx)
+			cs.Close()
+			if err != nil {
+				row.Status = "cannot read"
+				s.log.Warn("case summary", "path", p, "err", err)
+				break
+			}
+			row.Records, row.First, row.Last, row.OK = sum.Records, sum.First, sum.Last, true
+		}
+		vm.Cases = append(vm.Cases, row)
+	}
+	return render(c, http.StatusOK, casesPage(vm), nil)
+}
+
+// overview shows one case: counts, time range, focus, CIDRs, recent files.
+func (s *server) overview(c echo.Context) error {
+	ctx := c.Request().Context()
+	cs, err := s.openRead(ctx, c.Param("case"))
+	if err != nil {
+		return err
+	}
+	defer cs.Close()
+	info, err := cs.Info(ctx)
+	if err != nil {
+		return err
+	}
+	sum, err := cs.Summary(ctx)
+	if err != nil {
+		return err
+	}
+	files, err := cs.Files(ctx)
+	if err != nil {
+		return err
+	}
+	const lastFiles = 20
+	if len(files) > lastFiles {
+		files = files[len(files)-lastFiles:]
+	}
+	vm := OverviewVM{Name: cs.Name, Info: info, Summary: sum, Files: files, Analyses: s.analysisRows(cs.Name)}
+	return render(c, http.StatusOK, overviewPage(vm), nil)
+}
+
+// analyses lists the analyses of the registry for a case.
+func (s *server) analyses(c echo.Context) error {
+	name := c.Param("case")
+	if _, err := s.casePath(name); err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, analysesPage(AnalysesVM{Case: name, Analyses: s.analysisRows(name)}), nil)
+}
+
+func (s *server) analysisRows(caseName string) []AnalysisRow {
+	var out []AnalysisRow
+	for _, a := range s.reg.All() {
+		out = append(out, AnalysisRow{Name: a.Name, Title: a.Title, Description: a.Description, Version: a.Version, Href: analysisHref(caseName, a.Name)})
+	}
+	return out
+}
+
+// analysis shows an analysis with its parameters and a result: on GET the
+// stored result for these parameters (run when there is none), on POST a
+// fresh run. htmx requests get the result fragment only.
+func (s *server) analysis(c echo.Context) error {
+	ctx := c.Request().Context()
+	caseName := c.Param("case")
+	p, err := s.casePath(caseName)
+	if err != nil {
+		return err
+	}
+	a, ok := s.reg.Get(c.Param("name"))
+	if !ok {
+		return echo.NewHTTPError(http.StatusNotFound, "No such analysis.")
+	}
+	var values url.Values
+	if c.Request().Method == http.MethodPost {
+		values, err = c.FormParams()
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, "Bad form: "+err.Error())
+		}
+	} else {
+		values = c.QueryParams()
+	}
+	given := map[string]string{}
+	for _, prm := range a.Params {
+		if v := strings.TrimSpace(values.Get(prm.Name)); v != "" {
+			given[prm.Name] = v
+		}
+	}
+	vm := AnalysisVM{Case: caseName, Analysis: a, Href: analysisHref(caseName, a.Name), Values: given}
+	params, err := a.Bind(given, s.o.Now())
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, err.Error())
+	}
+	res, err := s.run(ctx, p, a, params, c.Request().Method == http.MethodPost)
+	if err != nil {
+		return err
+	}
+	vm.Result = resultVM(res)
+	return render(c, http.StatusOK, analysisPage(vm), resultFragment(vm.Result))
+}
+
+// run answers an analysis: a stored result through a read-only handle when
+// one exists and the derived tables are current, else a run on a handle
+// opened for writing just for it.
+func (s *server) run(ctx context.Context, path string, a queries.Analysis, params map[string]any, fresh bool) (*queries.Result, error) {
+	o := queries.Options{Fresh: fresh, Program: s.o.Program}
+	if !fresh {
+		if r, ok := s.storedResult(ctx, path, a, params); ok {
+			return r, nil
+		}
+	}
+	cs, err := store.Open(ctx, path, store.Options{Wait: s.o.Wait})
+	if err != nil {
+		return nil, err
+	}
+	defer cs.Close()
+	return queries.Run(ctx, cs, a, params, o)
+}
+
+// storedResult answers from the case's stored runs through a read-only
+// handle, when it has the same question on the same data.
+func (s *server) storedResult(ctx context.Context, path string, a queries.Analysis, params map[string]any) (*queries.Result, bool) {
+	cs, err := store.Open(ctx, path, store.Options{ReadOnly: true, Wait: s.o.Wait})
+	if err != nil {
+		return nil, false
+	}
+	defer cs.Close()
+	r, err := queries.Stored(ctx, cs, a, params)
+	return r, err == nil && r != nil
+}
+
+func caseHref(name string) string { return "/cases/" + url.PathEscape(name) }
+
+func analysisHref(caseName, analysis string) string {
+	return caseHref(caseName) + "/analyses/" + url.PathEscape(analysis)
+}

@@ -1,0 +1,175 @@
+// Package views is the web workbench: echo routes and handlers, templ
+// components and the embedded static assets. Handlers open a case read-only
+// for browsing and take the write handle only for the moment of a run.
+package views
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/investigator/investigator/queries"
+	"github.com/investigator/investigator/store"
+)
+
+//go:embed static
+var staticFS embed.FS
+
+// Options configure the workbench.
+type Options struct {
+	CasesDir string       // folder of case files
+	Program  string       // recorded with the runs the workbench makes
+	Logger   *slog.Logger // nil discards
+	// Wait is how long a page waits for a case another process holds
+	// (zero: a short default).
+	Wait time.Duration
+	// Now is the clock for relative parameter values (nil: time.Now).
+	Now func() time.Time
+}
+
+type server struct {
+	o   Options
+	reg *queries.Registry
+	log *slog.Logger
+	cop *http.CrossOriginProtection
+}
+
+// New returns the workbench's echo instance with every route registered.
+func New(o Options) (*echo.Echo, error) {
+	if o.CasesDir == "" {
+		return nil, errors.New("views: no cases folder")
+	}
+	if o.Wait == 0 {
+		o.Wait = 2 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	reg, err := queries.Load()
+	if err != nil {
+		return nil, err
+	}
+	s := &server{o: o, reg: reg, log: o.Logger, cop: http.NewCrossOriginProtection()}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(s.crossOrigin)
+
+	static, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		return nil, err
+	}
+	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(static))))
+	e.GET("/", s.cases)
+	e.GET("/cases/:case", s.overview)
+	e.GET("/cases/:case/analyses", s.analyses)
+	e.GET("/cases/:case/analyses/:name", s.analysis)
+	e.POST("/cases/:case/analyses/:name", s.analysis)
+	return e, nil
+}
+
+// crossOrigin rejects unsafe requests a browser sent from another site
+// (Sec-Fetch-Site, else Origin against Host).
+func (s *server) crossOrigin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := s.cop.Check(c.Request()); err != nil {
+			return echo.NewHTTPError(http.StatusForbidden, "cross-origin request refused")
+		}
+		return next(c)
+	}
+}
+
+// isHTMX reports whether the request wants a fragment: an htmx request that
+// is not a history restore (which needs the whole page).
+func isHTMX(c echo.Context) bool {
+	h := c.Request().Header
+	return h.Get("HX-Request") == "true" && h.Get("HX-History-Restore-Request") != "true"
+}
+
+// render writes the full page, or the fragment for htmx requests, through a
+// buffer so a render error becomes a clean 500.
+func render(c echo.Context, status int, page, fragment templ.Component) error {
+	c.Response().Header().Add("Vary", "HX-Request")
+	comp := page
+	if fragment != nil && isHTMX(c) {
+		comp = fragment
+	}
+	var buf bytes.Buffer
+	if err := comp.Render(c.Request().Context(), &buf); err != nil {
+		return fmt.Errorf("views: render: %w", err)
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// handleError is the one error handler: an escaped error page with the
+// status the error carries.
+func (s *server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, msg := http.StatusInternalServerError, "Something went wrong; the server log has the details."
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &he):
+		status = he.Code
+		msg = fmt.Sprint(he.Message)
+		if he.Internal != nil {
+			s.log.Debug("request", "path", c.Request().URL.Path, "err", he.Internal)
+		}
+	case errors.Is(err, store.ErrNotFound):
+		status, msg = http.StatusNotFound, "No such case."
+	case errors.Is(err, store.ErrLocked):
+		status, msg = http.StatusServiceUnavailable, "The case is in use by another program; try again when it has finished."
+	default:
+		s.log.Error("request", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	}
+	c.Response().Header().Add("Vary", "HX-Request")
+	var buf bytes.Buffer
+	if rerr := errorPage(ErrorVM{Status: status, Title: http.StatusText(status), Message: msg}).Render(c.Request().Context(), &buf); rerr != nil {
+		s.log.Error("render error page", "err", rerr)
+		_ = c.String(status, http.StatusText(status))
+		return
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(status)
+		return
+	}
+	_ = c.HTMLBlob(status, buf.Bytes())
+}
+
+// casePath turns the URL's case name into its file: names only (never a
+// path, never NAME.duckdb), and the file must exist.
+func (s *server) casePath(name string) (string, error) {
+	if store.ValidName(name) != nil || strings.HasSuffix(name, store.Ext) {
+		return "", echo.NewHTTPError(http.StatusNotFound, "No such case.")
+	}
+	p := filepath.Join(s.o.CasesDir, name+store.Ext)
+	if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {
+		return "", echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("No case named %q.", name))
+	}
+	return p, nil
+}
+
+// openRead opens the named case read-only.
+func (s *server) openRead(ctx context.Context, name string) (*store.Case, error) {
+	p, err := s.casePath(name)
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, p, store.Options{ReadOnly: true, Wait: s.o.Wait})
+}

@@ -1,7 +1,7 @@
 -- name: coverage
 -- version: 1
 -- title: Coverage
--- description: Per interface, what the case saw and did not: first and last record, NODATA and SKIPDATA windows, and silences longer than $gap (a minute at least) between records.
+-- description: Per interface, what the case saw and did not: first and last record, NODATA and SKIPDATA windows, and silences longer than the gap given (15 minutes by default, a minute at least) between records.
 -- param: gap INTERVAL = '15m'
 -- param: start TIMESTAMP = null
 -- param: end TIMESTAMP = null

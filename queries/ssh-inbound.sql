@@ -1,7 +1,7 @@
 -- name: ssh-inbound
 -- version: 1
 -- title: SSH inbound
--- description: Who tried SSH (or $port) on the focus, accepted or rejected, by source.
+-- description: Who tried SSH (port 22 unless told otherwise) on the focus, accepted or rejected, by source.
 -- param: port INTEGER = 22
 -- param: start TIMESTAMP = null
 -- param: end TIMESTAMP = null

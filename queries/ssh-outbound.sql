@@ -1,7 +1,7 @@
 -- name: ssh-outbound
 -- version: 1
 -- title: SSH outbound
--- description: The focus opening SSH (or $port) to other hosts: lateral movement and pivoting, by destination.
+-- description: The focus opening SSH (port 22 unless told otherwise) to other hosts: lateral movement and pivoting, by destination.
 -- param: port INTEGER = 22
 -- param: start TIMESTAMP = null
 -- param: end TIMESTAMP = null

@@ -1,7 +1,7 @@
 -- name: ssh-response
 -- version: 1
 -- title: SSH responses
--- description: The focus answering on SSH (source port $port): the sessions that were actually served, by destination.
+-- description: The focus answering on SSH (source port 22 unless told otherwise): the sessions that were actually served, by destination.
 -- param: port INTEGER = 22
 -- param: start TIMESTAMP = null
 -- param: end TIMESTAMP = null

@@ -80,17 +80,32 @@ type ResultVM struct {
 
 func resultVM(r *queries.Result) ResultVM {
 	vm := ResultVM{RunID: r.RunID, Version: r.Version, RanAt: fmtTime(r.RanAt), Cached: r.Cached, Duration: r.Duration.Round(time.Millisecond).String()}
-	vm.Numeric = make([]bool, len(r.Columns))
-	for _, c := range r.Columns {
-		vm.Columns = append(vm.Columns, c.Name)
+	// Columns empty in every row (org before any WHOIS, provider before any
+	// ranges) are left out, as in the command line's tables.
+	var keep []int
+	for i, c := range r.Columns {
+		for _, row := range r.Rows {
+			if row[i] != nil && row[i] != "" {
+				keep = append(keep, i)
+				vm.Columns = append(vm.Columns, c.Name)
+				break
+			}
+		}
 	}
+	if len(r.Rows) == 0 {
+		for i, c := range r.Columns {
+			keep = append(keep, i)
+			vm.Columns = append(vm.Columns, c.Name)
+		}
+	}
+	vm.Numeric = make([]bool, len(keep))
 	for _, row := range r.Rows {
-		out := make([]string, len(row))
-		for i, v := range row {
-			out[i] = cell(r.Columns[i].Name, v)
-			switch v.(type) {
+		out := make([]string, len(keep))
+		for k, i := range keep {
+			out[k] = cell(r.Columns[i].Name, row[i])
+			switch row[i].(type) {
 			case int64, float64:
-				vm.Numeric[i] = true
+				vm.Numeric[k] = true
 			}
 		}
 		vm.Rows = append(vm.Rows, out)
@@ -171,3 +186,12 @@ func size(n int64) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// placeholder shows a parameter's default in a form field: null means the
+// whole case.
+func placeholder(def string) string {
+	if def == "null" {
+		return "whole case"
+	}
+	return strings.Trim(def, "'")
+}

@@ -5,6 +5,7 @@ BIN := bin/investigator
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 CASES ?= cases
+ADDR ?= 127.0.0.1:8000
 BENCH_RECORDS ?= 5000000
 
 .DEFAULT_GOAL := help
@@ -36,8 +37,9 @@ nodeapi: ## install DuckDB's Node client, the stand-in for the duckdb shell in t
 test: lint check-generated nodeapi ## run every test (fuzz seed corpora included)
 	$(GO) test -count=1 ./...
 
-demo: build ## build the demo case from generated traffic with incidents in it
+demo: build ## build the demo case from generated traffic with incidents in it, then serve the workbench
 	./$(BIN) demo --cases $(CASES) --force
+	./$(BIN) serve --cases $(CASES) --addr $(ADDR)
 
 bench: build ## Go benchmarks, then end-to-end ingest of BENCH_RECORDS records against a bare DuckDB read_csv
 	$(GO) test -run '^$$' -bench . -benchmem ./...

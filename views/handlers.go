@@ -138,7 +138,7 @@ func (s *server) analysis(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	vm.Result = resultVM(res)
+	vm.Result = resultVM(caseName, res)
 	return render(c, http.StatusOK, analysisPage(vm), resultFragment(vm.Result))
 }
 

@@ -2,6 +2,8 @@ package views
 
 import (
 	"fmt"
+	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -73,18 +75,39 @@ type ResultVM struct {
 	RanAt    string
 	Cached   bool
 	Duration string
-	Columns  []string
-	Numeric  []bool
-	Rows     [][]string
+	TableVM
 }
 
-func resultVM(r *queries.Result) ResultVM {
-	vm := ResultVM{RunID: r.RunID, Version: r.Version, RanAt: fmtTime(r.RanAt), Cached: r.Cached, Duration: r.Duration.Round(time.Millisecond).String()}
-	// Columns empty in every row (org before any WHOIS, provider before any
-	// ranges) are left out, as in the command line's tables.
+// TableVM is a table of text cells. Links parallels Rows: the pivot page of
+// an address cell, empty for other cells.
+type TableVM struct {
+	Columns []string
+	Numeric []bool
+	Rows    [][]string
+	Links   [][]string
+}
+
+// addressColumns are the columns whose values are addresses of the case.
+var addressColumns = map[string]bool{"src_ip": true, "dst_ip": true, "peer_ip": true, "local_ip": true}
+
+func resultVM(caseName string, r *queries.Result) ResultVM {
+	return ResultVM{RunID: r.RunID, Version: r.Version, RanAt: fmtTime(r.RanAt), Cached: r.Cached, Duration: r.Duration.Round(time.Millisecond).String(),
+		TableVM: tableVM(caseName, r.Columns, r.Rows, true)}
+}
+
+// tableVM turns columns and rows into text cells; with dropEmpty, columns
+// empty in every row (org before any WHOIS, provider before any ranges) are
+// left out, as in the command line's tables.
+func tableVM(caseName string, cols []queries.Column, rows [][]any, dropEmpty bool) TableVM {
+	var vm TableVM
 	var keep []int
-	for i, c := range r.Columns {
-		for _, row := range r.Rows {
+	for i, c := range cols {
+		if !dropEmpty || len(rows) == 0 {
+			keep = append(keep, i)
+			vm.Columns = append(vm.Columns, c.Name)
+			continue
+		}
+		for _, row := range rows {
 			if row[i] != nil && row[i] != "" {
 				keep = append(keep, i)
 				vm.Columns = append(vm.Columns, c.Name)
@@ -92,25 +115,33 @@ func resultVM(r *queries.Result) ResultVM {
 			}
 		}
 	}
-	if len(r.Rows) == 0 {
-		for i, c := range r.Columns {
-			keep = append(keep, i)
-			vm.Columns = append(vm.Columns, c.Name)
-		}
-	}
 	vm.Numeric = make([]bool, len(keep))
-	for _, row := range r.Rows {
+	for _, row := range rows {
 		out := make([]string, len(keep))
+		links := make([]string, len(keep))
 		for k, i := range keep {
-			out[k] = cell(r.Columns[i].Name, row[i])
+			out[k] = cell(cols[i].Name, row[i])
 			switch row[i].(type) {
 			case int64, float64:
 				vm.Numeric[k] = true
 			}
+			if addressColumns[cols[i].Name] {
+				links[k] = addrHref(caseName, out[k])
+			}
 		}
 		vm.Rows = append(vm.Rows, out)
+		vm.Links = append(vm.Links, links)
 	}
 	return vm
+}
+
+// addrHref is the pivot page of an address, or "" when s is not one.
+func addrHref(caseName, s string) string {
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return ""
+	}
+	return caseHref(caseName) + "/ip/" + url.PathEscape(a.String())
 }
 
 const timeLayout = "2006-01-02 15:04:05"
@@ -194,4 +225,53 @@ func placeholder(def string) string {
 		return "whole case"
 	}
 	return strings.Trim(def, "'")
+}
+
+// PivotVM is the page of one address of a case.
+type PivotVM struct {
+	Case, Addr   string
+	Stale        bool   // the derived tables need an analysis run first
+	AnalysesHref string // where to run one
+	Totals       PivotTotals
+	Counterparts TableVM
+	Ports        TableVM
+	Info         *PivotInfo  // nil: not an address of the case
+	Whois        *PivotWhois // nil: no stored WHOIS network holds it
+}
+
+// PivotTotals is an address's traffic as the peer of the focus.
+type PivotTotals struct {
+	Flows, Packets, Bytes, Accepted, Rejected int64
+	First, Last                               *time.Time
+}
+
+// PivotInfo is an address's address_info row.
+type PivotInfo struct {
+	Scope, Provider, CloudService, CloudRegion, CloudPrefix, Org, ASN string
+}
+
+// PivotWhois is the smallest stored WHOIS network holding an address.
+type PivotWhois struct {
+	Network, Org, Netname, Country, ASN, Registry, Server, FetchedAt string
+}
+
+// orDash shows an empty value as a dash.
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// SQLVM is the SQL console of a case: the statement and its result or error.
+type SQLVM struct {
+	Case, Href string
+	Path       string // absolute path of the case file, for duckdb -readonly
+	Query      string
+	Ran        bool
+	Error      string
+	Result     TableVM
+	Rows       int
+	Truncated  bool
+	Duration   string
 }

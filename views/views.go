@@ -80,6 +80,9 @@ func New(o Options) (*echo.Echo, error) {
 	e.GET("/cases/:case/analyses", s.analyses)
 	e.GET("/cases/:case/analyses/:name", s.analysis)
 	e.POST("/cases/:case/analyses/:name", s.analysis)
+	e.GET("/cases/:case/ip/:addr", s.ipPivot)
+	e.GET("/cases/:case/sql", s.sqlConsole)
+	e.POST("/cases/:case/sql", s.sqlConsole)
 	return e, nil
 }
 

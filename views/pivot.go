@@ -1,0 +1,120 @@
+package views
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/investigator/investigator/queries"
+	"github.com/investigator/investigator/store"
+)
+
+// pivotTop is how many counterparts and ports the address page lists.
+const pivotTop = 20
+
+// ipPivot shows one address of a case: its traffic as the peer of the focus,
+// its counterparts and ports, what the case knows about it and its WHOIS
+// network. Stale derived tables are reported, not rebuilt.
+func (s *server) ipPivot(c echo.Context) error {
+	ctx := c.Request().Context()
+	caseName := c.Param("case")
+	addr, err := netip.ParseAddr(c.Param("addr"))
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Not an IP address: %q.", c.Param("addr")))
+	}
+	cs, err := s.openRead(ctx, caseName)
+	if err != nil {
+		return err
+	}
+	defer cs.Close()
+	vm := PivotVM{Case: caseName, Addr: addr.String()}
+	stale, err := queries.Stale(ctx, cs)
+	if err != nil {
+		return err
+	}
+	if stale {
+		vm.Stale = true
+		vm.AnalysesHref = caseHref(caseName) + "/analyses"
+		return render(c, http.StatusOK, pivotPage(vm), nil)
+	}
+	if err := pivotData(ctx, cs, caseName, &vm); err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, pivotPage(vm), nil)
+}
+
+func pivotData(ctx context.Context, cs *store.Case, caseName string, vm *PivotVM) error {
+	a := vm.Addr
+	var (
+		t           PivotTotals
+		first, last sql.NullTime
+	)
+	err := cs.DB.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(packets), 0)::BIGINT, coalesce(sum(bytes), 0)::BIGINT,
+		min(start), max("end"),
+		count(*) FILTER (WHERE action = 'ACCEPT'), count(*) FILTER (WHERE action = 'REJECT')
+		FROM case_flows WHERE peer_ip = ?`, a).
+		Scan(&t.Flows, &t.Packets, &t.Bytes, &first, &last, &t.Accepted, &t.Rejected)
+	if err != nil {
+		return fmt.Errorf("views: address totals: %w", err)
+	}
+	if first.Valid {
+		t.First = &first.Time
+	}
+	if last.Valid {
+		t.Last = &last.Time
+	}
+	vm.Totals = t
+
+	cols, rows, err := queries.Query(ctx, cs.DB, `SELECT local_ip, count(*) AS flows, sum(packets)::BIGINT AS packets, sum(bytes)::BIGINT AS bytes,
+		count(*) FILTER (WHERE action = 'REJECT') AS rejected, min(start) AS first_seen, max("end") AS last_seen
+		FROM case_flows WHERE peer_ip = ? GROUP BY local_ip ORDER BY flows DESC, local_ip LIMIT `+itoa(pivotTop), 0, a)
+	if err != nil {
+		return fmt.Errorf("views: address counterparts: %w", err)
+	}
+	vm.Counterparts = tableVM(caseName, cols, rows, false)
+
+	cols, rows, err = queries.Query(ctx, cs.DB, `SELECT direction, protocol, dstport, count(*) AS flows, sum(packets)::BIGINT AS packets, sum(bytes)::BIGINT AS bytes,
+		count(*) FILTER (WHERE action = 'REJECT') AS rejected
+		FROM case_flows WHERE peer_ip = ? GROUP BY direction, protocol, dstport ORDER BY flows DESC, dstport LIMIT `+itoa(pivotTop), 0, a)
+	if err != nil {
+		return fmt.Errorf("views: address ports: %w", err)
+	}
+	vm.Ports = tableVM(caseName, cols, rows, false)
+
+	var info PivotInfo
+	err = cs.DB.QueryRowContext(ctx, `SELECT scope, coalesce(provider, ''), coalesce(cloud_service, ''), coalesce(cloud_region, ''),
+		coalesce(cloud_prefix, ''), coalesce(org, ''), coalesce(asn, '') FROM address_info WHERE addr = ?`, a).
+		Scan(&info.Scope, &info.Provider, &info.CloudService, &info.CloudRegion, &info.CloudPrefix, &info.Org, &info.ASN)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return fmt.Errorf("views: address info: %w", err)
+	default:
+		vm.Info = &info
+	}
+
+	var (
+		w       PivotWhois
+		fetched time.Time
+	)
+	err = cs.DB.QueryRowContext(ctx, `SELECT coalesce(w.network, ''), coalesce(w.org, ''), coalesce(w.netname, ''), coalesce(w.country, ''),
+		coalesce(w.asn, ''), coalesce(w.registry, ''), coalesce(w.server, ''), w.fetched_at
+		FROM whois w, address_info a WHERE a.addr = ? AND a.num BETWEEN w.start_num AND w.end_num
+		ORDER BY w.end_num - w.start_num LIMIT 1`, a).
+		Scan(&w.Network, &w.Org, &w.Netname, &w.Country, &w.ASN, &w.Registry, &w.Server, &fetched)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return fmt.Errorf("views: address whois: %w", err)
+	default:
+		w.FetchedAt = fmtTime(fetched)
+		vm.Whois = &w
+	}
+	return nil
+}

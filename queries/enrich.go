@@ -36,15 +36,16 @@ const (
 	(SELECT count(*) || '@' || coalesce(max(fetched_at)::VARCHAR, '') FROM whois))`
 )
 
-// dataVersion identifies what the case holds: its records and everything an
-// analysis joins to. A stored result is reused only for the same version.
-func dataVersion(ctx context.Context, c *store.Case) (string, error) {
-	var v string
-	if err := c.DB.QueryRowContext(ctx, `SELECT md5(`+enrichInputs+`)`).Scan(&v); err != nil {
-		return "", fmt.Errorf("queries: data version: %w", err)
-	}
-	return v, nil
+// fingerprint is what the case holds now, in one query: the inputs of each
+// derived table, and the data version (everything an analysis reads), which
+// is the fingerprint of address_info's inputs. A stored result is reused
+// only for the same data version.
+type fingerprint struct {
+	parts map[string]string // derived table -> md5 of its inputs now
+	stale []string          // derived tables built from other inputs
 }
+
+func (f fingerprint) dataVersion() string { return f.parts["address_info"] }
 
 // parts are the derived tables, in build order, with what each is built from.
 var parts = []struct{ name, inputs string }{
@@ -52,26 +53,34 @@ var parts = []struct{ name, inputs string }{
 	{"case_flows", flowsInputs},
 }
 
-// stale lists the derived tables whose inputs changed since they were built.
-func stale(ctx context.Context, c *store.Case) ([]string, error) {
-	var out []string
+func currentFingerprint(ctx context.Context, c *store.Case) (fingerprint, error) {
+	f := fingerprint{parts: map[string]string{}}
+	var cols []string
 	for _, p := range parts {
-		var yes bool
-		err := c.DB.QueryRowContext(ctx, `SELECT coalesce((SELECT built_from FROM enrichment_state WHERE part = ?), '') <> md5(`+p.inputs+`)`, p.name).Scan(&yes)
-		if err != nil {
-			return nil, fmt.Errorf("queries: enrichment state: %w", err)
-		}
-		if yes {
-			out = append(out, p.name)
+		cols = append(cols, fmt.Sprintf(`md5(%s), coalesce((SELECT built_from FROM enrichment_state WHERE part = '%s'), '')`, p.inputs, p.name))
+	}
+	dest := make([]any, 2*len(parts))
+	now := make([]string, len(parts))
+	built := make([]string, len(parts))
+	for i := range parts {
+		dest[2*i], dest[2*i+1] = &now[i], &built[i]
+	}
+	if err := c.DB.QueryRowContext(ctx, `SELECT `+strings.Join(cols, ", ")).Scan(dest...); err != nil {
+		return f, fmt.Errorf("queries: enrichment state: %w", err)
+	}
+	for i, p := range parts {
+		f.parts[p.name] = now[i]
+		if now[i] != built[i] {
+			f.stale = append(f.stale, p.name)
 		}
 	}
-	return out, nil
+	return f, nil
 }
 
 // Stale reports whether the derived tables must be rebuilt before analyses run.
 func Stale(ctx context.Context, c *store.Case) (bool, error) {
-	s, err := stale(ctx, c)
-	return len(s) > 0, err
+	f, err := currentFingerprint(ctx, c)
+	return len(f.stale) > 0, err
 }
 
 // Prepare rebuilds the derived tables whose inputs changed: address_info
@@ -82,9 +91,17 @@ func Stale(ctx context.Context, c *store.Case) (bool, error) {
 // case_flows (every flow seen from the focus, with direction and peer). It
 // needs the case open for writing; it reports whether it rebuilt anything.
 func Prepare(ctx context.Context, c *store.Case) (bool, error) {
-	todo, err := stale(ctx, c)
-	if err != nil || len(todo) == 0 {
+	f, err := currentFingerprint(ctx, c)
+	if err != nil {
 		return false, err
+	}
+	return prepare(ctx, c, f)
+}
+
+func prepare(ctx context.Context, c *store.Case, f fingerprint) (bool, error) {
+	todo := f.stale
+	if len(todo) == 0 {
+		return false, nil
 	}
 	if c.ReadOnly {
 		return false, fmt.Errorf("queries: the case's derived tables (%s) are out of date and the case is open read-only", strings.Join(todo, ", "))
@@ -107,7 +124,7 @@ func Prepare(ctx context.Context, c *store.Case) (bool, error) {
 		}
 		steps = append(steps,
 			`DELETE FROM enrichment_state WHERE part = '`+p.name+`'`,
-			`INSERT INTO enrichment_state SELECT '`+p.name+`', md5(`+p.inputs+`), now()::TIMESTAMP`)
+			`INSERT INTO enrichment_state VALUES ('`+p.name+`', '`+f.parts[p.name]+`', now()::TIMESTAMP)`)
 		for _, q := range steps {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return false, fmt.Errorf("queries: build %s: %w", p.name, err)

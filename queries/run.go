@@ -97,13 +97,14 @@ type Options struct {
 // running its SQL and recording the result. The case must be open for
 // writing (the run is recorded, and the address enrichment may need a rebuild).
 func Run(ctx context.Context, c *store.Case, a Analysis, params map[string]any, o Options) (*Result, error) {
-	if _, err := Prepare(ctx, c); err != nil {
-		return nil, err
-	}
-	dv, err := dataVersion(ctx, c)
+	fp, err := currentFingerprint(ctx, c)
 	if err != nil {
 		return nil, err
 	}
+	if _, err := prepare(ctx, c, fp); err != nil {
+		return nil, err
+	}
+	dv := fp.dataVersion()
 	canon := canonical(params)
 	pj, err := json.Marshal(canon)
 	if err != nil {
@@ -207,10 +208,11 @@ func record(ctx context.Context, c *store.Case, r *Result, params, program strin
 // parameters on the data the case holds now, or nil when there is none. It
 // only reads, so it works on a case opened read-only.
 func Stored(ctx context.Context, c *store.Case, a Analysis, params map[string]any) (*Result, error) {
-	dv, err := dataVersion(ctx, c)
+	fp, err := currentFingerprint(ctx, c)
 	if err != nil {
 		return nil, err
 	}
+	dv := fp.dataVersion()
 	pj, err := json.Marshal(canonical(params))
 	if err != nil {
 		return nil, fmt.Errorf("queries: %w", err)

@@ -1,0 +1,380 @@
+package views
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/investigator/investigator/ingest"
+	"github.com/investigator/investigator/store"
+)
+
+const (
+	browserFocus    = "10.0.1.10"
+	browserAttacker = "198.51.100.7"
+	browserAttempts = 5 // REJECTed SSH flows from the attacker
+)
+
+// browserFlowLines are the flow records of the browser test's case: SSH
+// attempts on the focus, ordinary traffic, and a record whose interface id
+// is markup.
+func browserFlowLines() []string {
+	var lines []string
+	add := func(eni, src, dst string, sport, dport int, action string, start int) {
+		lines = append(lines, fmt.Sprintf("2 123456789012 %s %s %s %d %d 6 10 840 %d %d %s OK",
+			eni, src, dst, sport, dport, start, start+60, action))
+	}
+	const eni = "eni-0a1b2c3d4e5f60001"
+	for i := range browserAttempts {
+		add(eni, browserAttacker, browserFocus, 40000+i, 22, "REJECT", 1700000000+i*60)
+	}
+	for i := range 2 {
+		add(eni, "203.0.113.50", browserFocus, 41000+i, 22, "ACCEPT", 1700000300+i*60)
+	}
+	peers := []string{"203.0.113.9", "192.0.2.44", "10.0.2.5"}
+	for i := range 30 {
+		p := peers[i%len(peers)]
+		if i%2 == 0 {
+			add(eni, browserFocus, p, 50000+i, 443, "ACCEPT", 1700000600+i*30)
+		} else {
+			add(eni, p, browserFocus, 443, 50000+i, "ACCEPT", 1700000600+i*30)
+		}
+	}
+	add("<b>markup</b>", "10.0.1.20", browserFocus, 52000, 8080, "ACCEPT", 1700001800)
+	return lines
+}
+
+// newBrowserCase makes a cases folder holding case "demo": a focus address,
+// a VPC CIDR and the records of browserFlowLines.
+func newBrowserCase(t *testing.T, lines []string) string {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	c, err := store.Create(ctx, filepath.Join(dir, "demo"+store.Ext), "demo", "test", store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AddFocus(ctx, []store.FocusIP{{Addr: netip.MustParseAddr(browserFocus), Source: "test"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AddVPCCIDRs(ctx, []store.VPCCIDR{{Prefix: netip.MustParsePrefix("10.0.0.0/16"), VPCID: "vpc-0test", Source: "test"}}); err != nil {
+		t.Fatal(err)
+	}
+	log := filepath.Join(t.TempDir(), "flows.log")
+	if err := os.WriteFile(log, []byte(header+"\n"+strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in, err := ingest.Begin(ctx, c, ingest.Options{Program: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := in.File(ctx, log); r.Error != "" {
+		t.Fatal(r.Error)
+	}
+	if err := in.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// pageProblems collects what the browser reports that fails the test:
+// requests to other hosts, console errors and uncaught exceptions.
+type pageProblems struct {
+	mu   sync.Mutex
+	host string
+	seen int // requests to the test server
+	list []string
+}
+
+func (p *pageProblems) add(format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.list = append(p.list, fmt.Sprintf(format, args...))
+}
+
+func (p *pageProblems) all() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.list...)
+}
+
+func (p *pageProblems) listen(ev any) {
+	switch ev := ev.(type) {
+	case *network.EventRequestWillBeSent:
+		u, err := url.Parse(ev.Request.URL)
+		switch {
+		case err != nil:
+			p.add("request to an unparsable URL %q", ev.Request.URL)
+		case u.Scheme == "data" || u.Scheme == "blob":
+		case u.Host != p.host:
+			p.add("request to another host: %s", ev.Request.URL)
+		default:
+			p.mu.Lock()
+			p.seen++
+			p.mu.Unlock()
+		}
+	case *runtime.EventConsoleAPICalled:
+		if ev.Type == runtime.ConsoleAPICalledTypeError {
+			var args []string
+			for _, a := range ev.Args {
+				if len(a.Value) > 0 {
+					args = append(args, string(a.Value))
+				} else {
+					args = append(args, a.Description)
+				}
+			}
+			p.add("console error: %s", strings.Join(args, " "))
+		}
+	case *runtime.EventExceptionThrown:
+		d := ev.ExceptionDetails
+		msg := d.Text
+		if d.Exception != nil && d.Exception.Description != "" {
+			msg += " " + d.Exception.Description
+		}
+		p.add("uncaught exception at %s:%d: %s", d.URL, d.LineNumber, msg)
+	}
+}
+
+// TestBrowser drives the workbench in headless Chromium: cases → overview →
+// analysis → htmx re-run → address pivot → SQL console → theme toggle.
+func TestBrowser(t *testing.T) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("browser test skipped: no chromium on PATH (apt-get install chromium)")
+	}
+	started := time.Now()
+
+	lines := browserFlowLines()
+	dir := newBrowserCase(t, lines)
+	e, err := New(Options{CasesDir: dir, Program: "test", Now: func() time.Time { return time.Date(2023, 11, 15, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	base, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.WindowSize(1280, 900),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	defer cancelBrowser()
+
+	problems := &pageProblems{host: base.Host}
+	if err := chromedp.Listen(bctx, problems.listen); err != nil {
+		t.Fatal(err)
+	}
+
+	shotDir := os.Getenv("INVESTIGATOR_SCREENSHOTS")
+	if shotDir == "" {
+		shotDir = t.TempDir()
+	}
+	shots := 0
+	// fail saves a full-page screenshot and stops the test.
+	fail := func(format string, args ...any) {
+		t.Helper()
+		shots++
+		sctx, scancel := context.WithTimeout(bctx, 5*time.Second)
+		defer scancel()
+		png, err := chromedp.Run(sctx, chromedp.FullScreenshot(90))
+		if err == nil {
+			p := filepath.Join(shotDir, fmt.Sprintf("TestBrowser-%d.png", shots))
+			if err = os.WriteFile(p, png, 0o644); err == nil {
+				t.Logf("screenshot: %s", p)
+			}
+		}
+		if err != nil {
+			t.Logf("no screenshot: %v", err)
+		}
+		t.Fatalf(format, args...)
+	}
+	check := func(step string) {
+		t.Helper()
+		if ps := problems.all(); len(ps) > 0 {
+			fail("%s: the page misbehaved:\n%s", step, strings.Join(ps, "\n"))
+		}
+	}
+	stepCtx := func() (context.Context, context.CancelFunc) { return context.WithTimeout(bctx, 15*time.Second) }
+	// do runs the steps and fails on an error or a page problem.
+	do := func(step string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, scancel := stepCtx()
+		defer scancel()
+		if err := chromedp.Do(sctx, steps...); err != nil {
+			fail("%s: %v", step, err)
+		}
+		check(step)
+	}
+	// str runs an action that gives text, trimmed.
+	str := func(step string, a chromedp.Action[string]) string {
+		t.Helper()
+		sctx, scancel := stepCtx()
+		defer scancel()
+		v, err := chromedp.Run(sctx, a)
+		if err != nil {
+			fail("%s: %v", step, err)
+		}
+		check(step)
+		return strings.TrimSpace(v)
+	}
+	// poll waits for the expression to be true. It evaluates from Go, and
+	// takes an error as "not yet", so that it survives a navigation that
+	// replaces the page's execution context under it.
+	poll := func(expr string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			for {
+				ok, err := chromedp.Evaluate[bool](expr)(ctx, tg)
+				if err == nil && ok {
+					return nil
+				}
+				select {
+				case <-ctx.Done():
+					return fmt.Errorf("waiting for %s: %w (last error: %v)", expr, ctx.Err(), err)
+				case <-time.After(25 * time.Millisecond):
+				}
+			}
+		})
+	}
+	// at waits for the page at path to have loaded (scripts included).
+	at := func(path string) chromedp.Action[chromedp.Void] {
+		return poll(fmt.Sprintf(`location.pathname === %s && document.readyState === "complete" && !!window.htmx`, strconv.Quote(path)))
+	}
+	wantText := func(step, what, got, want string) {
+		t.Helper()
+		if got != want {
+			fail("%s: %s shows %q, want %q", step, what, got, want)
+		}
+	}
+
+	// The network domain is not on by default; requests are watched from the
+	// first page on.
+	do("start", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{})
+		return err
+	}))
+
+	// 1. Cases page → the case → its overview.
+	do("overview",
+		chromedp.Navigate(srv.URL+"/"),
+		at("/"),
+		chromedp.Click(chromedp.CSS(`[data-testid="case-row"][data-case="demo"] [data-testid="case-link"]`)),
+		at("/cases/demo"),
+	)
+	records := str("overview", chromedp.Text(chromedp.CSS(`[data-testid="records"] .value`)))
+	wantText("overview", "the record count", records, strconv.Itoa(len(lines)))
+
+	// 2. Analyses list → ssh-inbound → its result table.
+	do("ssh-inbound",
+		chromedp.Click(chromedp.CSS(`[data-testid="nav-analyses"]`)),
+		at("/cases/demo/analyses"),
+		chromedp.Click(chromedp.CSS(`[data-testid="analysis"][data-name="ssh-inbound"] a`)),
+		at("/cases/demo/analyses/ssh-inbound"),
+	)
+	table := str("ssh-inbound", chromedp.Text(chromedp.CSS(`[data-testid="result-table"]`)))
+	if !strings.Contains(table, browserAttacker) {
+		fail("ssh-inbound: the result table does not show %s:\n%s", browserAttacker, table)
+	}
+	runID := str("ssh-inbound", chromedp.Text(chromedp.CSS(`[data-testid="run-id"]`)))
+	if runID == "" {
+		fail("ssh-inbound: no run id")
+	}
+
+	// 3. Run again: htmx swaps the result in place; the page stays.
+	do("run again",
+		chromedp.Evaluate[chromedp.Void](`window.__browserTestMarker = "still here"`),
+		chromedp.Click(chromedp.CSS(`[data-testid="run-again"]`)),
+		poll(fmt.Sprintf(`(function () {
+			var el = document.querySelector('#result [data-testid="run-id"]');
+			return !!el && el.textContent.trim() !== "" && el.textContent.trim() !== %s;
+		})()`, strconv.Quote(runID))),
+	)
+	newRunID := str("run again", chromedp.Text(chromedp.CSS(`[data-testid="run-id"]`)))
+	if newRunID == runID {
+		fail("run again: the run id stayed %q", runID)
+	}
+	marker := str("run again", chromedp.Evaluate[string](`String(window.__browserTestMarker)`))
+	wantText("run again", "the window marker (page reloaded?)", marker, "still here")
+
+	// 4. The attacker's address → its pivot page.
+	do("pivot",
+		chromedp.Click(chromedp.Search(fmt.Sprintf(`//a[@data-testid="addr-link"][normalize-space()=%q]`, browserAttacker))),
+		at("/cases/demo/ip/"+browserAttacker),
+	)
+	wantText("pivot", "the address", str("pivot", chromedp.Text(chromedp.CSS(`[data-testid="pivot-addr"]`))), browserAttacker)
+	wantText("pivot", "the flows total", str("pivot", chromedp.Text(chromedp.CSS(`[data-testid="pivot-flows"] .value`))), strconv.Itoa(browserAttempts))
+
+	// 5. SQL console: type a statement, submit, read the count.
+	const sqlQuery = "SELECT count(*) AS n FROM flows"
+	do("sql",
+		chromedp.Click(chromedp.CSS(`[data-testid="nav-sql"]`)),
+		at("/cases/demo/sql"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="sql-query"]`), sqlQuery),
+	)
+	// The console opens empty, so the field holds just what was typed.
+	wantText("sql", "the query field", str("sql", chromedp.Value(chromedp.CSS(`[data-testid="sql-query"]`))), sqlQuery)
+	do("sql run",
+		chromedp.Click(chromedp.CSS(`[data-testid="sql-run"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#sql-result [data-testid="result-row"] td`)),
+	)
+	cell := str("sql", chromedp.Text(chromedp.CSS(`#sql-result [data-testid="result-row"] td`)))
+	wantText("sql", "the count", cell, strconv.Itoa(len(lines)))
+
+	// 6. Theme toggle: the <html> theme flips and survives a reload.
+	const themeJS = `document.documentElement.dataset.theme || (matchMedia("(prefers-color-scheme: dark)").matches ? "system-dark" : "system-light")`
+	before := str("theme", chromedp.Evaluate[string](themeJS))
+	do("theme", chromedp.Click(chromedp.CSS(`[data-testid="theme-toggle"]`)))
+	after := str("theme", chromedp.Evaluate[string](themeJS))
+	if after != "light" && after != "dark" || strings.TrimPrefix(before, "system-") == after {
+		fail("theme: toggling went from %q to %q", before, after)
+	}
+	do("theme reload", chromedp.Reload(), at("/cases/demo/sql"))
+	wantText("theme", "the theme after a reload", str("theme", chromedp.Evaluate[string](themeJS)), after)
+	wantText("theme", "the saved theme", str("theme", chromedp.Evaluate[string](`String(localStorage.getItem("theme"))`)), after)
+
+	// Late events (the last page's scripts) count too.
+	check("end")
+	problems.mu.Lock()
+	seen := problems.seen
+	problems.mu.Unlock()
+	if seen < 10 {
+		fail("only %d requests were seen: is the network watch working?", seen)
+	}
+	t.Logf("browser test took %v", time.Since(started).Round(time.Millisecond))
+}

@@ -30,10 +30,14 @@ func main() {
 	out := flag.String("json", "", "also write the results as JSON to this file")
 	bare := flag.String("bare", "", "internal: load this file with a bare read_csv into a fresh database and exit")
 	analyses := flag.Bool("analyses", false, "time the analyses on a generated case instead of ingest")
+	web := flag.Bool("web", false, "with -analyses: then time the workbench's pages on the same case")
 	corpus := flag.String("corpus", corpus.Dir(), "the third-party corpus (provider ranges)")
 	flag.Parse()
 	if *analyses {
 		res, err := analysesBench(*records, *bin, *dir, *corpus)
+		if err == nil && *web {
+			res["web"], err = webBench(*dir, *records, "45.61.210.36")
+		}
 		if err == nil && *out != "" {
 			b, _ := json.MarshalIndent(res, "", "  ")
 			err = os.WriteFile(*out, b, 0o644)

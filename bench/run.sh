@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p bench/out
 go run ./bench -records "${BENCH_RECORDS:-5000000}" -bin bin/investigator -json bench/out/ingest.json
-go run ./bench -analyses -records "${BENCH_RECORDS:-5000000}" -bin bin/investigator -json bench/out/analyses.json
+go run ./bench -analyses -web -records "${BENCH_RECORDS:-5000000}" -bin bin/investigator -json bench/out/analyses.json

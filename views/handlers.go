@@ -2,6 +2,7 @@ package views
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -58,29 +59,39 @@ func (s *server) cases(c echo.Context) error {
 // overview shows one case: counts, time range, focus, CIDRs, recent files.
 func (s *server) overview(c echo.Context) error {
 	ctx := c.Request().Context()
-	cs, err := s.openRead(ctx, c.Param("case"))
+	name := c.Param("case")
+	p, err := s.casePath(name)
 	if err != nil {
 		return err
 	}
-	defer cs.Close()
-	info, err := cs.Info(ctx)
+	v, err := s.cache.get(p, "overview", func() (any, error) {
+		cs, err := s.openRead(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		defer cs.Close()
+		info, err := cs.Info(ctx)
+		if err != nil {
+			return nil, err
+		}
+		sum, err := cs.Summary(ctx)
+		if err != nil {
+			return nil, err
+		}
+		files, err := cs.Files(ctx)
+		if err != nil {
+			return nil, err
+		}
+		const lastFiles = 20
+		if len(files) > lastFiles {
+			files = files[len(files)-lastFiles:]
+		}
+		return OverviewVM{Name: cs.Name, Info: info, Summary: sum, Files: files, Analyses: s.analysisRows(cs.Name)}, nil
+	})
 	if err != nil {
 		return err
 	}
-	sum, err := cs.Summary(ctx)
-	if err != nil {
-		return err
-	}
-	files, err := cs.Files(ctx)
-	if err != nil {
-		return err
-	}
-	const lastFiles = 20
-	if len(files) > lastFiles {
-		files = files[len(files)-lastFiles:]
-	}
-	vm := OverviewVM{Name: cs.Name, Info: info, Summary: sum, Files: files, Analyses: s.analysisRows(cs.Name)}
-	return render(c, http.StatusOK, overviewPage(vm), nil)
+	return render(c, http.StatusOK, overviewPage(v.(OverviewVM)), nil)
 }
 
 // analyses lists the analyses of the registry for a case.
@@ -163,13 +174,26 @@ func (s *server) run(ctx context.Context, path string, a queries.Analysis, param
 // storedResult answers from the case's stored runs through a read-only
 // handle, when it has the same question on the same data.
 func (s *server) storedResult(ctx context.Context, path string, a queries.Analysis, params map[string]any) (*queries.Result, bool) {
-	cs, err := store.Open(ctx, path, store.Options{ReadOnly: true, Wait: s.o.Wait})
+	key, err := json.Marshal(params)
 	if err != nil {
 		return nil, false
 	}
-	defer cs.Close()
-	r, err := queries.Stored(ctx, cs, a, params)
-	return r, err == nil && r != nil
+	v, err := s.cache.get(path, "stored "+a.Name+" "+a.SHA256+" "+string(key), func() (any, error) {
+		cs, err := store.Open(ctx, path, store.Options{ReadOnly: true, Wait: s.o.Wait})
+		if err != nil {
+			return nil, err
+		}
+		defer cs.Close()
+		r, err := queries.Stored(ctx, cs, a, params)
+		if err != nil || r == nil {
+			return nil, errors.New("no stored result") // not kept: the next request looks again
+		}
+		return r, nil
+	})
+	if err != nil {
+		return nil, false
+	}
+	return v.(*queries.Result), true
 }
 
 func caseHref(name string) string { return "/cases/" + url.PathEscape(name) }

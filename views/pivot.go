@@ -28,25 +28,35 @@ func (s *server) ipPivot(c echo.Context) error {
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Not an IP address: %q.", c.Param("addr")))
 	}
-	cs, err := s.openRead(ctx, caseName)
+	p, err := s.casePath(caseName)
 	if err != nil {
 		return err
 	}
-	defer cs.Close()
-	vm := PivotVM{Case: caseName, Addr: addr.String()}
-	stale, err := queries.Stale(ctx, cs)
+	v, err := s.cache.get(p, "pivot "+addr.String(), func() (any, error) {
+		cs, err := s.openRead(ctx, caseName)
+		if err != nil {
+			return nil, err
+		}
+		defer cs.Close()
+		vm := PivotVM{Case: caseName, Addr: addr.String()}
+		stale, err := queries.Stale(ctx, cs)
+		if err != nil {
+			return nil, err
+		}
+		if stale {
+			vm.Stale = true
+			vm.AnalysesHref = caseHref(caseName) + "/analyses"
+			return vm, nil
+		}
+		if err := pivotData(ctx, cs, caseName, &vm); err != nil {
+			return nil, err
+		}
+		return vm, nil
+	})
 	if err != nil {
 		return err
 	}
-	if stale {
-		vm.Stale = true
-		vm.AnalysesHref = caseHref(caseName) + "/analyses"
-		return render(c, http.StatusOK, pivotPage(vm), nil)
-	}
-	if err := pivotData(ctx, cs, caseName, &vm); err != nil {
-		return err
-	}
-	return render(c, http.StatusOK, pivotPage(vm), nil)
+	return render(c, http.StatusOK, pivotPage(v.(PivotVM)), nil)
 }
 
 func pivotData(ctx context.Context, cs *store.Case, caseName string, vm *PivotVM) error {

@@ -44,6 +44,8 @@ type server struct {
 	reg *queries.Registry
 	log *slog.Logger
 	cop *http.CrossOriginProtection
+	// cache keeps page data while a case file is unchanged.
+	cache pageCache
 }
 
 // New returns the workbench's echo instance with every route registered.

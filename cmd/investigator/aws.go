@@ -66,10 +66,10 @@ func (f *awsFlags) config(ctx context.Context) (aws.Config, error) {
 // the case. A missing flow log is reported, not fatal: the focus and VPC are
 // recorded all the same.
 func (a *app) discoverInto(ctx context.Context, cfg aws.Config, c *store.Case, ids []string, profile string) (discover.Result, error) {
-	res, err := discover.Discover(ctx, ec2.NewFromConfig(cfg), ids)
+	res, err := discover.DiscoverWith(ctx, ec2.NewFromConfig(cfg), ids, discover.Options{Profile: profile, Region: cfg.Region})
 	var none *discover.NoFlowLogsError
 	if err != nil && !errors.As(err, &none) {
-		return res, awsenv.Explain(err, profile)
+		return res, err // discover explains AWS errors itself
 	}
 	if rerr := discover.Record(ctx, c, res); rerr != nil {
 		return res, rerr

@@ -113,44 +113,94 @@ func (s *server) analysisRows(caseName string) []AnalysisRow {
 
 // analysis shows an analysis with its parameters and a result: on GET the
 // stored result for these parameters (run when there is none), on POST a
-// fresh run. htmx requests get the result fragment only.
+// fresh run. htmx requests get the result fragment (and the run history,
+// swapped out of band) only.
 func (s *server) analysis(c echo.Context) error {
 	ctx := c.Request().Context()
 	caseName := c.Param("case")
-	p, err := s.casePath(caseName)
+	p, a, given, res, err := s.analysisResult(c)
 	if err != nil {
 		return err
 	}
+	vm := AnalysisVM{Case: caseName, Analysis: a, Href: analysisHref(caseName, a.Name), Values: given}
+	vm.Result = resultVM(caseName, res)
+	vm.Result.CSVHref, vm.Result.JSONHref = downloadHrefs(caseName, a.Name, given)
+	if vm.Runs, err = s.runHistory(ctx, p, caseName, a.Name); err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, analysisPage(vm), analysisFragment(vm))
+}
+
+// analysisResult resolves the case and analysis of the request, binds the
+// given parameters (form on POST, query on GET) and answers them as the
+// analysis page does: a fresh run on POST, else the stored result.
+func (s *server) analysisResult(c echo.Context) (path string, a queries.Analysis, given map[string]string, res *queries.Result, err error) {
+	ctx := c.Request().Context()
+	path, err = s.casePath(c.Param("case"))
+	if err != nil {
+		return
+	}
 	a, ok := s.reg.Get(c.Param("name"))
 	if !ok {
-		return echo.NewHTTPError(http.StatusNotFound, "No such analysis.")
+		err = echo.NewHTTPError(http.StatusNotFound, "No such analysis.")
+		return
 	}
 	var values url.Values
 	if c.Request().Method == http.MethodPost {
 		values, err = c.FormParams()
 		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, "Bad form: "+err.Error())
+			err = echo.NewHTTPError(http.StatusBadRequest, "Bad form: "+err.Error())
+			return
 		}
 	} else {
 		values = c.QueryParams()
 	}
-	given := map[string]string{}
+	given = map[string]string{}
 	for _, prm := range a.Params {
 		if v := strings.TrimSpace(values.Get(prm.Name)); v != "" {
 			given[prm.Name] = v
 		}
 	}
-	vm := AnalysisVM{Case: caseName, Analysis: a, Href: analysisHref(caseName, a.Name), Values: given}
 	params, err := a.Bind(given, s.o.Now())
 	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, err.Error())
+		err = echo.NewHTTPError(http.StatusBadRequest, err.Error())
+		return
 	}
-	res, err := s.run(ctx, p, a, params, c.Request().Method == http.MethodPost)
+	res, err = s.run(ctx, path, a, params, c.Request().Method == http.MethodPost)
+	return
+}
+
+// runHistoryLen is how many runs of an analysis its page lists.
+const runHistoryLen = 20
+
+// runHistory lists the last runs of one analysis in a case, newest first.
+func (s *server) runHistory(ctx context.Context, path, caseName, analysis string) ([]RunRow, error) {
+	v, err := s.cache.get(path, "runs "+analysis, func() (any, error) {
+		cs, err := s.openRead(ctx, caseName)
+		if err != nil {
+			return nil, err
+		}
+		defer cs.Close()
+		runs, err := queries.Runs(ctx, cs)
+		if err != nil {
+			return nil, err
+		}
+		out := []RunRow{}
+		for _, r := range runs {
+			if r.Analysis != analysis {
+				continue
+			}
+			out = append(out, runRow(r))
+			if len(out) == runHistoryLen {
+				break
+			}
+		}
+		return out, nil
+	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	vm.Result = resultVM(caseName, res)
-	return render(c, http.StatusOK, analysisPage(vm), resultFragment(vm.Result))
+	return v.([]RunRow), nil
 }
 
 // run answers an analysis: a stored result through a read-only handle when
@@ -194,6 +244,21 @@ func (s *server) storedResult(ctx context.Context, path string, a queries.Analys
 		return nil, false
 	}
 	return v.(*queries.Result), true
+}
+
+// downloadHrefs are the CSV and JSON downloads of an analysis with the
+// given parameters.
+func downloadHrefs(caseName, analysis string, given map[string]string) (csvHref, jsonHref string) {
+	q := url.Values{}
+	for k, v := range given {
+		q.Set(k, v)
+	}
+	query := ""
+	if len(q) > 0 {
+		query = "?" + q.Encode()
+	}
+	base := analysisHref(caseName, analysis) + "/result"
+	return base + ".csv" + query, base + ".json" + query
 }
 
 func caseHref(name string) string { return "/cases/" + url.PathEscape(name) }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
+
 	"github.com/investigator/investigator/queries"
 	"github.com/investigator/investigator/store"
 )
@@ -66,6 +68,18 @@ type AnalysisVM struct {
 	Href     string
 	Values   map[string]string // the values the user gave
 	Result   ResultVM
+	Runs     []RunRow // the last runs of the analysis in the case, newest first
+}
+
+// RunRow is one recorded run of an analysis.
+type RunRow struct {
+	RunID, RanAt, Took, Params string
+	Version                    int
+	Rows                       int64
+}
+
+func runRow(r queries.RunInfo) RunRow {
+	return RunRow{RunID: r.RunID, Version: r.Version, Rows: r.Rows, RanAt: fmtTime(r.RanAt), Took: r.Took.String(), Params: r.Params}
 }
 
 // ResultVM is a result as text cells.
@@ -75,6 +89,8 @@ type ResultVM struct {
 	RanAt    string
 	Cached   bool
 	Duration string
+	// CSVHref and JSONHref download this result (same parameters).
+	CSVHref, JSONHref string
 	TableVM
 }
 
@@ -274,4 +290,21 @@ type SQLVM struct {
 	Rows       int
 	Truncated  bool
 	Duration   string
+}
+
+// oobAttrs marks an element for an htmx out-of-band swap.
+func oobAttrs(oob bool) templ.Attributes {
+	if oob {
+		return templ.Attributes{"hx-swap-oob": "true"}
+	}
+	return templ.Attributes{}
+}
+
+// FlowsVM is a page of a case's raw flow records with the filter that chose them.
+type FlowsVM struct {
+	Case, Href                               string
+	Addr, Port, Protocol, Action, Start, End string
+	Page, First, Count                       int
+	PrevHref, NextHref                       string
+	Result                                   TableVM
 }

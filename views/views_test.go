@@ -30,6 +30,12 @@ var flowLines = []string{
 // returns the workbench over it.
 func newServer(t *testing.T) *echo.Echo {
 	t.Helper()
+	return newServerWith(t, flowLines)
+}
+
+// newServerWith is newServer with the given flow-log lines.
+func newServerWith(t *testing.T, lines []string) *echo.Echo {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	c, err := store.Create(ctx, filepath.Join(dir, "demo"+store.Ext), "demo", "test", store.Options{})
@@ -37,7 +43,7 @@ func newServer(t *testing.T) *echo.Echo {
 		t.Fatal(err)
 	}
 	log := filepath.Join(t.TempDir(), "a.log")
-	if err := os.WriteFile(log, []byte(header+"\n"+strings.Join(flowLines, "\n")+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(log, []byte(header+"\n"+strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	in, err := ingest.Begin(ctx, c, ingest.Options{Program: "test"})

@@ -237,7 +237,7 @@ func (a *app) runAnalyze(ctx context.Context, caseArg string, f analyzeFlags, gi
 				}
 				fmt.Fprintf(a.stdout, "# %s v%d run %s\n", r.Analysis, r.Version, r.RunID)
 			}
-			if err := writeCSV(a.stdout, r.Columns, r.Rows); err != nil {
+			if err := queries.WriteCSV(a.stdout, r.Columns, r.Rows); err != nil {
 				return err
 			}
 		}

@@ -101,7 +101,7 @@ func (a *app) runSQL(ctx context.Context, c *store.Case, query string, format re
 			return err
 		}
 	case "csv":
-		if err := writeCSV(a.stdout, cols, rows); err != nil {
+		if err := queries.WriteCSV(a.stdout, cols, rows); err != nil {
 			return err
 		}
 	default:

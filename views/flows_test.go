@@ -1,0 +1,89 @@
+package views
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestFlows(t *testing.T) {
+	lines := append([]string(nil), flowLines...)
+	for i := range 150 {
+		lines = append(lines, fmt.Sprintf("2 123456789012 eni-0a1b2c3d4e5f60002 10.0.2.%d 10.0.1.10 40000 443 6 1 60 %d %d ACCEPT OK", i%250+1, 1700001000+i, 1700001060+i))
+	}
+	e := newServerWith(t, lines)
+	rowsOf := func(r response) int { return r.doc.Find(`[data-testid="flows"] [data-testid="result-row"]`).Length() }
+
+	t.Run("first page and nav link", func(t *testing.T) {
+		r := get(t, e, "/cases/demo/flows")
+		if r.code != http.StatusOK {
+			t.Fatalf("status %d:\n%s", r.code, r.body)
+		}
+		if n := rowsOf(r); n != 100 {
+			t.Errorf("%d rows, want 100", n)
+		}
+		if href, _ := r.doc.Find(`[data-testid="nav-flows"]`).Attr("href"); href != "/cases/demo/flows" {
+			t.Errorf("nav link %q", href)
+		}
+		if r.doc.Find(`[data-testid="prev-page"]`).Length() != 0 {
+			t.Error("previous link on page 1")
+		}
+		next, ok := r.doc.Find(`[data-testid="next-page"]`).Attr("href")
+		if !ok {
+			t.Fatal("no next link")
+		}
+		p2 := get(t, e, next)
+		if p2.code != http.StatusOK || rowsOf(p2) != 53 || text(p2, `[data-testid="page"]`) != "2" {
+			t.Errorf("page 2: status %d, %d rows", p2.code, rowsOf(p2))
+		}
+		if p2.doc.Find(`[data-testid="next-page"]`).Length() != 0 || p2.doc.Find(`[data-testid="prev-page"]`).Length() != 1 {
+			t.Error("page 2 links")
+		}
+	})
+
+	t.Run("by addr", func(t *testing.T) {
+		r := get(t, e, "/cases/demo/flows?addr=198.51.100.7")
+		if r.code != http.StatusOK || rowsOf(r) != 1 || !strings.Contains(r.doc.Find(`[data-testid="result-row"]`).Text(), "198.51.100.7") {
+			t.Errorf("status %d, %d rows:\n%s", r.code, rowsOf(r), r.body)
+		}
+		if r := get(t, e, "/cases/demo/flows?addr=10.0.1.10"); rowsOf(r) != 100 || r.doc.Find(`[data-testid="next-page"]`).Length() != 1 {
+			t.Errorf("10.0.1.10: %d rows", rowsOf(r))
+		} else if next, _ := r.doc.Find(`[data-testid="next-page"]`).Attr("href"); !strings.Contains(next, "addr=10.0.1.10") || !strings.Contains(next, "page=2") {
+			t.Errorf("next link drops the filter: %q", next)
+		}
+	})
+
+	t.Run("by action", func(t *testing.T) {
+		r := get(t, e, "/cases/demo/flows?action=REJECT")
+		if r.code != http.StatusOK || rowsOf(r) != 1 {
+			t.Errorf("status %d, %d rows", r.code, rowsOf(r))
+		}
+		if r := get(t, e, "/cases/demo/flows?action=ACCEPT&port=22"); rowsOf(r) != 0 {
+			t.Errorf("ACCEPT port 22: %d rows", rowsOf(r))
+		}
+		if r := get(t, e, "/cases/demo/flows?start=2023-11-14T22:20:00Z&end=2023-11-14T22:30:00Z&protocol=6"); rowsOf(r) != 1 {
+			t.Errorf("time window: %d rows", rowsOf(r))
+		}
+	})
+
+	t.Run("bad values", func(t *testing.T) {
+		for q, want := range map[string]string{
+			"port=70000":         "port",
+			"port=22%3B+DROP":    "port",
+			"addr=%3Cb%3Ex":      "addr",
+			"action=DROP":        "action",
+			"protocol=tcp":       "protocol",
+			"start=yesterdayish": "start",
+			"page=0":             "page",
+		} {
+			r := get(t, e, "/cases/demo/flows?"+q)
+			if r.code != http.StatusBadRequest || !strings.Contains(text(r, `[data-testid="error-message"]`), want) {
+				t.Errorf("%s: status %d, message %q", q, r.code, text(r, `[data-testid="error-message"]`))
+			}
+		}
+		if r := get(t, e, "/cases/nope/flows"); r.code != http.StatusNotFound {
+			t.Errorf("unknown case: %d", r.code)
+		}
+	})
+}

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,35 +16,77 @@ import (
 )
 
 func (a *app) serveCommand() *cobra.Command {
-	var addr string
+	var addr, token string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Open the browser workbench over the cases folder",
 		Long: `serve starts the web workbench over the cases folder and prints its address.
 
-It listens on the loopback interface only (127.0.0.1:8000 by default): the
-workbench has no login, so an address other people can reach is refused.
-Stop it with Ctrl-C.`,
+It listens on the loopback interface (127.0.0.1:8000 by default). An address other
+machines can reach needs --token (or INVESTIGATOR_TOKEN): every browser must then
+open the printed URL carrying ?token=… once, which sets a cookie; requests without
+it are refused. Prefer an SSH tunnel when you can. Stop it with Ctrl-C.`,
+		Example: `  investigator serve
+  investigator serve --addr 127.0.0.1:9000
+  investigator serve --addr 0.0.0.0:8000 --token "$(openssl rand -hex 16)"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkLoopback(addr); err != nil {
+			if token == "" {
+				token = os.Getenv("INVESTIGATOR_TOKEN")
+			}
+			if err := checkLoopback(addr); err != nil && token == "" {
 				return err
+			}
+			if token != "" && len(token) < 16 {
+				return usagef("--token: use at least 16 characters (e.g. openssl rand -hex 16)")
 			}
 			e, err := views.New(views.Options{CasesDir: a.casesDir, Program: "investigator " + version, Logger: a.log, Wait: a.wait})
 			if err != nil {
 				return err
 			}
+			var h http.Handler = e
+			if token != "" {
+				h = requireToken(token, e)
+			}
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				return err
 			}
-			return serve(cmd.Context(), ln, e, func(url string) {
+			return serve(cmd.Context(), ln, h, func(url string) {
+				if token != "" {
+					url += "?token=" + token
+				}
 				fmt.Fprintf(a.stdout, "investiGATOR workbench on %s (cases in %s) — Ctrl-C stops it\n", url, a.casesDir)
 			})
 		},
 	}
-	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8000", "address to listen on (loopback only)")
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8000", "address to listen on (a non-loopback address needs --token)")
+	cmd.Flags().StringVar(&token, "token", "", "require this secret (default $INVESTIGATOR_TOKEN): needed to listen beyond loopback")
 	return cmd
+}
+
+const tokenCookie = "investigator_token"
+
+// requireToken lets through requests that carry the token, once as
+// ?token=… (which sets a cookie for the rest of the session) or in the cookie.
+func requireToken(token string, next http.Handler) http.Handler {
+	ok := func(s string) bool { return subtle.ConstantTimeCompare([]byte(s), []byte(token)) == 1 }
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if q := r.URL.Query().Get("token"); q != "" && ok(q) {
+			http.SetCookie(w, &http.Cookie{Name: tokenCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+			u := *r.URL
+			qs := u.Query()
+			qs.Del("token")
+			u.RawQuery = qs.Encode()
+			http.Redirect(w, r, u.String(), http.StatusSeeOther) // keep the token out of the address bar and history
+			return
+		}
+		if c, err := r.Cookie(tokenCookie); err == nil && ok(c.Value) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		http.Error(w, "This workbench needs its token: open the address investigator serve printed.", http.StatusUnauthorized)
+	})
 }
 
 // checkLoopback refuses addresses other machines could reach.
@@ -56,7 +100,7 @@ func checkLoopback(addr string) error {
 	}
 	ip := net.ParseIP(host)
 	if ip == nil || !ip.IsLoopback() {
-		return usagef("--addr %q: the workbench has no login, so it listens on loopback only (e.g. 127.0.0.1:8000); reach it from elsewhere through an SSH tunnel", addr)
+		return usagef("--addr %q: another machine could reach it, and the workbench has no login: give --token SECRET, or use a loopback address (e.g. 127.0.0.1:8000) and an SSH tunnel", addr)
 	}
 	return nil
 }

@@ -82,11 +82,15 @@ func (s *server) overview(c echo.Context) error {
 		if err != nil {
 			return nil, err
 		}
+		ch, err := charts(ctx, cs, name, sum)
+		if err != nil {
+			return nil, err
+		}
 		const lastFiles = 20
 		if len(files) > lastFiles {
 			files = files[len(files)-lastFiles:]
 		}
-		return OverviewVM{Name: cs.Name, Info: info, Summary: sum, Files: files, Analyses: s.analysisRows(cs.Name)}, nil
+		return OverviewVM{Name: cs.Name, Info: info, Summary: sum, Files: files, Analyses: s.analysisRows(cs.Name), Charts: ch}, nil
 	})
 	if err != nil {
 		return err

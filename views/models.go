@@ -47,6 +47,7 @@ type OverviewVM struct {
 	Summary  store.Summary
 	Files    []store.File
 	Analyses []AnalysisRow
+	Charts   ChartsVM
 }
 
 // AnalysesVM lists the analyses for a case.

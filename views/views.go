@@ -78,6 +78,7 @@ func New(o Options) (*echo.Echo, error) {
 	}
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(static))))
 	e.GET("/", s.cases)
+	e.POST("/cases", s.createCase)
 	e.GET("/cases/:case", s.overview)
 	e.GET("/cases/:case/analyses", s.analyses)
 	e.GET("/cases/:case/analyses/:name", s.analysis)

@@ -1,0 +1,284 @@
+package views
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/investigator/investigator/queries"
+	"github.com/investigator/investigator/store"
+)
+
+// Overview charts: server-rendered inline SVG, laid out here so the templ
+// components only place numbers.
+
+const (
+	timelineBuckets = 60 // about this many bars over the case's time range
+	chartTop        = 10 // peers and ports shown
+
+	// Timeline geometry (SVG user units).
+	tlWidth, tlHeight      = 640.0, 200.0
+	tlLeft, tlRight        = 48.0, 8.0
+	tlTopPad, tlBottomAxis = 12.0, 34.0
+
+	// Horizontal bar chart geometry.
+	hbWidth, hbLabel, hbRow, hbValue = 480.0, 130.0, 20.0, 60.0
+)
+
+// ChartsVM are the charts of a case's overview.
+type ChartsVM struct {
+	Timeline TimelineVM
+	Peers    BarsVM
+	Ports    BarsVM
+	// Stale: case_flows needs an analysis run, so there are no peers and
+	// ports yet.
+	Stale        bool
+	AnalysesHref string
+}
+
+// TimelineVM is flows over time by action, stacked.
+type TimelineVM struct {
+	ViewBox            string
+	Bars               []TimeBar
+	Max                string // the y axis's top, a count
+	Bucket             string // the width of one bar, for the y axis's unit
+	XLabels            []AxisLabel
+	AxisX0, AxisX1     string // x axis line
+	AxisY0, AxisY1     string // y axis line (top, bottom)
+	MaxY, ZeroY        string // where the y labels sit
+	LabelX, XLabelY    string
+	AriaLabel, Summary string
+}
+
+// TimeBar is one bucket: accepted at the bottom, rejected stacked on top.
+type TimeBar struct {
+	X, W                       string
+	AcceptY, AcceptH           string
+	RejectY, RejectH           string
+	HasAccept, HasReject       bool
+	Title                      string
+	Accepted, Rejected, Bucket int64
+}
+
+// AxisLabel is one tick label of an axis.
+type AxisLabel struct {
+	X, Text, Anchor string
+}
+
+// BarsVM is a horizontal bar chart of counts.
+type BarsVM struct {
+	ViewBox, AriaLabel string
+	Bars               []HBar
+	LabelX, BarX       string
+}
+
+// HBar is one row of a horizontal bar chart; Href links the label.
+type HBar struct {
+	Label, Href, Title, Value string
+	Y, TextY, W, ValueX       string
+}
+
+func num(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
+
+// charts computes the overview's charts on an open case: the timeline from
+// the flows view, peers and ports from case_flows when it is current.
+func charts(ctx context.Context, cs *store.Case, caseName string, sum store.Summary) (ChartsVM, error) {
+	var vm ChartsVM
+	tl, err := timeline(ctx, cs, sum)
+	if err != nil {
+		return vm, err
+	}
+	vm.Timeline = tl
+	stale, err := queries.Stale(ctx, cs)
+	if err != nil {
+		return vm, err
+	}
+	if stale {
+		vm.Stale, vm.AnalysesHref = true, caseHref(caseName)+"/analyses"
+		return vm, nil
+	}
+	peers, err := topCounts(ctx, cs, `SELECT peer_ip::VARCHAR, count(*) AS n FROM case_flows WHERE peer_ip IS NOT NULL
+		GROUP BY peer_ip ORDER BY n DESC, peer_ip LIMIT ?`)
+	if err != nil {
+		return vm, fmt.Errorf("views: top peers: %w", err)
+	}
+	vm.Peers = barsVM("Top peers by flows", peers, func(label string) string { return addrHref(caseName, label) })
+	ports, err := topCounts(ctx, cs, `SELECT dstport::VARCHAR, count(*) AS n FROM case_flows WHERE dstport IS NOT NULL
+		GROUP BY dstport ORDER BY n DESC, dstport LIMIT ?`)
+	if err != nil {
+		return vm, fmt.Errorf("views: top ports: %w", err)
+	}
+	vm.Ports = barsVM("Top destination ports by flows", ports, func(string) string { return "" })
+	return vm, nil
+}
+
+type labelCount struct {
+	label string
+	n     int64
+}
+
+func topCounts(ctx context.Context, cs *store.Case, q string) ([]labelCount, error) {
+	rows, err := cs.DB.QueryContext(ctx, q, chartTop)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []labelCount
+	for rows.Next() {
+		var lc labelCount
+		if err := rows.Scan(&lc.label, &lc.n); err != nil {
+			return nil, err
+		}
+		out = append(out, lc)
+	}
+	return out, rows.Err()
+}
+
+func barsVM(title string, rows []labelCount, href func(string) string) BarsVM {
+	h := float64(len(rows))*hbRow + 4
+	vm := BarsVM{ViewBox: "0 0 " + num(hbWidth) + " " + num(h), LabelX: num(hbLabel - 6), BarX: num(hbLabel)}
+	var peak int64
+	for _, r := range rows {
+		peak = max0(peak, r.n)
+	}
+	parts := make([]string, 0, len(rows))
+	for i, r := range rows {
+		w := 0.0
+		if peak > 0 {
+			w = math.Max(1, float64(r.n)/float64(peak)*(hbWidth-hbLabel-hbValue))
+		}
+		y := float64(i)*hbRow + 2
+		vm.Bars = append(vm.Bars, HBar{
+			Label: r.label, Href: href(r.label), Value: count(r.n),
+			Title: r.label + ": " + count(r.n) + " flows",
+			Y:     num(y), TextY: num(y + hbRow*0.7), W: num(w), ValueX: num(hbLabel + w + 4),
+		})
+		parts = append(parts, r.label+" "+count(r.n))
+	}
+	vm.AriaLabel = title + ": " + strings.Join(parts, ", ")
+	return vm
+}
+
+func max0(a, b int64) int64 {
+	if b > a {
+		return b
+	}
+	return a
+}
+
+// timeline counts flows by action in about timelineBuckets buckets of the
+// case's time range.
+func timeline(ctx context.Context, cs *store.Case, sum store.Summary) (TimelineVM, error) {
+	vm := TimelineVM{ViewBox: "0 0 " + num(tlWidth) + " " + num(tlHeight)}
+	if sum.First == nil || sum.Last == nil {
+		vm.AriaLabel = "Flows over time: no flows"
+		return vm, nil
+	}
+	first, last := sum.First.UTC(), sum.Last.UTC()
+	span := last.Sub(first)
+	bucket := int64(math.Ceil(span.Seconds() / timelineBuckets))
+	if bucket < 1 {
+		bucket = 1
+	}
+	n := int(int64(span.Seconds())/bucket) + 1
+	rows, err := cs.DB.QueryContext(ctx, `SELECT time_bucket(to_seconds(?::BIGINT), start, ?::TIMESTAMP) AS b,
+		count(*) FILTER (WHERE action = 'ACCEPT'), count(*) FILTER (WHERE action = 'REJECT')
+		FROM flows WHERE start IS NOT NULL GROUP BY b ORDER BY b`, bucket, first)
+	if err != nil {
+		return vm, fmt.Errorf("views: timeline: %w", err)
+	}
+	defer rows.Close()
+	type counts struct{ acc, rej int64 }
+	byIdx := map[int]*counts{}
+	var peak int64
+	for rows.Next() {
+		var (
+			b        time.Time
+			acc, rej int64
+		)
+		if err := rows.Scan(&b, &acc, &rej); err != nil {
+			return vm, fmt.Errorf("views: timeline: %w", err)
+		}
+		i := int(int64(b.Sub(first).Seconds()) / bucket)
+		i = min(max(i, 0), n-1)
+		c := byIdx[i]
+		if c == nil {
+			c = &counts{}
+			byIdx[i] = c
+		}
+		c.acc += acc
+		c.rej += rej
+		peak = max0(peak, c.acc+c.rej)
+	}
+	if err := rows.Err(); err != nil {
+		return vm, fmt.Errorf("views: timeline: %w", err)
+	}
+
+	plotW, plotH := tlWidth-tlLeft-tlRight, tlHeight-tlTopPad-tlBottomAxis
+	bottom := tlTopPad + plotH
+	slot := plotW / float64(n)
+	bw := math.Max(slot*0.85, 0.5)
+	scale := 0.0
+	if peak > 0 {
+		scale = plotH / float64(peak)
+	}
+	bucketDur := time.Duration(bucket) * time.Second
+	for i := 0; i < n; i++ {
+		c := byIdx[i]
+		if c == nil || c.acc+c.rej == 0 {
+			continue
+		}
+		from := first.Add(time.Duration(i) * bucketDur)
+		ah, rh := float64(c.acc)*scale, float64(c.rej)*scale
+		vm.Bars = append(vm.Bars, TimeBar{
+			X: num(tlLeft + float64(i)*slot), W: num(bw),
+			AcceptY: num(bottom - ah), AcceptH: num(ah), HasAccept: c.acc > 0,
+			RejectY: num(bottom - ah - rh), RejectH: num(rh), HasReject: c.rej > 0,
+			Title:    fmt.Sprintf("%s UTC (+%s): %s accepted, %s rejected", fmtTime(from), duration(bucketDur), count(c.acc), count(c.rej)),
+			Accepted: c.acc, Rejected: c.rej, Bucket: int64(i),
+		})
+	}
+	vm.Max, vm.Bucket = count(peak), duration(bucketDur)
+	vm.AxisX0, vm.AxisX1 = num(tlLeft), num(tlWidth-tlRight)
+	vm.AxisY0, vm.AxisY1 = num(tlTopPad), num(bottom)
+	vm.MaxY, vm.ZeroY = num(tlTopPad+4), num(bottom)
+	vm.LabelX, vm.XLabelY = num(tlLeft-4), num(bottom+16)
+	layout := "2006-01-02"
+	if span < 72*time.Hour {
+		layout = "01-02 15:04"
+	}
+	if span < time.Hour {
+		layout = "15:04:05"
+	}
+	const ticks = 4
+	for k := 0; k < ticks; k++ {
+		frac := float64(k) / (ticks - 1)
+		t := first.Add(time.Duration(frac * float64(span)))
+		anchor := "middle"
+		switch k {
+		case 0:
+			anchor = "start"
+		case ticks - 1:
+			anchor = "end"
+		}
+		vm.XLabels = append(vm.XLabels, AxisLabel{X: num(tlLeft + frac*plotW), Text: t.Format(layout), Anchor: anchor})
+	}
+	vm.AriaLabel = fmt.Sprintf("Flows over time by action, %s buckets from %s to %s UTC; at most %s flows in a bucket",
+		vm.Bucket, fmtTime(first), fmtTime(last), vm.Max)
+	return vm, nil
+}
+
+// duration writes a bucket width briefly: 3s, 5m, 1h30m.
+func duration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/investigator/investigator/internal/format"
 	"github.com/investigator/investigator/queries"
 	"github.com/investigator/investigator/store"
 )
@@ -152,11 +153,11 @@ func barsVM(title string, rows []labelCount, href func(string) string) BarsVM {
 		}
 		y := float64(i)*hbRow + 2
 		vm.Bars = append(vm.Bars, HBar{
-			Label: r.label, Href: href(r.label), Value: count(r.n),
-			Title: r.label + ": " + count(r.n) + " flows",
+			Label: r.label, Href: href(r.label), Value: format.Count(r.n),
+			Title: r.label + ": " + format.Count(r.n) + " flows",
 			Y:     num(y), TextY: num(y + hbRow*0.7), W: num(w), ValueX: num(hbLabel + w + 4),
 		})
-		parts = append(parts, r.label+" "+count(r.n))
+		parts = append(parts, r.label+" "+format.Count(r.n))
 	}
 	vm.AriaLabel = title + ": " + strings.Join(parts, ", ")
 	return vm
@@ -237,11 +238,11 @@ func timeline(ctx context.Context, cs *store.Case, sum store.Summary) (TimelineV
 			X: num(tlLeft + float64(i)*slot), W: num(bw),
 			AcceptY: num(bottom - ah), AcceptH: num(ah), HasAccept: c.acc > 0,
 			RejectY: num(bottom - ah - rh), RejectH: num(rh), HasReject: c.rej > 0,
-			Title:    fmt.Sprintf("%s UTC (+%s): %s accepted, %s rejected", fmtTime(from), duration(bucketDur), count(c.acc), count(c.rej)),
+			Title:    fmt.Sprintf("%s UTC (+%s): %s accepted, %s rejected", format.Time(from), duration(bucketDur), format.Count(c.acc), format.Count(c.rej)),
 			Accepted: c.acc, Rejected: c.rej, Bucket: int64(i),
 		})
 	}
-	vm.Max, vm.Bucket = count(peak), duration(bucketDur)
+	vm.Max, vm.Bucket = format.Count(peak), duration(bucketDur)
 	vm.AxisX0, vm.AxisX1 = num(tlLeft), num(tlWidth-tlRight)
 	vm.AxisY0, vm.AxisY1 = num(tlTopPad), num(bottom)
 	vm.MaxY, vm.ZeroY = num(tlTopPad+4), num(bottom)
@@ -267,7 +268,7 @@ func timeline(ctx context.Context, cs *store.Case, sum store.Summary) (TimelineV
 		vm.XLabels = append(vm.XLabels, AxisLabel{X: num(tlLeft + frac*plotW), Text: t.Format(layout), Anchor: anchor})
 	}
 	vm.AriaLabel = fmt.Sprintf("Flows over time by action, %s buckets from %s to %s UTC; at most %s flows in a bucket",
-		vm.Bucket, fmtTime(first), fmtTime(last), vm.Max)
+		vm.Bucket, format.Time(first), format.Time(last), vm.Max)
 	return vm, nil
 }
 

@@ -1,7 +1,6 @@
 package views
 
 import (
-	"fmt"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"github.com/investigator/investigator/internal/format"
 	"github.com/investigator/investigator/queries"
 	"github.com/investigator/investigator/store"
 )
@@ -80,7 +80,7 @@ type RunRow struct {
 }
 
 func runRow(r queries.RunInfo) RunRow {
-	return RunRow{RunID: r.RunID, Version: r.Version, Rows: r.Rows, RanAt: fmtTime(r.RanAt), Took: r.Took.String(), Params: r.Params}
+	return RunRow{RunID: r.RunID, Version: r.Version, Rows: r.Rows, RanAt: format.Time(r.RanAt), Took: r.Took.String(), Params: r.Params}
 }
 
 // ResultVM is a result as text cells.
@@ -108,7 +108,7 @@ type TableVM struct {
 var addressColumns = map[string]bool{"src_ip": true, "dst_ip": true, "peer_ip": true, "local_ip": true}
 
 func resultVM(caseName string, r *queries.Result) ResultVM {
-	return ResultVM{RunID: r.RunID, Version: r.Version, RanAt: fmtTime(r.RanAt), Cached: r.Cached, Duration: r.Duration.Round(time.Millisecond).String(),
+	return ResultVM{RunID: r.RunID, Version: r.Version, RanAt: format.Time(r.RanAt), Cached: r.Cached, Duration: r.Duration.Round(time.Millisecond).String(),
 		TableVM: tableVM(caseName, r.Columns, r.Rows, true)}
 }
 
@@ -137,7 +137,7 @@ func tableVM(caseName string, cols []queries.Column, rows [][]any, dropEmpty boo
 		out := make([]string, len(keep))
 		links := make([]string, len(keep))
 		for k, i := range keep {
-			out[k] = cell(cols[i].Name, row[i])
+			out[k] = format.Cell(cols[i].Name, row[i])
 			switch row[i].(type) {
 			case int64, float64:
 				vm.Numeric[k] = true
@@ -161,76 +161,11 @@ func addrHref(caseName, s string) string {
 	return caseHref(caseName) + "/ip/" + url.PathEscape(a.String())
 }
 
-const timeLayout = "2006-01-02 15:04:05"
-
-func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-func fmtTimePtr(t *time.Time) string {
-	if t == nil {
-		return "-"
-	}
-	return fmtTime(*t)
-}
-
 func timeRange(first, last *time.Time) string {
 	if first == nil || last == nil {
 		return "-"
 	}
-	return fmtTime(*first) + " – " + fmtTime(*last) + " UTC"
-}
-
-// identifiers are integer columns shown without thousands separators.
-var identifiers = map[string]bool{"port": true, "srcport": true, "dstport": true, "protocol": true, "asn": true, "version": true}
-
-// cell renders one value of the named column (addresses are plain text).
-func cell(column string, v any) string {
-	switch v := v.(type) {
-	case nil:
-		return "-"
-	case int64:
-		if identifiers[column] {
-			return strconv.FormatInt(v, 10)
-		}
-		return count(v)
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	case time.Time:
-		return fmtTime(v)
-	default:
-		return fmt.Sprint(v)
-	}
-}
-
-// count writes n with thousands separators.
-func count(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
-// size writes a byte count for people.
-func size(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+	return format.Time(*first) + " – " + format.Time(*last) + " UTC"
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/investigator/investigator/internal/format"
 	"github.com/investigator/investigator/queries"
 	"github.com/investigator/investigator/store"
 )
@@ -123,7 +124,7 @@ func pivotData(ctx context.Context, cs *store.Case, caseName string, vm *PivotVM
 	case err != nil:
 		return fmt.Errorf("views: address whois: %w", err)
 	default:
-		w.FetchedAt = fmtTime(fetched)
+		w.FetchedAt = format.Time(fetched)
 		vm.Whois = &w
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/investigator/investigator/internal/format"
 	"github.com/investigator/investigator/queries"
 	"github.com/investigator/investigator/store"
 )
@@ -261,7 +262,7 @@ func sanitizeName(s string) string {
 }
 
 func (a *app) analysesCommand() *cobra.Command {
-	var format outputFormat = "table"
+	var outFmt outputFormat = "table"
 	return withFormat(&cobra.Command{
 		Use:   "analyses",
 		Short: "List the analyses with their versions and parameters",
@@ -271,7 +272,7 @@ func (a *app) analysesCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if format.json() {
+			if outFmt.json() {
 				return writeJSON(a.stdout, reg.All())
 			}
 			t := newTable(a.stdout, "ANALYSIS", "VERSION", "PARAMETERS", "DESCRIPTION")
@@ -296,7 +297,7 @@ func (a *app) analysesCommand() *cobra.Command {
 			fmt.Fprintln(a.stdout, "\nEvery analysis also takes --start, --end and --limit (default 1000).")
 			return nil
 		},
-	}, &format)
+	}, &outFmt)
 }
 
 func flagName(param string) string {
@@ -312,7 +313,7 @@ func withFormat(cmd *cobra.Command, f *outputFormat) *cobra.Command {
 }
 
 func (a *app) runsCommand() *cobra.Command {
-	var format outputFormat = "table"
+	var outFmt outputFormat = "table"
 	return withFormat(&cobra.Command{
 		Use:   "runs CASE",
 		Short: "List the analysis runs recorded in a case",
@@ -328,7 +329,7 @@ func (a *app) runsCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if format.json() {
+			if outFmt.json() {
 				return writeJSON(a.stdout, runs)
 			}
 			if len(runs) == 0 {
@@ -337,9 +338,9 @@ func (a *app) runsCommand() *cobra.Command {
 			}
 			t := newTable(a.stdout, "RUN", "ANALYSIS", "VERSION", "ROWS", "RAN AT (UTC)", "TOOK", "PARAMETERS")
 			for _, r := range runs {
-				t.row(r.RunID, r.Analysis, fmt.Sprint(r.Version), count(r.Rows), r.RanAt.Format(timeLayout), r.Took.String(), r.Params)
+				t.row(r.RunID, r.Analysis, fmt.Sprint(r.Version), format.Count(r.Rows), format.Time(r.RanAt), r.Took.String(), r.Params)
 			}
 			return t.flush()
 		},
-	}, &format)
+	}, &outFmt)
 }

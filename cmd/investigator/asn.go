@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/investigator/investigator/ingest/asn"
+	"github.com/investigator/investigator/internal/format"
 )
 
 func (a *app) asnCommand() *cobra.Command {
@@ -74,7 +75,7 @@ func (a *app) asnHome() (asn.Home, error) {
 }
 
 func describeASN(in asn.Info) string {
-	s := fmt.Sprintf("%s ranges (%s IPv4, %s IPv6) of %s ASNs, %s", count(int64(in.Ranges)), count(int64(in.IPv4)), count(int64(in.IPv6)), count(int64(in.ASNs)), in.Format)
+	s := fmt.Sprintf("%s ranges (%s IPv4, %s IPv6) of %s ASNs, %s", format.Count(int64(in.Ranges)), format.Count(int64(in.IPv4)), format.Count(int64(in.IPv6)), format.Count(int64(in.ASNs)), in.Format)
 	if !in.Date.IsZero() {
 		s += ", built " + in.Date.UTC().Format(time.DateOnly)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/investigator/investigator/ingest/cwlogs"
 	"github.com/investigator/investigator/ingest/discover"
 	"github.com/investigator/investigator/ingest/s3logs"
+	"github.com/investigator/investigator/internal/format"
 	"github.com/investigator/investigator/store"
 )
 
@@ -192,7 +193,7 @@ func (a *app) pullFromAWS(ctx context.Context, cfg aws.Config, c *store.Case, in
 	if len(sources) == 0 {
 		return nil, exitError{code: exitFail, msg: "nothing to pull from: no flow log of the case's instances can be read back (see above), and no --log-group, --s3 or --athena-table was given"}
 	}
-	fmt.Fprintf(out, "Window %s → %s UTC (by record start)\n", start.Format(timeLayout), end.Format(timeLayout))
+	fmt.Fprintf(out, "Window %s → %s UTC (by record start)\n", format.Time(start), format.Time(end))
 	var reps []sourceReport
 	for _, s := range sources {
 		fmt.Fprintf(out, "pulling    %s %s (%s)\n", s.kind, s.target, s.from)
@@ -270,7 +271,7 @@ func (a *app) cwProgress() func(cwlogs.Progress) {
 	}
 	return func(p cwlogs.Progress) {
 		fmt.Fprintf(a.stderr, "\r\033[K  %d/%d slices, %s events, %s records, %d requests (%d throttled, %.1f/s)",
-			p.Done, p.Slices, count(p.Events), count(p.Records), p.Requests, p.Throttled, p.Rate)
+			p.Done, p.Slices, format.Count(p.Events), format.Count(p.Records), p.Requests, p.Throttled, p.Rate)
 	}
 }
 
@@ -280,7 +281,7 @@ func (a *app) s3Progress() func(s3logs.Progress) {
 	}
 	return func(p s3logs.Progress) {
 		fmt.Fprintf(a.stderr, "\r\033[K  %d/%d objects (%d already in the case), %s, %s records",
-			p.Ingested+p.Skipped, p.Objects, p.Skipped, size(p.Bytes), count(p.Records))
+			p.Ingested+p.Skipped, p.Objects, p.Skipped, format.Bytes(p.Bytes), format.Count(p.Records))
 	}
 }
 

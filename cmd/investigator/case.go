@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/investigator/investigator/internal/format"
 	"github.com/investigator/investigator/store"
 )
 
@@ -155,7 +156,7 @@ type caseListing struct {
 }
 
 func (a *app) caseListCommand() *cobra.Command {
-	var format outputFormat = "table"
+	var outFmt outputFormat = "table"
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the cases in the cases folder",
@@ -169,7 +170,7 @@ func (a *app) caseListCommand() *cobra.Command {
 			for _, p := range paths {
 				list = append(list, a.listOne(cmd.Context(), p))
 			}
-			if format.json() {
+			if outFmt.json() {
 				return writeJSON(a.stdout, list)
 			}
 			if len(list) == 0 {
@@ -182,12 +183,12 @@ func (a *app) caseListCommand() *cobra.Command {
 					t.row(l.Name, "-", "-", "-", "-", "("+l.Error+")")
 					continue
 				}
-				t.row(l.Name, count(l.Sum.Records), stamp(l.Sum.First), stamp(l.Sum.Last), size(l.Sum.SizeBytes), focusList(l.Focus))
+				t.row(l.Name, format.Count(l.Sum.Records), format.Stamp(l.Sum.First), format.Stamp(l.Sum.Last), format.Bytes(l.Sum.SizeBytes), focusList(l.Focus))
 			}
 			return t.flush()
 		},
 	}
-	cmd.Flags().Var(&format, "format", "output format: table or json")
+	cmd.Flags().Var(&outFmt, "format", "output format: table or json")
 	return cmd
 }
 
@@ -235,7 +236,7 @@ func (a *app) listOne(ctx context.Context, path string) caseListing {
 }
 
 func (a *app) caseShowCommand() *cobra.Command {
-	var format outputFormat = "table"
+	var outFmt outputFormat = "table"
 	cmd := &cobra.Command{
 		Use:   "show NAME",
 		Short: "Show what a case is about and what it holds",
@@ -245,13 +246,13 @@ func (a *app) caseShowCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if format.json() {
+			if outFmt.json() {
 				return writeJSON(a.stdout, rep)
 			}
 			return a.printCase(rep, true)
 		},
 	}
-	cmd.Flags().Var(&format, "format", "output format: table or json")
+	cmd.Flags().Var(&outFmt, "format", "output format: table or json")
 	return cmd
 }
 
@@ -292,12 +293,12 @@ func (a *app) printCase(rep caseReport, withFiles bool) error {
 	if info.Description != "" {
 		t.row("About", info.Description)
 	}
-	t.row("File", fmt.Sprintf("%s (%s, schema %d)", info.Path, size(s.SizeBytes), info.Schema))
-	t.row("Created", fmt.Sprintf("%s UTC by %s", info.CreatedAt.UTC().Format(timeLayout), info.CreatedBy))
+	t.row("File", fmt.Sprintf("%s (%s, schema %d)", info.Path, format.Bytes(s.SizeBytes), info.Schema))
+	t.row("Created", fmt.Sprintf("%s UTC by %s", format.Time(info.CreatedAt), info.CreatedBy))
 	t.row("Records", fmt.Sprintf("%s  (ACCEPT %s, REJECT %s, NODATA %s, SKIPDATA %s)",
-		count(s.Records), count(s.Accepted), count(s.Rejected), count(s.NoData), count(s.SkipData)))
-	t.row("Traffic", fmt.Sprintf("%s, %s packets, %s", size(s.Bytes), count(s.Packets), plural(s.Interfaces, "interface")))
-	t.row("Time range", fmt.Sprintf("%s → %s UTC", stamp(s.First), stamp(s.Last)))
+		format.Count(s.Records), format.Count(s.Accepted), format.Count(s.Rejected), format.Count(s.NoData), format.Count(s.SkipData)))
+	t.row("Traffic", fmt.Sprintf("%s, %s packets, %s", format.Bytes(s.Bytes), format.Count(s.Packets), plural(s.Interfaces, "interface")))
+	t.row("Time range", fmt.Sprintf("%s → %s UTC", format.Stamp(s.First), format.Stamp(s.Last)))
 	for i, in := range info.Instances {
 		label := ""
 		if i == 0 {
@@ -322,7 +323,7 @@ func (a *app) printCase(rep caseReport, withFiles bool) error {
 		}
 		t.row(label, fmt.Sprintf("%s %s(%s)", v.Prefix, optional(v.VPCID), v.Source))
 	}
-	t.row("Files", fmt.Sprintf("%s ingested, %s, last ingest %s UTC", count(s.Files), plural(s.BadLines, "rejected line"), stamp(s.LastIngest)))
+	t.row("Files", fmt.Sprintf("%s ingested, %s, last ingest %s UTC", format.Count(s.Files), plural(s.BadLines, "rejected line"), format.Stamp(s.LastIngest)))
 	if err := t.flush(); err != nil {
 		return err
 	}
@@ -334,7 +335,7 @@ func (a *app) printCase(rep caseReport, withFiles bool) error {
 	ft := newTable(w, "ID", "RECORDS", "REJECTED", "SHAPE", "FROM", "TO", "SOURCE")
 	from := max(0, len(files)-shown)
 	for _, f := range files[from:] {
-		ft.row(fmt.Sprint(f.ID), count(f.Records), count(f.Rejected), f.Shape, stamp(f.FirstStart), stamp(f.LastEnd), f.Source)
+		ft.row(fmt.Sprint(f.ID), format.Count(f.Records), format.Count(f.Rejected), f.Shape, format.Stamp(f.FirstStart), format.Stamp(f.LastEnd), f.Source)
 	}
 	if err := ft.flush(); err != nil {
 		return err

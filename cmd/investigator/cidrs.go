@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/investigator/investigator/cidrs"
+	"github.com/investigator/investigator/internal/format"
 )
 
 func (a *app) cidrsCommand() *cobra.Command {
@@ -41,7 +42,7 @@ raw files plus a small JSON description each.`,
 
 // describeInfo is "10,668 IPv4 + 6,160 IPv6 prefixes, dated 2026-08-22".
 func describeInfo(in cidrs.Info) string {
-	s := fmt.Sprintf("%s IPv4 + %s IPv6 prefixes", count(int64(in.IPv4)), count(int64(in.IPv6)))
+	s := fmt.Sprintf("%s IPv4 + %s IPv6 prefixes", format.Count(int64(in.IPv4)), format.Count(int64(in.IPv6)))
 	if !in.Date.IsZero() {
 		s += ", dated " + in.Date.UTC().Format(time.DateOnly)
 	} else if in.Version != "" {
@@ -54,14 +55,14 @@ func prefixes(n int) string {
 	if n == 1 {
 		return "1 prefix"
 	}
-	return count(int64(n)) + " prefixes"
+	return format.Count(int64(n)) + " prefixes"
 }
 
 func dateOrDash(t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return t.UTC().Format(timeLayout)
+	return format.Time(t)
 }
 
 // resultLine prints one import or update outcome.
@@ -117,7 +118,7 @@ func newResultJSON(status cidrs.Status, info cidrs.Info, prev *cidrs.Info, err e
 func (a *app) cidrsImportCommand(home func() (cidrs.Home, error)) *cobra.Command {
 	var (
 		provider string
-		format   outputFormat = "table"
+		outFmt   outputFormat = "table"
 	)
 	cmd := &cobra.Command{
 		Use:   "import FILE|DIR...",
@@ -163,7 +164,7 @@ otherwise). Importing the bytes that are already current changes nothing.`,
 				if r.Status == cidrs.StatusFailed {
 					failed += len(r.Paths)
 				}
-				if format.json() {
+				if outFmt.json() {
 					j := newResultJSON(r.Status, r.Info, r.Previous, r.Err, r.Notes)
 					j.Provider, j.Paths = r.Provider, r.Paths
 					out = append(out, j)
@@ -176,7 +177,7 @@ otherwise). Importing the bytes that are already current changes nothing.`,
 				what := strings.Join(names, " + ")
 				a.resultLine(r.Status, r.Provider, what, r.Info, r.Previous, r.Err, r.Notes)
 			}
-			if format.json() {
+			if outFmt.json() {
 				if err := writeJSON(a.stdout, out); err != nil {
 					return err
 				}
@@ -190,7 +191,7 @@ otherwise). Importing the bytes that are already current changes nothing.`,
 		},
 	}
 	cmd.Flags().StringVar(&provider, "provider", "", "provider of geofeeds and plain lists, e.g. cloudflare, digitalocean, linode")
-	cmd.Flags().Var(&format, "format", "output format: table or json")
+	cmd.Flags().Var(&outFmt, "format", "output format: table or json")
 	return cmd
 }
 
@@ -199,7 +200,7 @@ func (a *app) cidrsUpdateCommand(home func() (cidrs.Home, error)) *cobra.Command
 		providers []string
 		overrides []string
 		timeout   time.Duration
-		format    outputFormat = "table"
+		outFmt    outputFormat = "table"
 	)
 	cmd := &cobra.Command{
 		Use:   "update",
@@ -260,7 +261,7 @@ go on. On a machine without network, fetch the files elsewhere and import them.`
 						offline++
 					}
 				}
-				if format.json() {
+				if outFmt.json() {
 					j := newResultJSON(r.Status, r.Info, r.Previous, r.Err, r.Notes)
 					j.Provider, j.Sources, j.Offline = r.Provider, r.Sources, r.Offline
 					out = append(out, j)
@@ -273,12 +274,12 @@ go on. On a machine without network, fetch the files elsewhere and import them.`
 				}
 				a.resultLine(r.Status, r.Provider, strings.Join(r.Sources, " + "), r.Info, r.Previous, err, r.Notes)
 			}
-			if format.json() {
+			if outFmt.json() {
 				if err := writeJSON(a.stdout, out); err != nil {
 					return err
 				}
 			}
-			if !format.json() {
+			if !outFmt.json() {
 				if allDefaults {
 					fmt.Fprintf(a.stdout, "%-10s %-13s no stable URL: import its weekly Service Tags file with investigator cidrs import FILE\n", "skipped", "azure")
 				}
@@ -299,7 +300,7 @@ go on. On a machine without network, fetch the files elsewhere and import them.`
 	cmd.Flags().StringArrayVar(&providers, "provider", nil, "fetch only this provider (repeatable)")
 	cmd.Flags().StringArrayVar(&overrides, "source", nil, "fetch PROVIDER from this URL instead, given as PROVIDER=URL (repeatable; a mirror, or a provider of your own)")
 	cmd.Flags().DurationVar(&timeout, "timeout", time.Minute, "time limit for each download")
-	cmd.Flags().Var(&format, "format", "output format: table or json")
+	cmd.Flags().Var(&outFmt, "format", "output format: table or json")
 	return cmd
 }
 
@@ -318,7 +319,7 @@ func sourcesHelp() string {
 }
 
 func (a *app) cidrsListCommand(home func() (cidrs.Home, error)) *cobra.Command {
-	var format outputFormat = "table"
+	var outFmt outputFormat = "table"
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the providers' current snapshots",
@@ -337,7 +338,7 @@ carries none, as Azure's, GitHub's and Cloudflare's), and when it was fetched.`,
 			if err != nil {
 				return err
 			}
-			if format.json() {
+			if outFmt.json() {
 				if list == nil {
 					list = []cidrs.Info{}
 				}
@@ -349,17 +350,17 @@ carries none, as Azure's, GitHub's and Cloudflare's), and when it was fetched.`,
 			}
 			t := newTable(a.stdout, "PROVIDER", "FORMAT", "IPV4", "IPV6", "DATE", "FETCHED", "SOURCE")
 			for _, in := range list {
-				t.row(in.Provider, in.Format, count(int64(in.IPv4)), count(int64(in.IPv6)), dateOrDash(in.Date), dateOrDash(in.FetchedAt), in.Source)
+				t.row(in.Provider, in.Format, format.Count(int64(in.IPv4)), format.Count(int64(in.IPv6)), dateOrDash(in.Date), dateOrDash(in.FetchedAt), in.Source)
 			}
 			return t.flush()
 		},
 	}
-	cmd.Flags().Var(&format, "format", "output format: table or json")
+	cmd.Flags().Var(&outFmt, "format", "output format: table or json")
 	return cmd
 }
 
 func (a *app) cidrsLoadCommand(home func() (cidrs.Home, error)) *cobra.Command {
-	var format outputFormat = "table"
+	var outFmt outputFormat = "table"
 	cmd := &cobra.Command{
 		Use:   "load CASE",
 		Short: "Put the current snapshots into a case",
@@ -391,7 +392,7 @@ the others are left as they are. Loading again changes nothing.`,
 			if err != nil {
 				return err
 			}
-			if format.json() {
+			if outFmt.json() {
 				if changes == nil {
 					changes = []cidrs.Change{}
 				}
@@ -421,6 +422,6 @@ the others are left as they are. Loading again changes nothing.`,
 			return nil
 		},
 	}
-	cmd.Flags().Var(&format, "format", "output format: table or json")
+	cmd.Flags().Var(&outFmt, "format", "output format: table or json")
 	return cmd
 }

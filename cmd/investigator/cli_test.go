@@ -62,7 +62,7 @@ func (c *cli) mustRun(args ...string) result {
 
 var (
 	secondsRE = regexp.MustCompile(`in \d+\.\ds`)
-	sizeRE    = regexp.MustCompile(`\d+(\.\d)? [kMG]?B\b`)
+	sizeRE    = regexp.MustCompile(`\d+(\.\d)? (?:[KMGT]i)?B\b`)
 )
 
 // normalize replaces what changes from run to run: folders, today's times, durations, sizes.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/investigator/investigator/ingest"
 	"github.com/investigator/investigator/ingest/discover"
+	"github.com/investigator/investigator/internal/format"
 	"github.com/investigator/investigator/internal/when"
 	"github.com/investigator/investigator/store"
 )
@@ -269,7 +270,7 @@ func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f i
 		return exitError{code: exitFail, msg: fmt.Sprintf("%d of %d AWS sources failed (see above); run the same command again to resume", failedSources, len(rep.Sources))}
 	}
 	if f.strict && rep.Rejected > 0 {
-		return exitError{code: exitFail, msg: fmt.Sprintf("--strict: %s lines were rejected", count(rep.Rejected))}
+		return exitError{code: exitFail, msg: fmt.Sprintf("--strict: %s lines were rejected", format.Count(rep.Rejected))}
 	}
 	if len(rep.Files) == 0 && len(rep.Sources) == 0 {
 		return exitError{code: exitFail, msg: "no files to ingest"}
@@ -285,7 +286,7 @@ func printFileResult(a *app, r ingest.FileResult) {
 			fmt.Fprintf(a.stdout, ", %s", plural(r.Rejected, "rejected line"))
 		}
 		if r.OutsideWindow > 0 {
-			fmt.Fprintf(a.stdout, ", %s outside --start/--end", count(r.OutsideWindow))
+			fmt.Fprintf(a.stdout, ", %s outside --start/--end", format.Count(r.OutsideWindow))
 		}
 		if r.Compression == "gzip" {
 			fmt.Fprintf(a.stdout, " (%s, gzip)\n", r.Shape)
@@ -296,7 +297,7 @@ func printFileResult(a *app, r ingest.FileResult) {
 			fmt.Fprintf(a.stdout, "  line %d: %s\n", rj.Line, rj.Reason)
 		}
 		if r.Rejected > int64(len(r.Rejects)) {
-			fmt.Fprintf(a.stdout, "  ... and %s more\n", count(r.Rejected-int64(len(r.Rejects))))
+			fmt.Fprintf(a.stdout, "  ... and %s more\n", format.Count(r.Rejected-int64(len(r.Rejects))))
 		}
 	case ingest.Duplicate:
 		fmt.Fprintf(a.stdout, "unchanged  %s: already ingested (same content as %s)\n", r.Path, r.DuplicateOf)

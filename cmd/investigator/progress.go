@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/investigator/investigator/ingest"
+	"github.com/investigator/investigator/internal/format"
 )
 
 // progress draws a one-line progress bar on stderr when stderr is a
@@ -34,7 +35,7 @@ func (p *progress) file(i int, path string) {
 			bar[j] = '#'
 		}
 	}
-	fmt.Fprintf(p.a.stderr, "\r\033[K[%s] %d/%d files, %s records, %s  %s", bar, i, p.total, count(p.records),
+	fmt.Fprintf(p.a.stderr, "\r\033[K[%s] %d/%d files, %s records, %s  %s", bar, i, p.total, format.Count(p.records),
 		time.Since(p.began).Round(time.Second), filepath.Base(path))
 }
 

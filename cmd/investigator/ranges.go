@@ -6,6 +6,7 @@ import (
 
 	"github.com/investigator/investigator/cidrs"
 	"github.com/investigator/investigator/ingest/asn"
+	"github.com/investigator/investigator/internal/format"
 	"github.com/investigator/investigator/store"
 )
 
@@ -23,7 +24,7 @@ func (a *app) syncRanges(ctx context.Context, c *store.Case) error {
 		return err
 	}
 	for _, ch := range changes {
-		fmt.Fprintf(a.stderr, "Loaded %s ranges into the case (%s prefixes from %s)\n", ch.Provider, count(int64(ch.Prefixes)), ch.Source)
+		fmt.Fprintf(a.stderr, "Loaded %s ranges into the case (%s prefixes from %s)\n", ch.Provider, format.Count(int64(ch.Prefixes)), ch.Source)
 	}
 	changed, err := asn.Sync(ctx, c, asn.Home{Dir: home.Dir})
 	if err != nil {

@@ -3,11 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/investigator/investigator/internal/format"
 	"github.com/investigator/investigator/queries"
 )
 
@@ -18,7 +18,7 @@ func writeResultTable(w io.Writer, r *queries.Result) error {
 	writeRows(w, r.Columns, r.Rows, true)
 	how := fmt.Sprintf("ran in %s", r.Duration.Round(time.Millisecond))
 	if r.Cached {
-		how = fmt.Sprintf("stored result of %s UTC (--fresh runs it again)", r.RanAt.Format(timeLayout))
+		how = fmt.Sprintf("stored result of %s UTC (--fresh runs it again)", format.Time(r.RanAt))
 	}
 	_, err := fmt.Fprintf(w, "%s · run %s · %s\n\n", plural(int64(len(r.Rows)), "row"), r.RunID, how)
 	return err
@@ -53,7 +53,7 @@ func writeRows(w io.Writer, columns []queries.Column, rows [][]any, hideEmpty bo
 	for j, row := range rows {
 		text[j] = make([]string, len(row))
 		for _, i := range cols {
-			text[j][i] = cell(columns[i].Name, row[i])
+			text[j][i] = format.Cell(columns[i].Name, row[i])
 			width[i] = max(width[i], utf8.RuneCountInString(text[j][i]))
 			switch row[i].(type) {
 			case int64, float64:
@@ -84,27 +84,5 @@ func writeRows(w io.Writer, columns []queries.Column, rows [][]any, hideEmpty bo
 	line(func(i int) string { return strings.Repeat("-", width[i]) })
 	for j := range text {
 		line(func(i int) string { return text[j][i] })
-	}
-}
-
-// identifiers are numeric columns that are names, not quantities: no thousands separators.
-var identifiers = map[string]bool{"port": true, "srcport": true, "dstport": true, "protocol": true, "asn": true, "version": true}
-
-// cell renders one value of the named column for a table.
-func cell(column string, v any) string {
-	switch v := v.(type) {
-	case nil:
-		return "-"
-	case int64:
-		if identifiers[column] {
-			return strconv.FormatInt(v, 10)
-		}
-		return count(v)
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	case time.Time:
-		return v.UTC().Format(timeLayout)
-	default:
-		return fmt.Sprint(v)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/peterh/liner"
 	"github.com/spf13/cobra"
 
+	"github.com/investigator/investigator/internal/format"
 	"github.com/investigator/investigator/queries"
 	"github.com/investigator/investigator/store"
 )
@@ -20,7 +21,7 @@ import (
 const sqlMaxRows = 10_000
 
 func (a *app) sqlCommand() *cobra.Command {
-	var format resultFormat = "table"
+	var outFmt resultFormat = "table"
 	var showPath bool
 	var maxRows int
 	cmd := &cobra.Command{
@@ -61,15 +62,15 @@ cidr_ranges, whois, analysis_runs.`,
 			}
 			defer c.Close()
 			if len(args) == 2 {
-				return a.runSQL(ctx, c, args[1], format, maxRows)
+				return a.runSQL(ctx, c, args[1], outFmt, maxRows)
 			}
 			if f, ok := cmd.InOrStdin().(*os.File); ok && isTerminal(f) && a.terminal {
 				return a.sqlPrompt(ctx, c, maxRows)
 			}
-			return a.sqlScript(ctx, c, cmd.InOrStdin(), format, maxRows)
+			return a.sqlScript(ctx, c, cmd.InOrStdin(), outFmt, maxRows)
 		},
 	}
-	cmd.Flags().Var(&format, "format", "output format: table, json or csv")
+	cmd.Flags().Var(&outFmt, "format", "output format: table, json or csv")
 	cmd.Flags().BoolVar(&showPath, "path", false, "print the case file's path (for duckdb -readonly) and exit")
 	cmd.Flags().IntVar(&maxRows, "max-rows", sqlMaxRows, "print at most this many rows of a result")
 	return cmd
@@ -81,14 +82,14 @@ func isTerminal(f *os.File) bool {
 }
 
 // runSQL runs one statement and prints its result.
-func (a *app) runSQL(ctx context.Context, c *store.Case, query string, format resultFormat, maxRows int) error {
+func (a *app) runSQL(ctx context.Context, c *store.Case, query string, outFmt resultFormat, maxRows int) error {
 	began := time.Now()
 	cols, rows, err := queries.Query(ctx, c.DB, query, maxRows)
 	truncated := errors.Is(err, queries.ErrTruncated)
 	if err != nil && !truncated {
 		return fmt.Errorf("sql: %w", err)
 	}
-	switch format {
+	switch outFmt {
 	case "json":
 		out := make([]map[string]any, len(rows))
 		for i, row := range rows {
@@ -109,20 +110,20 @@ func (a *app) runSQL(ctx context.Context, c *store.Case, query string, format re
 		fmt.Fprintf(a.stdout, "%s in %s\n", plural(int64(len(rows)), "row"), time.Since(began).Round(time.Millisecond))
 	}
 	if truncated {
-		fmt.Fprintf(a.stderr, "(only the first %s rows: --max-rows shows more, or add a LIMIT)\n", count(int64(maxRows)))
+		fmt.Fprintf(a.stderr, "(only the first %s rows: --max-rows shows more, or add a LIMIT)\n", format.Count(int64(maxRows)))
 	}
 	return nil
 }
 
 // sqlScript runs the ';'-separated statements read from r, stopping at the first error.
-func (a *app) sqlScript(ctx context.Context, c *store.Case, r io.Reader, format resultFormat, maxRows int) error {
+func (a *app) sqlScript(ctx context.Context, c *store.Case, r io.Reader, outFmt resultFormat, maxRows int) error {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return err
 	}
 	ran := 0
 	for _, stmt := range splitStatements(string(data)) {
-		if err := a.runSQL(ctx, c, stmt, format, maxRows); err != nil {
+		if err := a.runSQL(ctx, c, stmt, outFmt, maxRows); err != nil {
 			return err
 		}
 		ran++

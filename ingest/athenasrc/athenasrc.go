@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/athena"
 
 	"github.com/investigator/investigator/ingest"
+	"github.com/investigator/investigator/internal/format"
 )
 
 // API is the part of *athena.Client a pull needs.
@@ -170,22 +171,9 @@ func (s Summary) String() string {
 		return fmt.Sprintf("already in the case from %s: no query run", s.Result.DuplicateOf)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "query %s: %d rows, %d records, %d rejected, %s scanned", s.QueryID, s.Rows, s.Records, s.Rejected, bytesText(s.Scanned))
+	fmt.Fprintf(&b, "query %s: %d rows, %d records, %d rejected, %s scanned", s.QueryID, s.Rows, s.Records, s.Rejected, format.Bytes(s.Scanned))
 	if s.Result.OutsideWindow > 0 {
 		fmt.Fprintf(&b, ", %d outside the window", s.Result.OutsideWindow)
 	}
 	return b.String()
-}
-
-func bytesText(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -1,0 +1,80 @@
+// Package format renders values for people the same way on the command line
+// and in the workbench: counts with thousands separators, byte sizes in
+// binary units, times in UTC, and result cells.
+package format
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// timeLayout is how times are shown (always UTC).
+const timeLayout = "2006-01-02 15:04:05"
+
+// Count renders n with thousands separators: 1,234,567.
+func Count(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// Bytes renders a byte count in binary units: 12.3 MiB.
+func Bytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// Time renders t in UTC.
+func Time(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+// identifiers are numeric columns that are names, not quantities: no
+// thousands separators.
+var identifiers = map[string]bool{"port": true, "srcport": true, "dstport": true, "protocol": true, "asn": true, "version": true}
+
+// Cell renders one value of the named result column: "-" for NULL.
+func Cell(column string, v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "-"
+	case int64:
+		if identifiers[column] {
+			return strconv.FormatInt(v, 10)
+		}
+		return Count(v)
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case time.Time:
+		return Time(v)
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// Stamp renders *t in UTC, or "-" when there is no time.
+func Stamp(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return Time(*t)
+}

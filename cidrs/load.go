@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
-	"math/big"
-	"net/netip"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -183,7 +181,7 @@ func replace(ctx context.Context, conn *sql.Conn, s Snapshot) error {
 				a.Close()
 				return ctx.Err()
 			}
-			lo, hi := rangeNums(r.Prefix)
+			lo, hi := store.PrefixNums(r.Prefix)
 			if err := a.AppendRow(id, s.Provider, nullable(r.Service), nullable(r.Region), r.Prefix.String(),
 				uint8(store.Family(r.Prefix.Addr())), uint8(r.Prefix.Bits()), lo, hi); err != nil {
 				a.Close()
@@ -196,23 +194,6 @@ func replace(ctx context.Context, conn *sql.Conn, s Snapshot) error {
 		return fmt.Errorf("cidrs: load %s: append ranges: %w", s.Provider, err)
 	}
 	return nil
-}
-
-// rangeNums is store.PrefixRange as the numbers the appender takes for
-// UHUGEINT, computed from the address bytes (a test holds it to
-// store.PrefixRange): first and last address, IPv4 mapped into IPv6.
-func rangeNums(p netip.Prefix) (lo, hi *big.Int) {
-	p = p.Masked()
-	a := p.Addr().As16()
-	b := a
-	bits := p.Bits()
-	if p.Addr().Is4() {
-		bits += 96
-	}
-	for i := bits; i < 128; i++ {
-		b[i/8] |= 1 << (7 - i%8)
-	}
-	return new(big.Int).SetBytes(a[:]), new(big.Int).SetBytes(b[:])
 }
 
 func nullable(s string) any {

@@ -263,21 +263,3 @@ func TestLoadCorpus(t *testing.T) {
 	}
 	t.Logf("a sync with nothing to do took %s", time.Since(start).Round(time.Millisecond))
 }
-
-// TestRangeNums holds the loader's numbers to store.PrefixRange.
-func TestRangeNums(t *testing.T) {
-	var snaps []Snapshot
-	for _, d := range []string{awsJSON, azureJSON, githubJSON} {
-		snaps = append(snaps, mustParse(t, "x", d, ""))
-	}
-	snaps = append(snaps, mustParse(t, "x", "0.0.0.0/0\n::/0\n255.255.255.255\nffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff\n::ffff:0:0/96\n", "custom"))
-	for _, s := range snaps {
-		for _, r := range s.Ranges {
-			lo, hi := rangeNums(r.Prefix)
-			wlo, whi := store.PrefixRange(r.Prefix)
-			if lo.String() != wlo || hi.String() != whi {
-				t.Fatalf("%s: %s-%s, store says %s-%s", r.Prefix, lo, hi, wlo, whi)
-			}
-		}
-	}
-}

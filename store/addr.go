@@ -15,6 +15,13 @@ func AddrNum(a netip.Addr) string {
 
 // PrefixRange is the first and last address of p as AddrNum numbers.
 func PrefixRange(p netip.Prefix) (first, last string) {
+	lo, hi := PrefixNums(p)
+	return lo.String(), hi.String()
+}
+
+// PrefixNums is PrefixRange as numbers, the form the appender takes for
+// UHUGEINT columns.
+func PrefixNums(p netip.Prefix) (first, last *big.Int) {
 	p = p.Masked()
 	lo := p.Addr().As16()
 	hi := lo
@@ -25,7 +32,7 @@ func PrefixRange(p netip.Prefix) (first, last string) {
 	for i := bits; i < 128; i++ {
 		hi[i/8] |= 1 << (7 - i%8)
 	}
-	return new(big.Int).SetBytes(lo[:]).String(), new(big.Int).SetBytes(hi[:]).String()
+	return new(big.Int).SetBytes(lo[:]), new(big.Int).SetBytes(hi[:])
 }
 
 // Family is 4 or 6.

@@ -92,13 +92,18 @@ func TestResolve(t *testing.T) {
 }
 
 func TestPrefixRange(t *testing.T) {
-	first, last := PrefixRange(netip.MustParsePrefix("10.0.0.0/8"))
-	if first != AddrNum(netip.MustParseAddr("10.0.0.0")) || last != AddrNum(netip.MustParseAddr("10.255.255.255")) {
-		t.Fatalf("10/8 = %s..%s", first, last)
-	}
-	first, last = PrefixRange(netip.MustParsePrefix("2600:1f18:abc:de00::/56"))
-	if first != AddrNum(netip.MustParseAddr("2600:1f18:abc:de00::")) || last != AddrNum(netip.MustParseAddr("2600:1f18:abc:deff:ffff:ffff:ffff:ffff")) {
-		t.Fatalf("v6 = %s..%s", first, last)
+	for _, tt := range []struct{ prefix, first, last string }{
+		{"10.0.0.0/8", "10.0.0.0", "10.255.255.255"},
+		{"10.1.2.3/8", "10.0.0.0", "10.255.255.255"}, // host bits are masked
+		{"2600:1f18:abc:de00::/56", "2600:1f18:abc:de00::", "2600:1f18:abc:deff:ffff:ffff:ffff:ffff"},
+		{"0.0.0.0/0", "0.0.0.0", "255.255.255.255"}, // IPv4 stays in ::ffff:0:0/96
+		{"255.255.255.255/32", "255.255.255.255", "255.255.255.255"},
+		{"::/0", "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},
+	} {
+		first, last := PrefixRange(netip.MustParsePrefix(tt.prefix))
+		if first != AddrNum(netip.MustParseAddr(tt.first)) || last != AddrNum(netip.MustParseAddr(tt.last)) {
+			t.Errorf("%s = %s..%s, want %s..%s", tt.prefix, first, last, tt.first, tt.last)
+		}
 	}
 }
 

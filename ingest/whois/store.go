@@ -127,8 +127,7 @@ func networkText(a Answer) string {
 // saved before it. The answer replaces a stored one for the same network, and
 // stale answers (older than maxAge) that hold the queried address.
 func save(ctx context.Context, db *sql.DB, s saved, now time.Time, maxAge time.Duration) error {
-	first, _ := store.PrefixRange(netip.PrefixFrom(s.ans.First, s.ans.First.BitLen()))
-	_, last := store.PrefixRange(netip.PrefixFrom(s.ans.Last, s.ans.Last.BitLen()))
+	first, last := store.AddrNum(s.ans.First), store.AddrNum(s.ans.Last)
 	q := store.AddrNum(s.query)
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {

@@ -6,9 +6,9 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -105,19 +105,21 @@ func (s *server) flows(c echo.Context) error {
 		page = n
 	}
 
-	query := "SELECT * FROM flows"
+	cond := ""
 	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
+		cond = " WHERE " + strings.Join(where, " AND ")
 	}
+	totals := `SELECT count(*), coalesce(sum(packets), 0)::BIGINT, coalesce(sum(bytes), 0)::BIGINT,
+		count(*) FILTER (action = 'ACCEPT'), count(*) FILTER (action = 'REJECT'), min(start), max("end") FROM flows` + cond
 	// One more row than a page tells whether there is a next page.
-	query += " ORDER BY start, srcaddr LIMIT ? OFFSET ?"
-	args = append(args, int64(flowsPerPage+1), int64((page-1)*flowsPerPage))
+	query := "SELECT * FROM flows" + cond + " ORDER BY start, srcaddr LIMIT ? OFFSET ?"
+	pageArgs := append(slices.Clone(args), int64(flowsPerPage+1), int64((page-1)*flowsPerPage))
 
 	key := "flows " + f.values().Encode() + " " + strconv.Itoa(page)
-	if s.relativeTimes(f) {
+	if relativeTimes(f) {
 		key = "" // relative times move with the clock: not kept
 	}
-	compute := func() (any, error) { return s.flowRows(ctx, caseName, query, args) }
+	compute := func() (any, error) { return s.flowRows(ctx, caseName, totals, args, query, pageArgs) }
 	var v any
 	if key == "" {
 		v, err = compute()
@@ -134,7 +136,7 @@ func (s *server) flows(c echo.Context) error {
 		rows = rows[:flowsPerPage]
 	}
 	vm := FlowsVM{Case: caseName, Href: caseHref(caseName) + "/flows", Addr: f.Addr, Port: f.Port, Protocol: f.Protocol, Action: f.Action, Start: f.Start, End: f.End,
-		Page: page, First: (page-1)*flowsPerPage + 1, Count: len(rows), Result: tableVM(caseName, res.cols, rows, true)}
+		Page: page, First: (page-1)*flowsPerPage + 1, Count: len(rows), Totals: res.totals, Result: simpleTable(caseName, res.cols, rows, true)}
 	pageHref := func(n int) string {
 		pq := f.values()
 		if n > 1 {
@@ -155,15 +157,9 @@ func (s *server) flows(c echo.Context) error {
 }
 
 // relativeTimes reports whether the filter's times depend on the clock.
-func (s *server) relativeTimes(f flowFilter) bool {
-	now := s.o.Now()
+func relativeTimes(f flowFilter) bool {
 	for _, v := range []string{f.Start, f.End} {
-		if v == "" {
-			continue
-		}
-		a, _ := when.Parse(v, now)
-		b, _ := when.Parse(v, now.Add(time.Hour))
-		if !a.Equal(b) {
+		if _, fixed := when.Fixed(v); v != "" && !fixed {
 			return true
 		}
 	}
@@ -171,19 +167,25 @@ func (s *server) relativeTimes(f flowFilter) bool {
 }
 
 type flowRows struct {
-	cols []queries.Column
-	rows [][]any
+	totals FlowTotals
+	cols   []queries.Column
+	rows   [][]any
 }
 
-func (s *server) flowRows(ctx context.Context, caseName, query string, args []any) (any, error) {
+// flowRows reads the totals of the filtered records and one page of them.
+func (s *server) flowRows(ctx context.Context, caseName, totals string, args []any, query string, pageArgs []any) (any, error) {
 	cs, err := s.openRead(ctx, caseName)
 	if err != nil {
 		return nil, err
 	}
 	defer cs.Close()
-	cols, rows, err := queries.Query(ctx, cs.DB, query, 0, args...)
-	if err != nil {
+	var r flowRows
+	t := &r.totals
+	if err := cs.DB.QueryRowContext(ctx, totals, args...).Scan(&t.Records, &t.Packets, &t.Bytes, &t.Accepted, &t.Rejected, &t.First, &t.Last); err != nil {
 		return nil, err
 	}
-	return flowRows{cols: cols, rows: rows}, nil
+	if r.cols, r.rows, err = queries.Query(ctx, cs.DB, query, 0, pageArgs...); err != nil {
+		return nil, err
+	}
+	return r, nil
 }

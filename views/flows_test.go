@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
 )
 
 func TestFlows(t *testing.T) {
@@ -51,6 +53,28 @@ func TestFlows(t *testing.T) {
 			t.Errorf("10.0.1.10: %d rows", rowsOf(r))
 		} else if next, _ := r.doc.Find(`[data-testid="next-page"]`).Attr("href"); !strings.Contains(next, "addr=10.0.1.10") || !strings.Contains(next, "page=2") {
 			t.Errorf("next link drops the filter: %q", next)
+		}
+	})
+
+	t.Run("totals and address links", func(t *testing.T) {
+		r := get(t, e, "/cases/demo/flows?addr=10.0.1.10&action=ACCEPT")
+		for id, want := range map[string]string{
+			"flow-records": "152", "flow-accepted": "152", "flow-rejected": "0",
+			"flow-packets": "175", "flow-bytes": "13.0 KiB",
+		} {
+			if got := text(r, `[data-testid="`+id+`"] .value`); got != want {
+				t.Errorf("%s: %q, want %q", id, got, want)
+			}
+		}
+		if got := text(r, `[data-testid="flow-range"] .value`); !strings.HasPrefix(got, "2023-11-14 22:13:20") {
+			t.Errorf("time range %q", got)
+		}
+		links := map[string]bool{}
+		r.doc.Find(`[data-testid="flows"] [data-testid="addr-link"]`).Each(func(_ int, s *goquery.Selection) {
+			links[s.AttrOr("href", "")] = true
+		})
+		if !links["/cases/demo/ip/10.0.1.10"] || !links["/cases/demo/ip/203.0.113.9"] {
+			t.Errorf("address links: %v", links)
 		}
 	})
 

@@ -126,9 +126,23 @@ func (s *server) analysis(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// A re-run shows its result from the top; browsing a result keeps the
+	// view the address asks for.
+	var view resultView
+	if c.Request().Method == http.MethodGet {
+		if view, err = parseResultView(c.QueryParams()); err != nil {
+			return err
+		}
+	}
 	vm := AnalysisVM{Case: caseName, Analysis: a, Href: analysisHref(caseName, a.Name), Values: given}
-	vm.Result = resultVM(caseName, res)
+	if vm.Result, err = resultVM(caseName, vm.Href, given, res, view); err != nil {
+		return err
+	}
 	vm.Result.CSVHref, vm.Result.JSONHref = downloadHrefs(caseName, a.Name, given)
+	if isHTMX(c) && c.Request().Header.Get("HX-Target") == "result-rows" {
+		// Sorting, paging or filtering: the rows only, the rest stays.
+		return render(c, http.StatusOK, resultRows(vm.Result), nil)
+	}
 	if vm.Runs, err = s.runHistory(ctx, p, caseName, a.Name); err != nil {
 		return err
 	}

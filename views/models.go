@@ -10,6 +10,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/investigator/investigator/internal/format"
+	"github.com/investigator/investigator/internal/when"
 	"github.com/investigator/investigator/queries"
 	"github.com/investigator/investigator/store"
 )
@@ -92,6 +93,15 @@ type ResultVM struct {
 	Duration string
 	// CSVHref and JSONHref download this result (same parameters).
 	CSVHref, JSONHref string
+	// The view: Total rows in the result, Matched by the filter, shown
+	// from row First on page Page of Pages.
+	Total, Matched, First, Page, Pages int
+	Filter                             string
+	PrevHref, NextHref                 string
+	// FilterAction and Hidden make the filter form: the analysis page and
+	// the parameters and sort (name, value) the filter keeps.
+	FilterAction string
+	Hidden       [][2]string
 	TableVM
 }
 
@@ -102,54 +112,18 @@ type TableVM struct {
 	Numeric []bool
 	Rows    [][]string
 	Links   [][]string
+	// SortHrefs, when set, parallels Columns: the page sorted by that
+	// column. Sorted names the column the rows are sorted by, Desc how.
+	SortHrefs []string
+	Sorted    string
+	Desc      bool
 }
 
-// addressColumns are the columns whose values are addresses of the case.
-var addressColumns = map[string]bool{"src_ip": true, "dst_ip": true, "peer_ip": true, "local_ip": true}
-
-func resultVM(caseName string, r *queries.Result) ResultVM {
-	return ResultVM{RunID: r.RunID, Version: r.Version, RanAt: format.Time(r.RanAt), Cached: r.Cached, Duration: r.Duration.Round(time.Millisecond).String(),
-		TableVM: tableVM(caseName, r.Columns, r.Rows, true)}
-}
-
-// tableVM turns columns and rows into text cells; with dropEmpty, columns
-// empty in every row (org before any WHOIS, provider before any ranges) are
-// left out, as in the command line's tables.
-func tableVM(caseName string, cols []queries.Column, rows [][]any, dropEmpty bool) TableVM {
-	var vm TableVM
-	var keep []int
-	for i, c := range cols {
-		if !dropEmpty || len(rows) == 0 {
-			keep = append(keep, i)
-			vm.Columns = append(vm.Columns, c.Name)
-			continue
-		}
-		for _, row := range rows {
-			if row[i] != nil && row[i] != "" {
-				keep = append(keep, i)
-				vm.Columns = append(vm.Columns, c.Name)
-				break
-			}
-		}
-	}
-	vm.Numeric = make([]bool, len(keep))
-	for _, row := range rows {
-		out := make([]string, len(keep))
-		links := make([]string, len(keep))
-		for k, i := range keep {
-			out[k] = format.Cell(cols[i].Name, row[i])
-			switch row[i].(type) {
-			case int64, float64:
-				vm.Numeric[k] = true
-			}
-			if addressColumns[cols[i].Name] {
-				links[k] = addrHref(caseName, out[k])
-			}
-		}
-		vm.Rows = append(vm.Rows, out)
-		vm.Links = append(vm.Links, links)
-	}
-	return vm
+// addressColumns are the columns whose values are addresses of the case:
+// the analyses' and the flow records'.
+var addressColumns = map[string]bool{
+	"src_ip": true, "dst_ip": true, "peer_ip": true, "local_ip": true,
+	"srcaddr": true, "dstaddr": true, "pkt_srcaddr": true, "pkt_dstaddr": true,
 }
 
 // addrHref is the pivot page of an address, or "" when s is not one.
@@ -169,6 +143,30 @@ func timeRange(first, last *time.Time) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// usePicker reports whether a time field shows a date-time picker: when it
+// is empty or holds a fixed time. A relative time (2h, now) stays text, as
+// given.
+func usePicker(v string) bool {
+	_, fixed := when.Fixed(v)
+	return v == "" || fixed
+}
+
+// pickerValue is a fixed time as a datetime-local field's value (UTC).
+func pickerValue(v string) string {
+	if t, fixed := when.Fixed(v); fixed {
+		return t.UTC().Format("2006-01-02T15:04:05")
+	}
+	return ""
+}
+
+// paramHint is the note beside a parameter's name.
+func paramHint(typ string) string {
+	if typ == "TIMESTAMP" {
+		return "UTC, empty: whole case"
+	}
+	return strings.ToLower(typ)
+}
 
 // placeholder shows a parameter's default in a form field: null means the
 // whole case.
@@ -242,5 +240,12 @@ type FlowsVM struct {
 	Addr, Port, Protocol, Action, Start, End string
 	Page, First, Count                       int
 	PrevHref, NextHref                       string
+	Totals                                   FlowTotals
 	Result                                   TableVM
+}
+
+// FlowTotals sums the records a flows filter matches.
+type FlowTotals struct {
+	Records, Packets, Bytes, Accepted, Rejected int64
+	First, Last                                 *time.Time
 }

@@ -88,7 +88,7 @@ func pivotData(ctx context.Context, cs *store.Case, caseName string, vm *PivotVM
 	if err != nil {
 		return fmt.Errorf("views: address counterparts: %w", err)
 	}
-	vm.Counterparts = tableVM(caseName, cols, rows, false)
+	vm.Counterparts = simpleTable(caseName, cols, rows, false)
 
 	cols, rows, err = queries.Query(ctx, cs.DB, `SELECT direction, protocol, dstport, count(*) AS flows, sum(packets)::BIGINT AS packets, sum(bytes)::BIGINT AS bytes,
 		count(*) FILTER (WHERE action = 'REJECT') AS rejected
@@ -96,7 +96,7 @@ func pivotData(ctx context.Context, cs *store.Case, caseName string, vm *PivotVM
 	if err != nil {
 		return fmt.Errorf("views: address ports: %w", err)
 	}
-	vm.Ports = tableVM(caseName, cols, rows, false)
+	vm.Ports = simpleTable(caseName, cols, rows, false)
 
 	var info PivotInfo
 	err = cs.DB.QueryRowContext(ctx, `SELECT scope, coalesce(provider, ''), coalesce(cloud_service, ''), coalesce(cloud_region, ''),

@@ -86,6 +86,6 @@ func (s *server) runConsole(ctx context.Context, path string, vm *SQLVM) {
 		vm.Error = err.Error()
 		return
 	}
-	vm.Result = tableVM(vm.Case, cols, rows, false)
+	vm.Result = simpleTable(vm.Case, cols, rows, false)
 	vm.Rows = len(rows)
 }

@@ -101,3 +101,15 @@ func Window(start, end string, now time.Time) (s, e *time.Time, err error) {
 	}
 	return s, e, nil
 }
+
+// Fixed reports whether s is a time that does not move with the clock (an
+// absolute time or Unix seconds, not "now" or "2h"), and that time.
+func Fixed(s string) (time.Time, bool) {
+	now := time.Now()
+	a, err := Parse(s, now)
+	if err != nil {
+		return time.Time{}, false
+	}
+	b, _ := Parse(s, now.Add(time.Hour))
+	return a, a.Equal(b)
+}

@@ -61,3 +61,20 @@ func TestWindow(t *testing.T) {
 		t.Fatalf("open start: %v %v %v", s, e, err)
 	}
 }
+
+func TestFixed(t *testing.T) {
+	for _, c := range []struct {
+		in    string
+		fixed bool
+	}{
+		{"2026-11-20T08:00:00Z", true}, {"2026-11-20", true}, {"1763625600", true}, {"2026-11-20T08:00", true},
+		{"now", false}, {"2h", false}, {"-2h", false}, {"3d", false}, {"yesterday-ish", false}, {"", false},
+	} {
+		if _, got := Fixed(c.in); got != c.fixed {
+			t.Errorf("Fixed(%q) = %v, want %v", c.in, got, c.fixed)
+		}
+	}
+	if ts, _ := Fixed("2026-11-20T08:00"); !ts.Equal(time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)) {
+		t.Errorf("Fixed time = %v", ts)
+	}
+}

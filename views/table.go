@@ -1,0 +1,287 @@
+package views
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/investigator/investigator/internal/format"
+	"github.com/investigator/investigator/queries"
+)
+
+// resultPageSize is how many rows of a result an analysis page shows at a time.
+const resultPageSize = 100
+
+// resultView is how an analysis page shows a result: filtered by a text,
+// sorted by a column, one page at a time. The zero value is the analysis's
+// own order, unfiltered, first page. It changes what is shown only: the
+// stored result and its downloads stay whole.
+type resultView struct {
+	Sort   string // a column name; "" keeps the analysis's order
+	Desc   bool
+	Filter string // rows with a cell containing it, ignoring case
+	Page   int    // from 1
+}
+
+// parseResultView reads the view from query parameters sort, dir, q and page.
+func parseResultView(q url.Values) (resultView, error) {
+	v := resultView{Sort: strings.TrimSpace(q.Get("sort")), Filter: strings.TrimSpace(q.Get("q")), Page: 1}
+	switch d := q.Get("dir"); d {
+	case "", "asc":
+	case "desc":
+		v.Desc = true
+	default:
+		return v, echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("dir: want asc or desc, not %q.", d))
+	}
+	if p := q.Get("page"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 1_000_000 {
+			return v, echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("page: want a page number from 1, not %q.", p))
+		}
+		v.Page = n
+	}
+	return v, nil
+}
+
+// values are the view's query parameters (set ones only).
+func (v resultView) values() url.Values {
+	q := url.Values{}
+	if v.Sort != "" {
+		q.Set("sort", v.Sort)
+		if v.Desc {
+			q.Set("dir", "desc")
+		}
+	}
+	if v.Filter != "" {
+		q.Set("q", v.Filter)
+	}
+	if v.Page > 1 {
+		q.Set("page", strconv.Itoa(v.Page))
+	}
+	return q
+}
+
+// viewRows filters and sorts rows (the shown columns decide the filter,
+// as the user sees them) without touching the slice it was given: results
+// are shared by the page cache.
+func viewRows(cols []queries.Column, keep []int, rows [][]any, v resultView) ([][]any, error) {
+	out := rows
+	if v.Filter != "" {
+		needle := strings.ToLower(v.Filter)
+		out = nil
+		for _, row := range rows {
+			for _, i := range keep {
+				if strings.Contains(strings.ToLower(format.Cell(cols[i].Name, row[i])), needle) {
+					out = append(out, row)
+					break
+				}
+			}
+		}
+	}
+	if v.Sort == "" {
+		return out, nil
+	}
+	col := slices.IndexFunc(cols, func(c queries.Column) bool { return c.Name == v.Sort })
+	if col < 0 || !slices.Contains(keep, col) {
+		var names []string
+		for _, i := range keep {
+			names = append(names, cols[i].Name)
+		}
+		return nil, echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("sort: no column %q in this result; its columns are %s.", v.Sort, strings.Join(names, ", ")))
+	}
+	if v.Filter == "" {
+		out = slices.Clone(out)
+	}
+	slices.SortStableFunc(out, func(a, b []any) int {
+		c := compareCells(a[col], b[col])
+		if v.Desc && a[col] != nil && b[col] != nil { // NULLs last whichever the direction
+			c = -c
+		}
+		return c
+	})
+	return out, nil
+}
+
+// compareCells orders two values of one column: NULL after everything,
+// numbers and times by value, addresses by address (10.0.0.9 before
+// 10.0.0.10), other text by text.
+func compareCells(a, b any) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return 1
+	case b == nil:
+		return -1
+	}
+	switch a := a.(type) {
+	case int64:
+		if b, ok := b.(int64); ok {
+			return cmp.Compare(a, b)
+		}
+	case float64:
+		if b, ok := b.(float64); ok {
+			return cmp.Compare(a, b)
+		}
+	case time.Time:
+		if b, ok := b.(time.Time); ok {
+			return a.Compare(b)
+		}
+	case string:
+		if b, ok := b.(string); ok {
+			x, errA := netip.ParseAddr(a)
+			y, errB := netip.ParseAddr(b)
+			if errA == nil && errB == nil {
+				return x.Compare(y)
+			}
+			return strings.Compare(a, b)
+		}
+	}
+	return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
+}
+
+// keptColumns are the indexes of the columns a table shows; with dropEmpty,
+// columns empty in every row (org before any WHOIS, provider before any
+// ranges) are left out, as in the command line's tables.
+func keptColumns(cols []queries.Column, rows [][]any, dropEmpty bool) []int {
+	var keep []int
+	for i := range cols {
+		if !dropEmpty || len(rows) == 0 {
+			keep = append(keep, i)
+			continue
+		}
+		for _, row := range rows {
+			if row[i] != nil && row[i] != "" {
+				keep = append(keep, i)
+				break
+			}
+		}
+	}
+	return keep
+}
+
+// tableVM turns the kept columns of rows into text cells, every address of
+// an address column a link to its pivot page.
+func tableVM(caseName string, cols []queries.Column, keep []int, rows [][]any) TableVM {
+	vm := TableVM{Numeric: make([]bool, len(keep))}
+	for _, i := range keep {
+		vm.Columns = append(vm.Columns, cols[i].Name)
+	}
+	for _, row := range rows {
+		out := make([]string, len(keep))
+		links := make([]string, len(keep))
+		for k, i := range keep {
+			out[k] = format.Cell(cols[i].Name, row[i])
+			switch row[i].(type) {
+			case int64, float64:
+				vm.Numeric[k] = true
+			}
+			if addressColumns[cols[i].Name] {
+				links[k] = addrHref(caseName, out[k])
+			}
+		}
+		vm.Rows = append(vm.Rows, out)
+		vm.Links = append(vm.Links, links)
+	}
+	return vm
+}
+
+// simpleTable is a table of every column and row, as they come.
+func simpleTable(caseName string, cols []queries.Column, rows [][]any, dropEmpty bool) TableVM {
+	return tableVM(caseName, cols, keptColumns(cols, rows, dropEmpty), rows)
+}
+
+// resultVM shows one page of a result under a view. base is the analysis
+// page with the run's parameters; every link it makes keeps them.
+func resultVM(caseName, base string, given map[string]string, r *queries.Result, v resultView) (ResultVM, error) {
+	keep := keptColumns(r.Columns, r.Rows, true)
+	rows, err := viewRows(r.Columns, keep, r.Rows, v)
+	if err != nil {
+		return ResultVM{}, err
+	}
+	pages := max(1, (len(rows)+resultPageSize-1)/resultPageSize)
+	v.Page = max(1, min(v.Page, pages)) // past the end: the last page
+	from := (v.Page - 1) * resultPageSize
+	shown := rows[from:min(from+resultPageSize, len(rows))]
+	vm := ResultVM{
+		RunID: r.RunID, Version: r.Version, RanAt: format.Time(r.RanAt), Cached: r.Cached, Duration: r.Duration.Round(time.Millisecond).String(),
+		Total: len(r.Rows), Matched: len(rows), Page: v.Page, Pages: pages, First: from + 1, Filter: v.Filter,
+		TableVM: tableVM(caseName, r.Columns, keep, shown),
+	}
+	vm.Sorted, vm.Desc = v.Sort, v.Desc
+	href := func(w resultView) string {
+		q := w.values()
+		for k, val := range given {
+			q.Set(k, val)
+		}
+		if len(q) == 0 {
+			return base
+		}
+		return base + "?" + q.Encode()
+	}
+	vm.FilterAction = base
+	keepQ := url.Values{}
+	for k, val := range given {
+		keepQ.Set(k, val)
+	}
+	if v.Sort != "" {
+		keepQ.Set("sort", v.Sort)
+		if v.Desc {
+			keepQ.Set("dir", "desc")
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(keepQ)) {
+		vm.Hidden = append(vm.Hidden, [2]string{k, keepQ.Get(k)})
+	}
+	for k, name := range vm.Columns {
+		// A new column sorts largest first when it holds numbers; the sorted
+		// one flips. Sorting starts again at the first page.
+		w := resultView{Sort: name, Desc: vm.Numeric[k], Filter: v.Filter, Page: 1}
+		if name == v.Sort {
+			w.Desc = !v.Desc
+		}
+		vm.SortHrefs = append(vm.SortHrefs, href(w))
+	}
+	if v.Page > 1 {
+		w := v
+		w.Page--
+		vm.PrevHref = href(w)
+	}
+	if v.Page < pages {
+		w := v
+		w.Page++
+		vm.NextHref = href(w)
+	}
+	return vm, nil
+}
+
+// ariaSort tells assistive technology how a table is sorted by column c.
+func ariaSort(t TableVM, c string) string {
+	switch {
+	case c != t.Sorted:
+		return "none"
+	case t.Desc:
+		return "descending"
+	}
+	return "ascending"
+}
+
+// sortMark shows how a table is sorted by column c.
+func sortMark(t TableVM, c string) string {
+	switch {
+	case c != t.Sorted:
+		return ""
+	case t.Desc:
+		return "▼"
+	}
+	return "▲"
+}

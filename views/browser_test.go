@@ -27,7 +27,8 @@ import (
 const (
 	browserFocus    = "10.0.1.10"
 	browserAttacker = "198.51.100.7"
-	browserAttempts = 5 // REJECTed SSH flows from the attacker
+	browserAttempts = 5   // REJECTed SSH flows from the attacker
+	browserScanners = 120 // sources of REJECTed telnet probes
 )
 
 // browserFlowLines are the flow records of the browser test's case: SSH
@@ -56,6 +57,10 @@ func browserFlowLines() []string {
 		}
 	}
 	add("<b>markup</b>", "10.0.1.20", browserFocus, 52000, 8080, "ACCEPT", 1700001800)
+	// A telnet sweep: one rejected row each, more than a page of results.
+	for i := range browserScanners {
+		add(eni, fmt.Sprintf("198.18.0.%d", i+1), browserFocus, 45000, 23, "REJECT", 1700002000+i)
+	}
 	return lines
 }
 
@@ -154,7 +159,8 @@ func (p *pageProblems) listen(ev any) {
 }
 
 // TestBrowser drives the workbench in headless Chromium: cases → overview →
-// analysis → htmx re-run → address pivot → SQL console → theme toggle.
+// analysis → htmx re-run → sort, page and filter a result → address pivot →
+// SQL console → theme toggle.
 func TestBrowser(t *testing.T) {
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
@@ -332,7 +338,56 @@ func TestBrowser(t *testing.T) {
 	marker := str("run again", chromedp.Evaluate[string](`String(window.__browserTestMarker)`))
 	wantText("run again", "the window marker (page reloaded?)", marker, "still here")
 
-	// 4. The attacker's address → its pivot page.
+	// 4. A result of more than a page: sort by source address, page on,
+	// filter down to the attacker. Each swaps the rows in place and puts the
+	// view in the address bar.
+	do("rejected",
+		chromedp.Navigate(srv.URL+"/cases/demo/analyses/rejected"),
+		at("/cases/demo/analyses/rejected"),
+	)
+	wantText("rejected", "the row count", str("rejected", chromedp.Text(chromedp.CSS(`[data-testid="row-total"]`))), strconv.Itoa(browserScanners+1))
+	firstSrc := `(function () {
+		var th = Array.from(document.querySelectorAll('[data-testid="result-table"] thead th'));
+		var i = th.findIndex(function (h) { return h.textContent.trim().split(/\s/)[0] === "src_ip"; });
+		return Array.from(document.querySelectorAll('[data-testid="result-row"]')).map(function (r) { return r.cells[i].textContent.trim(); });
+	})()`
+	do("sort",
+		chromedp.Evaluate[chromedp.Void](`window.__browserTestMarker = "sorting"`),
+		chromedp.Click(chromedp.CSS(`[data-testid="sort-link"][data-column="src_ip"]`)),
+		poll(`!!document.querySelector('th[aria-sort="ascending"] [data-column="src_ip"]')`),
+	)
+	srcs := func(step string) []string {
+		t.Helper()
+		sctx, scancel := stepCtx()
+		defer scancel()
+		v, err := chromedp.Run(sctx, chromedp.Evaluate[[]string](firstSrc))
+		if err != nil {
+			fail("%s: %v", step, err)
+		}
+		return v
+	}
+	// By address, not by text: .2 comes second, not .10.
+	if got := srcs("sort"); len(got) != resultPageSize || got[0] != "198.18.0.1" || got[1] != "198.18.0.2" || got[99] != "198.18.0.100" {
+		fail("sort: the first page by source address is %v", got)
+	}
+	do("next page",
+		chromedp.Click(chromedp.CSS(`[data-testid="next-page"]`)),
+		poll(`(document.querySelector('[data-testid="page"]') || {}).textContent === "2"`),
+	)
+	if got := srcs("next page"); len(got) != browserScanners+1-resultPageSize || got[len(got)-1] != browserAttacker {
+		fail("next page: source addresses %v", got)
+	}
+	if u := str("next page", chromedp.Evaluate[string](`location.search`)); !strings.Contains(u, "sort=src_ip") || !strings.Contains(u, "page=2") {
+		fail("next page: the address bar says %q", u)
+	}
+	do("filter",
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="filter-input"]`), browserAttacker),
+		poll(`(document.querySelector('[data-testid="matched"]') || {}).textContent === "1"`),
+	)
+	wantText("filter", "the filtered rows", strings.Join(srcs("filter"), " "), browserAttacker)
+	wantText("sort", "the window marker (page reloaded?)", str("sort", chromedp.Evaluate[string](`String(window.__browserTestMarker)`)), "sorting")
+
+	// 5. The attacker's address → its pivot page.
 	do("pivot",
 		chromedp.Click(chromedp.Search(fmt.Sprintf(`//a[@data-testid="addr-link"][normalize-space()=%q]`, browserAttacker))),
 		at("/cases/demo/ip/"+browserAttacker),
@@ -340,7 +395,7 @@ func TestBrowser(t *testing.T) {
 	wantText("pivot", "the address", str("pivot", chromedp.Text(chromedp.CSS(`[data-testid="pivot-addr"]`))), browserAttacker)
 	wantText("pivot", "the flows total", str("pivot", chromedp.Text(chromedp.CSS(`[data-testid="pivot-flows"] .value`))), strconv.Itoa(browserAttempts))
 
-	// 5. SQL console: type a statement, submit, read the count.
+	// 6. SQL console: type a statement, submit, read the count.
 	const sqlQuery = "SELECT count(*) AS n FROM flows"
 	do("sql",
 		chromedp.Click(chromedp.CSS(`[data-testid="nav-sql"]`)),
@@ -356,7 +411,7 @@ func TestBrowser(t *testing.T) {
 	cell := str("sql", chromedp.Text(chromedp.CSS(`#sql-result [data-testid="result-row"] td`)))
 	wantText("sql", "the count", cell, strconv.Itoa(len(lines)))
 
-	// 6. Theme toggle: the <html> theme flips and survives a reload.
+	// 7. Theme toggle: the <html> theme flips and survives a reload.
 	const themeJS = `document.documentElement.dataset.theme || (matchMedia("(prefers-color-scheme: dark)").matches ? "system-dark" : "system-light")`
 	before := str("theme", chromedp.Evaluate[string](themeJS))
 	do("theme", chromedp.Click(chromedp.CSS(`[data-testid="theme-toggle"]`)))

@@ -94,10 +94,18 @@ var lockHolder = regexp.MustCompile(`Conflicting lock is held in (.*?) \(PID (\d
 
 func lockError(path string, err error, waited time.Duration) (*LockedError, bool) {
 	msg := err.Error()
+	le := &LockedError{Path: path, Waited: waited}
+	if strings.Contains(msg, "different configuration than existing connections") {
+		// This process holds the case already, one handle writing and the
+		// other asking to read (or the reverse): DuckDB refuses at once
+		// instead of with a file lock, but it is the same wait.
+		le.PID = os.Getpid()
+		le.Program = "this program"
+		return le, true
+	}
 	if !strings.Contains(msg, "Could not set lock on file") {
 		return nil, false
 	}
-	le := &LockedError{Path: path, Waited: waited}
 	if m := lockHolder.FindStringSubmatch(msg); m != nil {
 		le.Program = m[1]
 		le.PID, _ = strconv.Atoi(m[2])

@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/investigator/investigator/migrations"
 )
@@ -160,4 +162,37 @@ func TestReadOnlyOpenUpgradesAnOlderCase(t *testing.T) {
 	if v != migrations.Latest() {
 		t.Fatalf("read-only open left schema %d, want %d", v, migrations.Latest())
 	}
+}
+
+// TestHeldInThisProcess: a case this process holds for writing is in use to
+// a reader of the same process (and the reverse), waited for like another
+// process's lock, and free again once closed.
+func TestHeldInThisProcess(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "c.duckdb")
+	w, err := Create(ctx, path, "c", "test", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(ctx, path, Options{ReadOnly: true, Wait: 100 * time.Millisecond})
+	var le *LockedError
+	if !errors.As(err, &le) || le.PID != os.Getpid() || le.Waited < 100*time.Millisecond {
+		t.Fatalf("read while this process writes: %v", err)
+	}
+	if !strings.Contains(err.Error(), "this program") {
+		t.Errorf("message: %v", err)
+	}
+	w.Close()
+
+	r, err := Open(ctx, path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A writer waits for the reader, and gets the case once it is closed.
+	time.AfterFunc(150*time.Millisecond, func() { r.Close() })
+	w, err = Open(ctx, path, Options{Wait: 5 * time.Second})
+	if err != nil {
+		t.Fatalf("write after the reader closed: %v", err)
+	}
+	w.Close()
 }

@@ -98,6 +98,9 @@ func Begin(ctx context.Context, c *store.Case, o Options) (*Ingester, error) {
 	return in, nil
 }
 
+// ID is the ingest's id in the manifest: the ingest_id of the files it loads.
+func (in *Ingester) ID() int64 { return in.ingestID }
+
 // Finish marks the ingest done.
 func (in *Ingester) Finish(ctx context.Context) error {
 	_, err := in.c.DB.ExecContext(ctx, `UPDATE ingests SET finished_at = now()::TIMESTAMP WHERE id = ?`, in.ingestID)

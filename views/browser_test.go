@@ -423,6 +423,25 @@ func TestBrowser(t *testing.T) {
 	wantText("theme", "the theme after a reload", str("theme", chromedp.Evaluate[string](themeJS)), after)
 	wantText("theme", "the saved theme", str("theme", chromedp.Evaluate[string](`String(localStorage.getItem("theme"))`)), after)
 
+	// 7. Ingest: upload a flow-log file; the job page polls until the job
+	// is done and shows the records it added.
+	upload := []string{
+		"2 123456789012 eni-0a1b2c3d4e5f60001 192.0.2.200 10.0.1.10 41000 3389 6 3 180 1700002000 1700002060 REJECT OK",
+		"2 123456789012 eni-0a1b2c3d4e5f60001 192.0.2.201 10.0.1.10 41001 3389 6 3 180 1700002060 1700002120 REJECT OK",
+	}
+	uploadPath := filepath.Join(t.TempDir(), "rdp.log")
+	if err := os.WriteFile(uploadPath, []byte(strings.Join(upload, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	do("ingest",
+		chromedp.Click(chromedp.CSS(`[data-testid="nav-ingest"]`)),
+		at("/cases/demo/ingest"),
+		chromedp.SetUploadFiles(chromedp.CSS(`[data-testid="upload-files"]`), []string{uploadPath}),
+		chromedp.Click(chromedp.CSS(`[data-testid="upload-submit"]`)),
+		poll(`!!document.querySelector('[data-testid="job"][data-state="done"] [data-testid="job-records"]')`),
+	)
+	wantText("ingest", "the records added", str("ingest", chromedp.Text(chromedp.CSS(`[data-testid="job-records"]`))), strconv.Itoa(len(upload)))
+
 	// Late events (the last page's scripts) count too.
 	check("end")
 	problems.mu.Lock()

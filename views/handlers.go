@@ -16,8 +16,8 @@ import (
 	"github.com/investigator/investigator/store"
 )
 
-// cases lists the case files of the folder; a case held by a writer is shown
-// as in use.
+// cases lists the case files of the folder, each read once while it is
+// unchanged; a case held by a writer is shown as in use.
 func (s *server) cases(c echo.Context) error {
 	ctx := c.Request().Context()
 	paths, err := store.List(s.o.CasesDir)
@@ -27,33 +27,49 @@ func (s *server) cases(c echo.Context) error {
 	vm := CasesVM{Dir: s.o.CasesDir}
 	for _, p := range paths {
 		name := strings.TrimSuffix(filepath.Base(p), store.Ext)
-		row := CaseRow{Name: name, Href: caseHref(name)}
 		if store.ValidName(name) != nil {
 			continue // not reachable by URL; the CLI can still open it by path
 		}
-		if st, err := os.Stat(p); err == nil {
-			row.Size = st.Size()
-		}
-		cs, err := store.Open(ctx, p, store.Options{ReadOnly: true})
+		row := CaseRow{Name: name, Href: caseHref(name)}
+		v, err := s.cache.get(p, "case row", func() (any, error) { return caseRow(ctx, p, row) })
 		switch {
 		case errors.Is(err, store.ErrLocked):
 			row.Status = "in use"
 		case err != nil:
-			row.Status = "cannot open"
-			s.log.Warn("open case", "path", p, "err", err)
+			row.Status = "cannot read"
+			s.log.Warn("case summary", "path", p, "err", err)
 		default:
-			sum, err := cs.Summary(ctx)
-			cs.Close()
-			if err != nil {
-				row.Status = "cannot read"
-				s.log.Warn("case summary", "path", p, "err", err)
-				break
-			}
-			row.Records, row.First, row.Last, row.OK = sum.Records, sum.First, sum.Last, true
+			row = v.(CaseRow)
+		}
+		if st, err := os.Stat(p); err == nil {
+			row.Size = st.Size()
 		}
 		vm.Cases = append(vm.Cases, row)
 	}
 	return render(c, http.StatusOK, casesPage(vm), nil)
+}
+
+// caseRow reads what the cases list shows of one case.
+func caseRow(ctx context.Context, path string, row CaseRow) (CaseRow, error) {
+	cs, err := store.Open(ctx, path, store.Options{ReadOnly: true})
+	if err != nil {
+		return row, err
+	}
+	defer cs.Close()
+	sum, err := cs.Summary(ctx)
+	if err != nil {
+		return row, err
+	}
+	info, err := cs.Info(ctx)
+	if err != nil {
+		return row, err
+	}
+	row.Records, row.First, row.Last, row.LastIngest, row.OK = sum.Records, sum.First, sum.Last, sum.LastIngest, true
+	for _, f := range info.Focus {
+		row.Focus = append(row.Focus, f.Addr.String())
+	}
+	row.Description = info.Description
+	return row, nil
 }
 
 // overview shows one case: counts, time range, focus, CIDRs, recent files.
@@ -90,12 +106,18 @@ func (s *server) overview(c echo.Context) error {
 		if len(files) > lastFiles {
 			files = files[len(files)-lastFiles:]
 		}
-		return OverviewVM{Name: cs.Name, Info: info, Summary: sum, Files: files, Analyses: s.analysisRows(cs.Name), Charts: ch}, nil
+		enr, err := enrichStatus(ctx, cs)
+		if err != nil {
+			return nil, err
+		}
+		return OverviewVM{Name: cs.Name, Info: info, Summary: sum, Files: files, Analyses: s.analysisRows(cs.Name), Charts: ch, Enrich: enr}, nil
 	})
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, overviewPage(v.(OverviewVM)), nil)
+	vm := v.(OverviewVM)
+	vm.Enrich = s.withHome(name, vm.Enrich)
+	return render(c, http.StatusOK, overviewPage(vm), nil)
 }
 
 // analyses lists the analyses of the registry for a case.

@@ -34,11 +34,25 @@ type CasesVM struct {
 // (Status says why, e.g. "in use").
 type CaseRow struct {
 	Name, Href  string
+	Description string
 	OK          bool
 	Status      string
+	Focus       []string // the focus addresses
 	Records     int64
 	First, Last *time.Time
+	LastIngest  *time.Time
 	Size        int64
+}
+
+// focusSummary shows up to three focus addresses, then how many more.
+func focusSummary(addrs []string) string {
+	if len(addrs) == 0 {
+		return "-"
+	}
+	if len(addrs) <= 3 {
+		return strings.Join(addrs, ", ")
+	}
+	return strings.Join(addrs[:3], ", ") + " +" + strconv.Itoa(len(addrs)-3)
 }
 
 // OverviewVM is a case's overview.
@@ -49,6 +63,7 @@ type OverviewVM struct {
 	Files    []store.File
 	Analyses []AnalysisRow
 	Charts   ChartsVM
+	Enrich   EnrichVM
 }
 
 // AnalysesVM lists the analyses for a case.
@@ -179,14 +194,18 @@ func placeholder(def string) string {
 
 // PivotVM is the page of one address of a case.
 type PivotVM struct {
-	Case, Addr   string
-	Stale        bool   // the derived tables need an analysis run first
-	AnalysesHref string // where to run one
-	Totals       PivotTotals
-	Counterparts TableVM
-	Ports        TableVM
-	Info         *PivotInfo  // nil: not an address of the case
-	Whois        *PivotWhois // nil: no stored WHOIS network holds it
+	Case, Addr string
+	Stale      bool // the derived tables need rebuilding first
+	// Per request: the page, where its buttons post, whether look-ups
+	// are allowed, and what the last one did.
+	Href, PrepareHref, LookupHref string
+	Offline                       bool
+	Lookup                        string
+	Totals                        PivotTotals
+	Counterparts                  TableVM
+	Ports                         TableVM
+	Info                          *PivotInfo  // nil: not an address of the case
+	Whois                         *PivotWhois // nil: no stored WHOIS network holds it
 }
 
 // PivotTotals is an address's traffic as the peer of the focus.

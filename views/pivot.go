@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -33,7 +34,16 @@ func (s *server) ipPivot(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.cache.get(p, "pivot "+addr.String(), func() (any, error) {
+	vm, err := s.pivotVM(ctx, p, caseName, addr)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, pivotPage(vm), nil)
+}
+
+// pivotVM is the pivot page of addr, kept while the case is unchanged.
+func (s *server) pivotVM(ctx context.Context, path, caseName string, addr netip.Addr) (PivotVM, error) {
+	v, err := s.cache.get(path, "pivot "+addr.String(), func() (any, error) {
 		cs, err := s.openRead(ctx, caseName)
 		if err != nil {
 			return nil, err
@@ -46,7 +56,6 @@ func (s *server) ipPivot(c echo.Context) error {
 		}
 		if stale {
 			vm.Stale = true
-			vm.AnalysesHref = caseHref(caseName) + "/analyses"
 			return vm, nil
 		}
 		if err := pivotData(ctx, cs, caseName, &vm); err != nil {
@@ -55,9 +64,14 @@ func (s *server) ipPivot(c echo.Context) error {
 		return vm, nil
 	})
 	if err != nil {
-		return err
+		return PivotVM{}, err
 	}
-	return render(c, http.StatusOK, pivotPage(v.(PivotVM)), nil)
+	vm := v.(PivotVM)
+	vm.Href = caseHref(caseName) + "/ip/" + url.PathEscape(vm.Addr)
+	vm.PrepareHref = caseHref(caseName) + "/prepare"
+	vm.LookupHref = vm.Href + "/whois"
+	vm.Offline = s.o.WhoisOffline
+	return vm, nil
 }
 
 func pivotData(ctx context.Context, cs *store.Case, caseName string, vm *PivotVM) error {

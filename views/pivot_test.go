@@ -65,8 +65,8 @@ func TestIPPivot(t *testing.T) {
 		if r.doc.Find(`[data-testid="pivot-stale"]`).Length() != 1 {
 			t.Fatalf("no stale notice:\n%s", r.body)
 		}
-		if href, _ := r.doc.Find(`[data-testid="pivot-stale"] a`).Attr("href"); href != "/cases/demo/analyses" {
-			t.Errorf("hint links to %q", href)
+		if action := r.doc.Find(`[data-testid="pivot-stale"] form`).AttrOr("action", ""); action != "/cases/demo/prepare" {
+			t.Errorf("the update button posts to %q", action)
 		}
 	})
 

@@ -18,8 +18,10 @@ import (
 	"time"
 
 	"github.com/a-h/templ"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/labstack/echo/v4"
 
+	"github.com/investigator/investigator/ingest/whois"
 	"github.com/investigator/investigator/queries"
 	"github.com/investigator/investigator/store"
 )
@@ -37,6 +39,21 @@ type Options struct {
 	Wait time.Duration
 	// Now is the clock for relative parameter values (nil: time.Now).
 	Now func() time.Time
+	// Home is the folder of range snapshots and ASN data the overview offers
+	// to load into a case ("": none).
+	Home string
+	// Whois configures the look-ups the pages start; WhoisOffline forbids them.
+	Whois        whois.Options
+	WhoisOffline bool
+	// Context bounds the background jobs (ingests): cancelled, they stop
+	// (nil: they run until they end).
+	Context context.Context
+	// MaxUpload is the most one upload of flow-log files may carry, all
+	// files together (zero: DefaultMaxUpload).
+	MaxUpload int64
+	// AWS loads the configuration for pulls from AWS on the Ingest page
+	// (nil: the workbench does not pull from AWS).
+	AWS func(context.Context) (aws.Config, error)
 }
 
 type server struct {
@@ -46,6 +63,8 @@ type server struct {
 	cop *http.CrossOriginProtection
 	// cache keeps page data while a case file is unchanged.
 	cache pageCache
+	// jobs run the background tasks (ingests), one per case at a time.
+	jobs *jobRunner
 }
 
 // New returns the workbench's echo instance with every route registered.
@@ -59,6 +78,12 @@ func New(o Options) (*echo.Echo, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Context == nil {
+		o.Context = context.Background()
+	}
+	if o.MaxUpload <= 0 {
+		o.MaxUpload = DefaultMaxUpload
+	}
 	reg, err := queries.Load()
 	if err != nil {
 		return nil, err
@@ -67,6 +92,7 @@ func New(o Options) (*echo.Echo, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	s.jobs = newJobRunner(o.Context, s.log)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -87,8 +113,15 @@ func New(o Options) (*echo.Echo, error) {
 	e.GET("/cases/:case/analyses/:name/result.json", s.resultJSON)
 	e.GET("/cases/:case/flows", s.flows)
 	e.GET("/cases/:case/ip/:addr", s.ipPivot)
+	e.POST("/cases/:case/ip/:addr/whois", s.lookUp)
+	e.POST("/cases/:case/enrich/ranges", s.loadRanges)
+	e.POST("/cases/:case/prepare", s.prepareTables)
 	e.GET("/cases/:case/sql", s.sqlConsole)
 	e.POST("/cases/:case/sql", s.sqlConsole)
+	e.GET("/cases/:case/ingest", s.ingestPage)
+	e.POST("/cases/:case/ingest/upload", s.upload)
+	e.POST("/cases/:case/ingest/pull", s.pullAWS)
+	e.GET("/cases/:case/jobs/:id", s.jobPage)
 	return e, nil
 }
 
@@ -132,8 +165,13 @@ func (s *server) handleError(err error, c echo.Context) {
 		return
 	}
 	status, msg := http.StatusInternalServerError, "Something went wrong; the server log has the details."
+	var page templ.Component // nil: the error page with msg
+	if st, p, ok := s.jobError(err, c); ok {
+		status, page = st, p
+	}
 	var he *echo.HTTPError
 	switch {
+	case page != nil: // a job of this workbench explains it, and its page links to the job
 	case errors.As(err, &he):
 		status = he.Code
 		msg = fmt.Sprint(he.Message)
@@ -147,9 +185,12 @@ func (s *server) handleError(err error, c echo.Context) {
 	default:
 		s.log.Error("request", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
+	if page == nil {
+		page = errorPage(ErrorVM{Status: status, Title: http.StatusText(status), Message: msg})
+	}
 	c.Response().Header().Add("Vary", "HX-Request")
 	var buf bytes.Buffer
-	if rerr := errorPage(ErrorVM{Status: status, Title: http.StatusText(status), Message: msg}).Render(c.Request().Context(), &buf); rerr != nil {
+	if rerr := page.Render(c.Request().Context(), &buf); rerr != nil {
 		s.log.Error("render error page", "err", rerr)
 		_ = c.String(status, http.StatusText(status))
 		return

@@ -119,6 +119,12 @@ func TestPages(t *testing.T) {
 		if got := strings.TrimSpace(row.Find(`[data-testid="case-records"]`).Text()); got != "3" {
 			t.Errorf("records %q", got)
 		}
+		if got := strings.TrimSpace(row.Find(`[data-testid="case-focus"]`).Text()); got != "-" {
+			t.Errorf("focus %q", got)
+		}
+		if got := strings.TrimSpace(row.Find(`[data-testid="case-last-ingest"]`).Text()); len(got) != len("2006-01-02 15:04:05") {
+			t.Errorf("last ingest %q", got)
+		}
 		if v := r.hdr.Get("Vary"); v != "HX-Request" {
 			t.Errorf("Vary %q", v)
 		}

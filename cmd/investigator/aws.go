@@ -5,22 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/athena"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/spf13/cobra"
 
 	"github.com/investigator/investigator/ingest"
-	"github.com/investigator/investigator/ingest/athenasrc"
 	"github.com/investigator/investigator/ingest/awsenv"
 	"github.com/investigator/investigator/ingest/cwlogs"
 	"github.com/investigator/investigator/ingest/discover"
+	"github.com/investigator/investigator/ingest/pull"
 	"github.com/investigator/investigator/ingest/s3logs"
 	"github.com/investigator/investigator/internal/format"
 	"github.com/investigator/investigator/store"
@@ -94,174 +90,55 @@ func flowLogTarget(fl discover.FlowLog) string {
 	return fl.Destination
 }
 
-// flowSource is one place to pull flow logs from.
-type flowSource struct {
-	kind    string // cloud-watch-logs | s3 | athena
-	target  string // log group, s3:// URL or DB.TABLE
-	streams []string
-	format  string // the flow log's ${...} format, when known
-	from    string // what named it: a flag, or the flow log's id
-}
-
-// awsSources decides where to pull from: the sources the flags name, else the
-// flow logs discovery found (now, or earlier and recorded in the case).
-func (a *app) awsSources(ctx context.Context, c *store.Case, f awsFlags, discovered *discover.Result) ([]flowSource, error) {
-	var out []flowSource
+// sources are the AWS sources the flags name.
+func (f *awsFlags) sources() []pull.Source {
+	var out []pull.Source
 	if f.logGroup != "" {
-		out = append(out, flowSource{kind: discover.DestCloudWatchLogs, target: f.logGroup, streams: f.streams, from: "--log-group"})
+		out = append(out, pull.Source{Kind: pull.CloudWatchLogs, Target: f.logGroup, Streams: f.streams, From: "--log-group"})
 	}
 	if f.s3URL != "" {
-		out = append(out, flowSource{kind: discover.DestS3, target: f.s3URL, from: "--s3"})
+		out = append(out, pull.Source{Kind: pull.S3, Target: f.s3URL, From: "--s3"})
 	}
 	if f.athenaTable != "" {
-		out = append(out, flowSource{kind: "athena", target: f.athenaTable, from: "--athena-table"})
+		out = append(out, pull.Source{Kind: pull.Athena, Target: f.athenaTable, From: "--athena-table"})
 	}
-	if len(out) > 0 {
-		return out, nil
-	}
-	var logs []discover.FlowLog
-	if discovered != nil {
-		logs = discovered.Sources()
-	} else {
-		recorded, err := discover.Recorded(ctx, c)
-		if err != nil {
-			return nil, err
-		}
-		logs = discover.Result{FlowLogs: recorded}.Sources()
-	}
-	ifaces, err := caseInterfaces(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	for _, fl := range logs {
-		s := flowSource{kind: fl.DestinationType, format: fl.LogFormat, from: fl.ID}
-		switch fl.DestinationType {
-		case discover.DestCloudWatchLogs:
-			s.target = fl.LogGroup
-			// Flow logs name a log group's streams after the interface and
-			// the traffic they record: eni-…-all, eni-…-accept, eni-…-reject.
-			suffix := strings.ToLower(fl.TrafficType)
-			if suffix == "" {
-				suffix = "all"
-			}
-			for _, id := range ifaces {
-				s.streams = append(s.streams, id+"-"+suffix)
-			}
-		default:
-			s.target = fl.Destination
-		}
-		out = append(out, s)
-	}
-	return out, nil
+	return out
 }
 
-func caseInterfaces(ctx context.Context, c *store.Case) ([]string, error) {
-	rows, err := c.DB.QueryContext(ctx, `SELECT interface_id FROM case_interfaces ORDER BY interface_id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
-}
-
-// sourceReport is what one AWS source gave.
-type sourceReport struct {
-	Kind    string `json:"kind"`
-	Target  string `json:"target"`
-	From    string `json:"from"`
-	Summary string `json:"summary,omitempty"`
-	Records int64  `json:"records"`
-	Error   string `json:"error,omitempty"`
-}
-
-// pullFromAWS pulls every source into the case, one after the other; a
-// source that fails is reported and the others still run.
+// pullFromAWS pulls into the case from the sources the flags name, else
+// from the flow logs discovery found (now, or earlier and recorded in the
+// case), one after the other; a source that fails is reported and the
+// others still run.
 func (a *app) pullFromAWS(ctx context.Context, cfg aws.Config, c *store.Case, in *ingest.Ingester, f ingestFlags,
-	discovered *discover.Result, start, end time.Time, out io.Writer) ([]sourceReport, error) {
-	sources, err := a.awsSources(ctx, c, f.aws, discovered)
-	if err != nil {
-		return nil, err
+	discovered *discover.Result, start, end time.Time, out io.Writer) ([]pull.Report, error) {
+	sources := f.aws.sources()
+	if len(sources) == 0 {
+		var err error
+		if sources, err = pull.Discovered(ctx, c, discovered); err != nil {
+			return nil, err
+		}
 	}
 	if len(sources) == 0 {
 		return nil, exitError{code: exitFail, msg: "nothing to pull from: no flow log of the case's instances can be read back (see above), and no --log-group, --s3 or --athena-table was given"}
 	}
 	fmt.Fprintf(out, "Window %s → %s UTC (by record start)\n", format.Time(start), format.Time(end))
-	var reps []sourceReport
-	for _, s := range sources {
-		fmt.Fprintf(out, "pulling    %s %s (%s)\n", s.kind, s.target, s.from)
-		rep := sourceReport{Kind: s.kind, Target: s.target, From: s.from}
-		var err error
-		var fields []ingest.Field
-		if s.format != "" {
-			if fields, err = ingest.ParseLogFormat(s.format, f.lenient); err != nil {
-				err = fmt.Errorf("its log format: %w", err)
+	return pull.All(ctx, cfg, c, in, sources, pull.Options{
+		Start: start, End: end, Lenient: f.lenient, Insights: f.aws.insights, Profile: f.aws.profile,
+		AthenaWorkgroup: f.aws.athenaWorkgroup, AthenaOutput: f.aws.athenaOutput,
+		CloudWatchProgress: a.cwProgress(), S3Progress: a.s3Progress(), Explain: friendly,
+		Pulling: func(s pull.Source) {
+			fmt.Fprintf(out, "pulling    %s %s (%s)\n", s.Kind, s.Target, s.From)
+		},
+		Pulled: func(rep pull.Report) {
+			a.clearProgress()
+			if rep.Summary != "" {
+				fmt.Fprintf(out, "           %s\n", rep.Summary)
 			}
-		}
-		if err == nil {
-			rep.Summary, rep.Records, err = a.pullOne(ctx, cfg, c, in, s, fields, f.aws, start, end)
-		}
-		a.clearProgress()
-		if rep.Summary != "" {
-			fmt.Fprintf(out, "           %s\n", rep.Summary)
-		}
-		if err != nil {
-			rep.Error = friendly(err)
-			fmt.Fprintf(out, "failed     %s %s: %s\n", s.kind, s.target, rep.Error)
-		}
-		reps = append(reps, rep)
-	}
-	return reps, nil
-}
-
-func (a *app) pullOne(ctx context.Context, cfg aws.Config, c *store.Case, in *ingest.Ingester, s flowSource, fields []ingest.Field,
-	f awsFlags, start, end time.Time) (string, int64, error) {
-	switch s.kind {
-	case discover.DestCloudWatchLogs:
-		sum, err := cwlogs.Pull(ctx, cloudwatchlogs.NewFromConfig(cfg), in, cwlogs.Options{
-			LogGroup: s.target, Streams: s.streams, Start: start, End: end, Fields: fields,
-			Insights: f.insights, Profile: f.profile, Progress: a.cwProgress(),
-		})
-		return sum.String(), sum.Records, err
-	case discover.DestS3:
-		client := s3.NewFromConfig(cfg, func(o *s3.Options) {
-			o.DisableLogOutputChecksumValidationSkipped = true // flow-log objects carry no checksums: nothing to warn about
-		})
-		sum, err := s3logs.Pull(ctx, client, in, s3logs.Options{
-			URL: s.target, Start: start, End: end, Fields: fields, Profile: f.profile, Progress: a.s3Progress(),
-		})
-		return sum.String(), sum.Records, err
-	case "athena":
-		focus, err := focusAddrs(ctx, c)
-		if err != nil {
-			return "", 0, err
-		}
-		sum, err := athenasrc.Pull(ctx, athena.NewFromConfig(cfg), in, athenasrc.Options{
-			Table: s.target, Workgroup: f.athenaWorkgroup, Output: f.athenaOutput, Start: start, End: end,
-			Focus: focus, Profile: f.profile,
-		})
-		return sum.String(), sum.Records, err
-	}
-	return "", 0, fmt.Errorf("flow log %s delivers to %s, which investigator cannot read back; pull it with --s3 or --log-group from where it lands", s.from, s.kind)
-}
-
-func focusAddrs(ctx context.Context, c *store.Case) ([]netip.Addr, error) {
-	info, err := c.Info(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []netip.Addr
-	for _, f := range info.Focus {
-		out = append(out, f.Addr)
-	}
-	return out, nil
+			if rep.Error != "" {
+				fmt.Fprintf(out, "failed     %s %s: %s\n", rep.Kind, rep.Target, rep.Error)
+			}
+		},
+	}), nil
 }
 
 // cwProgress and s3Progress draw a progress line on a terminal.

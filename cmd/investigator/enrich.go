@@ -73,7 +73,7 @@ registry is asked at a polite rate; one that refuses is asked again later.`,
 			case analysis != "":
 				addrs, err = a.analysisAddrs(ctx, c, analysis)
 			default:
-				addrs, err = activePeers(ctx, c)
+				addrs, err = queries.Peers(ctx, c, 0)
 			}
 			if err != nil {
 				return err
@@ -104,39 +104,6 @@ func (a *app) runWhois(ctx context.Context, c *store.Case, addrs []netip.Addr, w
 		fmt.Fprintln(a.stdout, "  ", e)
 	}
 	return err
-}
-
-// activePeers are the case's peers, most active first.
-func activePeers(ctx context.Context, c *store.Case) ([]netip.Addr, error) {
-	if _, err := queries.Prepare(ctx, c); err != nil {
-		return nil, err
-	}
-	rows, err := c.DB.QueryContext(ctx, `SELECT peer_ip FROM case_flows WHERE peer_ip IS NOT NULL GROUP BY peer_ip ORDER BY count(*) DESC, peer_ip`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	return scanAddrs(rows)
-}
-
-type rowScanner interface {
-	Next() bool
-	Scan(...any) error
-	Err() error
-}
-
-func scanAddrs(rows rowScanner) ([]netip.Addr, error) {
-	var out []netip.Addr
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		if a, err := netip.ParseAddr(s); err == nil {
-			out = append(out, a)
-		}
-	}
-	return out, rows.Err()
 }
 
 // analysisAddrs are the addresses an analysis returns, in its row order.

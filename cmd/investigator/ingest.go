@@ -17,6 +17,7 @@ import (
 
 	"github.com/investigator/investigator/ingest"
 	"github.com/investigator/investigator/ingest/discover"
+	"github.com/investigator/investigator/ingest/pull"
 	"github.com/investigator/investigator/internal/format"
 	"github.com/investigator/investigator/internal/when"
 	"github.com/investigator/investigator/store"
@@ -97,7 +98,7 @@ type ingestReport struct {
 	Rejected int64               `json:"rejected_lines"`
 	Seconds  float64             `json:"seconds"`
 	Window   [2]*time.Time       `json:"window"`
-	Sources  []sourceReport      `json:"sources,omitempty"`
+	Sources  []pull.Report       `json:"sources,omitempty"`
 }
 
 func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f ingestFlags, command string) error {

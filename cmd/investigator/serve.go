@@ -17,6 +17,7 @@ import (
 
 func (a *app) serveCommand() *cobra.Command {
 	var addr, token string
+	var wf whoisFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Open the browser workbench over the cases folder",
@@ -25,7 +26,11 @@ func (a *app) serveCommand() *cobra.Command {
 It listens on the loopback interface (127.0.0.1:8000 by default). An address other
 machines can reach needs --token (or INVESTIGATOR_TOKEN): every browser must then
 open the printed URL carrying ?token=… once, which sets a cookie; requests without
-it are refused. Prefer an SSH tunnel when you can. Stop it with Ctrl-C.`,
+it are refused. Prefer an SSH tunnel when you can. Stop it with Ctrl-C.
+
+Browsing needs no network. The pages offer to load the home folder's range snapshots
+into a case, and to look addresses up in WHOIS (which asks the registries); --offline
+turns the look-ups off.`,
 		Example: `  investigator serve
   investigator serve --addr 127.0.0.1:9000
   investigator serve --addr 0.0.0.0:8000 --token "$(openssl rand -hex 16)"`,
@@ -40,7 +45,12 @@ it are refused. Prefer an SSH tunnel when you can. Stop it with Ctrl-C.`,
 			if token != "" && len(token) < 16 {
 				return usagef("--token: use at least 16 characters (e.g. openssl rand -hex 16)")
 			}
-			e, err := views.New(views.Options{CasesDir: a.casesDir, Program: "investigator " + version, Logger: a.log, Wait: a.wait})
+			o := views.Options{CasesDir: a.casesDir, Program: "investigator " + version, Logger: a.log, Wait: a.wait,
+				Whois: wf.options(), WhoisOffline: wf.offline, Context: cmd.Context(), AWS: (&awsFlags{}).config}
+			if home, err := a.home(); err == nil {
+				o.Home = home.Dir
+			}
+			e, err := views.New(o)
 			if err != nil {
 				return err
 			}
@@ -62,6 +72,7 @@ it are refused. Prefer an SSH tunnel when you can. Stop it with Ctrl-C.`,
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8000", "address to listen on (a non-loopback address needs --token)")
 	cmd.Flags().StringVar(&token, "token", "", "require this secret (default $INVESTIGATOR_TOKEN): needed to listen beyond loopback")
+	wf.register(cmd) // for the look-ups the pages start
 	return cmd
 }
 

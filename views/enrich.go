@@ -1,0 +1,273 @@
+package views
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/investigator/investigator/cidrs"
+	"github.com/investigator/investigator/ingest/asn"
+	"github.com/investigator/investigator/ingest/whois"
+	"github.com/investigator/investigator/internal/format"
+	"github.com/investigator/investigator/queries"
+	"github.com/investigator/investigator/store"
+)
+
+// lookupTimeout bounds the look-up of one address from its pivot page.
+const lookupTimeout = time.Minute
+
+// EnrichVM is a case's enrichment status: what it holds, what the home
+// folder has that it does not, and its WHOIS coverage.
+type EnrichVM struct {
+	Ranges []SnapshotRow // provider range snapshots in the case
+	ASN    *SnapshotRow  // the ASN data in the case
+	// Public is the case's public addresses, Covered those a stored WHOIS
+	// network holds; Networks stored, the last fetched at LastFetched.
+	Public, Covered, Networks int64
+	LastFetched               string
+	Stale                     bool // the derived tables (and so these counts) are out of date
+
+	// Per request, not kept with the case's data:
+	Home        string   // the home folder ("" when there is none)
+	Pending     []string // its snapshots the case does not hold: "aws of 2026-11-20"
+	RangesHref  string   // POST: load them
+	PrepareHref string   // POST: rebuild the derived tables
+	Offline     bool     // the workbench sends no WHOIS queries
+}
+
+// SnapshotRow is one snapshot of ranges loaded into a case.
+type SnapshotRow struct {
+	Provider, Source, Date, Loaded string
+	Count                          int64
+	sha256                         string // of the file it came from
+}
+
+// enrichStatus reads what enrichment the case holds.
+func enrichStatus(ctx context.Context, cs *store.Case) (EnrichVM, error) {
+	var vm EnrichVM
+	snap := func(provider, source, sha string, date sql.NullTime, loaded time.Time, n int64) SnapshotRow {
+		r := SnapshotRow{Provider: provider, Source: source, Loaded: format.Time(loaded), Count: n, Date: "-", sha256: sha}
+		if date.Valid {
+			r.Date = date.Time.UTC().Format(time.DateOnly)
+		}
+		return r
+	}
+	rows, err := cs.DB.QueryContext(ctx, `SELECT provider, source, sha256, snapshot_date, loaded_at, prefixes FROM cidr_snapshots ORDER BY provider`)
+	if err != nil {
+		return vm, fmt.Errorf("views: range snapshots: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			p, src, sha string
+			date        sql.NullTime
+			loaded      time.Time
+			n           int64
+		)
+		if err := rows.Scan(&p, &src, &sha, &date, &loaded, &n); err != nil {
+			return vm, fmt.Errorf("views: range snapshots: %w", err)
+		}
+		vm.Ranges = append(vm.Ranges, snap(p, src, sha, date, loaded, n))
+	}
+	if err := rows.Err(); err != nil {
+		return vm, fmt.Errorf("views: range snapshots: %w", err)
+	}
+	var (
+		src, sha     sql.NullString
+		date, loaded sql.NullTime
+		n            sql.NullInt64
+	)
+	// A case holds one ASN snapshot at most.
+	if err := cs.DB.QueryRowContext(ctx, `SELECT any_value(source), any_value(sha256), any_value(snapshot_date), max(loaded_at), sum(ranges)::BIGINT FROM asn_snapshots`).
+		Scan(&src, &sha, &date, &loaded, &n); err != nil {
+		return vm, fmt.Errorf("views: ASN snapshot: %w", err)
+	}
+	if src.Valid {
+		r := snap("ASN", src.String, sha.String, date, loaded.Time, n.Int64)
+		vm.ASN = &r
+	}
+	var last sql.NullTime
+	if err := cs.DB.QueryRowContext(ctx, `SELECT count(*), max(fetched_at) FROM whois`).Scan(&vm.Networks, &last); err != nil {
+		return vm, fmt.Errorf("views: WHOIS networks: %w", err)
+	}
+	vm.LastFetched = format.Stamp(nullTime(last))
+	if err := cs.DB.QueryRowContext(ctx, `SELECT count(*),
+		count(*) FILTER (WHERE EXISTS (SELECT 1 FROM whois w WHERE a.num BETWEEN w.start_num AND w.end_num))
+		FROM address_info a WHERE scope = 'public'`).Scan(&vm.Public, &vm.Covered); err != nil {
+		return vm, fmt.Errorf("views: WHOIS coverage: %w", err)
+	}
+	if vm.Stale, err = queries.Stale(ctx, cs); err != nil {
+		return vm, err
+	}
+	return vm, nil
+}
+
+func nullTime(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	return &t.Time
+}
+
+// withHome adds what the request needs beyond the case's data: the home
+// folder's snapshots the case does not hold, and where the buttons post.
+func (s *server) withHome(caseName string, vm EnrichVM) EnrichVM {
+	vm.Home, vm.Offline = s.o.Home, s.o.WhoisOffline
+	vm.RangesHref = caseHref(caseName) + "/enrich/ranges"
+	vm.PrepareHref = caseHref(caseName) + "/prepare"
+	if s.o.Home == "" {
+		return vm
+	}
+	have := map[string]string{}
+	for _, r := range vm.Ranges {
+		have[r.Provider] = r.sha256
+	}
+	day := func(date, fetched time.Time) string {
+		if date.IsZero() {
+			date = fetched
+		}
+		return date.UTC().Format(time.DateOnly)
+	}
+	vm.Pending = nil // the cached value is shared
+	infos, err := cidrs.Home{Dir: s.o.Home}.List()
+	if err != nil {
+		s.log.Warn("home folder", "dir", s.o.Home, "err", err)
+	}
+	for _, in := range infos {
+		if have[in.Provider] != in.SHA256 {
+			vm.Pending = append(vm.Pending, in.Provider+" of "+day(in.Date, in.FetchedAt))
+		}
+	}
+	if in, err := (asn.Home{Dir: s.o.Home}).CurrentInfo(); err != nil {
+		s.log.Warn("home folder", "dir", s.o.Home, "err", err)
+	} else if in != nil && (vm.ASN == nil || vm.ASN.sha256 != in.SHA256) {
+		vm.Pending = append(vm.Pending, "ASN data of "+day(in.Date, in.FetchedAt))
+	}
+	return vm
+}
+
+// loadRanges loads the home folder's range snapshots and ASN data into the
+// case (those it does not hold yet), rebuilds the derived tables and goes
+// back to the overview.
+func (s *server) loadRanges(c echo.Context) error {
+	ctx := c.Request().Context()
+	p, err := s.casePath(c.Param("case"))
+	if err != nil {
+		return err
+	}
+	if s.o.Home == "" {
+		return echo.NewHTTPError(http.StatusBadRequest, "The workbench has no home folder to load ranges from: set INVESTIGATOR_HOME, or give --home to investigator serve.")
+	}
+	cs, err := store.Open(ctx, p, store.Options{Wait: s.o.Wait})
+	if err != nil {
+		return err
+	}
+	defer cs.Close()
+	if _, err := cidrs.SyncChanges(ctx, cs, cidrs.Home{Dir: s.o.Home}); err != nil {
+		return err
+	}
+	if _, err := asn.Sync(ctx, cs, asn.Home{Dir: s.o.Home}); err != nil {
+		return err
+	}
+	if _, err := queries.Prepare(ctx, cs); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, caseHref(cs.Name)+"#enrichment")
+}
+
+// prepareTables rebuilds the case's derived tables, then goes to next (a
+// page of the same case).
+func (s *server) prepareTables(c echo.Context) error {
+	ctx := c.Request().Context()
+	name := c.Param("case")
+	p, err := s.casePath(name)
+	if err != nil {
+		return err
+	}
+	next := c.FormValue("next")
+	if next != caseHref(name) && !strings.HasPrefix(next, caseHref(name)+"/") {
+		next = caseHref(name)
+	}
+	cs, err := store.Open(ctx, p, store.Options{Wait: s.o.Wait})
+	if err != nil {
+		return err
+	}
+	defer cs.Close()
+	if _, err := queries.Prepare(ctx, cs); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, next)
+}
+
+// lookUp asks WHOIS about one address of the pivot page, stores the answer
+// in the case, and shows the page again with what happened.
+func (s *server) lookUp(c echo.Context) error {
+	ctx := c.Request().Context()
+	caseName := c.Param("case")
+	addr, err := netip.ParseAddr(c.Param("addr"))
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Not an IP address: %q.", c.Param("addr")))
+	}
+	p, err := s.casePath(caseName)
+	if err != nil {
+		return err
+	}
+	if s.o.WhoisOffline {
+		return echo.NewHTTPError(http.StatusForbidden, "This workbench was started with --offline: it sends no WHOIS queries.")
+	}
+	msg, err := s.lookUpOne(ctx, p, addr.Unmap())
+	if err != nil {
+		return err
+	}
+	vm, err := s.pivotVM(ctx, p, caseName, addr)
+	if err != nil {
+		return err
+	}
+	vm.Lookup = msg
+	return render(c, http.StatusOK, pivotPage(vm), nil)
+}
+
+// lookUpOne looks addr up, then rebuilds the derived tables so the case's
+// analyses name its network; it says what happened.
+func (s *server) lookUpOne(ctx context.Context, path string, addr netip.Addr) (string, error) {
+	cs, err := store.Open(ctx, path, store.Options{Wait: s.o.Wait})
+	if err != nil {
+		return "", err
+	}
+	defer cs.Close()
+	lctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
+	o := s.o.Whois
+	o.Offline = false
+	sum, err := whois.Enrich(lctx, cs, []netip.Addr{addr}, o)
+	if err != nil && lctx.Err() == nil {
+		return "", err
+	}
+	if _, err := queries.Prepare(ctx, cs); err != nil {
+		return "", err
+	}
+	switch {
+	case sum.Special > 0:
+		return addr.String() + " is not globally routable: it is never sent to WHOIS.", nil
+	case sum.Cached > 0:
+		return "A stored network already holds " + addr.String() + ".", nil
+	case sum.Networks > 0:
+		return fmt.Sprintf("Looked up with %d %s.", sum.Queries, plural(sum.Queries, "query", "queries")), nil
+	case lctx.Err() != nil:
+		return fmt.Sprintf("No answer within %s; try again later.", lookupTimeout), nil
+	}
+	return "No answer: " + strings.Join(sum.Errors, "; "), nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

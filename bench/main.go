@@ -36,7 +36,7 @@ func main() {
 	if *analyses {
 		res, err := analysesBench(*records, *bin, *dir, *corpus)
 		if err == nil && *web {
-			res["web"], err = webBench(*dir, *records, "45.61.210.36")
+			res["web"], err = webBench(*bin, *dir, *records, "45.61.210.36")
 		}
 		if err == nil && *out != "" {
 			b, _ := json.MarshalIndent(res, "", "  ")

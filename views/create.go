@@ -7,10 +7,13 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/labstack/echo/v4"
 
+	"github.com/investigator/investigator/ingest/discover"
 	"github.com/investigator/investigator/store"
 )
 
@@ -19,7 +22,8 @@ import (
 const createSource = "web"
 
 // createCase makes a new case from the cases page's form: a valid name not
-// yet taken, and optional instance addresses and VPC CIDRs, all checked
+// yet taken, and optional instance addresses, VPC CIDRs and instance ids
+// (discovered in EC2: their addresses, VPC blocks and flow logs), all checked
 // before anything is written. It redirects to the new case's overview.
 func (s *server) createCase(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -50,12 +54,32 @@ func (s *server) createCase(c echo.Context) error {
 		}
 		cidrs = append(cidrs, store.VPCCIDR{Prefix: p.Masked(), Source: createSource})
 	}
+	instances := splitList(form.Get("instances"))
+	for _, id := range instances {
+		if !instanceID.MatchString(id) {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Not an EC2 instance id: %q (i- and 8 or 17 hexadecimal digits).", id))
+		}
+	}
 	path := filepath.Join(s.o.CasesDir, name+store.Ext)
 	exists := func() error {
 		return echo.NewHTTPError(http.StatusConflict, fmt.Sprintf("A case named %q already exists.", name))
 	}
 	if _, err := os.Lstat(path); err == nil {
 		return exists()
+	}
+	// Discovery runs before the case is made: a failure writes nothing.
+	var found *discover.Result
+	if len(instances) > 0 {
+		cfg, err := s.awsConfig(ctx)
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, "Cannot look the instances up: "+err.Error())
+		}
+		res, err := discover.DiscoverWith(ctx, ec2.NewFromConfig(cfg), instances, discover.Options{Region: cfg.Region})
+		var none *discover.NoFlowLogsError
+		if err != nil && !errors.As(err, &none) {
+			return echo.NewHTTPError(http.StatusBadGateway, "Discovery failed: "+err.Error())
+		}
+		found = &res
 	}
 	cs, err := store.Create(ctx, path, name, s.o.Program, store.Options{})
 	if errors.Is(err, store.ErrExists) {
@@ -67,6 +91,9 @@ func (s *server) createCase(c echo.Context) error {
 	if _, err = cs.AddFocus(ctx, focus); err == nil {
 		_, err = cs.AddVPCCIDRs(ctx, cidrs)
 	}
+	if err == nil && found != nil {
+		err = discover.Record(ctx, cs, *found)
+	}
 	if cerr := cs.Close(); err == nil {
 		err = cerr
 	}
@@ -76,9 +103,12 @@ func (s *server) createCase(c echo.Context) error {
 		os.Remove(path + ".wal")
 		return err
 	}
-	s.log.Info("case created", "name", name, "focus", len(focus), "cidrs", len(cidrs))
+	s.log.Info("case created", "name", name, "focus", len(focus), "cidrs", len(cidrs), "instances", len(instances))
 	return c.Redirect(http.StatusSeeOther, caseHref(name))
 }
+
+// instanceID is an EC2 instance id, old (8 digits) or new (17).
+var instanceID = regexp.MustCompile(`^i-([0-9a-f]{8}|[0-9a-f]{17})$`)
 
 // splitList splits a form field of one value per line or comma-separated
 // values (spaces around them allowed) into its values.

@@ -1,12 +1,22 @@
 package views
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/investigator/investigator/ingest/discover"
+	"github.com/investigator/investigator/internal/moto"
+	"github.com/investigator/investigator/store"
 )
 
 func TestCreateCase(t *testing.T) {
@@ -127,4 +137,90 @@ func caseFiles(t *testing.T, dir string) string {
 		b.WriteString(e.Name() + " " + info.ModTime().String() + "\n")
 	}
 	return b.String()
+}
+
+// TestCreateFromInstance makes a case from an EC2 instance id on the cases
+// page, discovered through the real SDK against moto: the instance's
+// address, its VPC block and the flow log are in the case. A bad id, an
+// unknown instance and a workbench without AWS write nothing.
+func TestCreateFromInstance(t *testing.T) {
+	endpoint := moto.Start(t)
+	ctx := context.Background()
+	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")}
+	ec2c := ec2.NewFromConfig(cfg)
+	vpc, err := ec2c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.40.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := ec2c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: aws.String("10.40.1.0/24")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := ec2c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-12c6146b"), InstanceType: ec2types.InstanceTypeT3Micro,
+		MinCount: aws.Int32(1), MaxCount: aws.Int32(1), SubnetId: sub.Subnet.SubnetId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, ip := aws.ToString(run.Instances[0].InstanceId), aws.ToString(run.Instances[0].PrivateIpAddress)
+	if _, err := ec2c.CreateFlowLogs(ctx, &ec2.CreateFlowLogsInput{ResourceType: ec2types.FlowLogsResourceTypeVpc, ResourceIds: []string{aws.ToString(vpc.Vpc.VpcId)},
+		TrafficType: ec2types.TrafficTypeAll, LogGroupName: aws.String("/vpc/flows"), DeliverLogsPermissionArn: aws.String("arn:aws:iam::123456789012:role/flow-logs")}); err != nil {
+		t.Fatal(err)
+	}
+
+	dir := t.TempDir()
+	e, err := New(Options{CasesDir: dir, Program: "test", AWS: func(context.Context) (aws.Config, error) { return cfg, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := get(t, e, "/"); r.doc.Find(`[data-testid="create-instances"]:not([disabled])`).Length() != 1 {
+		t.Fatal("no instance id field on the cases page")
+	}
+	r := post(t, e, "/cases", url.Values{"name": {"from-ec2"}, "instances": {id}}, nil)
+	if r.code != http.StatusSeeOther {
+		t.Fatalf("create: %d\n%s", r.code, text(r, `[data-testid="error-message"]`))
+	}
+	o := get(t, e, "/cases/from-ec2")
+	if focus := o.doc.Find(`[data-testid="focus"]`).Text(); !strings.Contains(focus, ip) || !strings.Contains(focus, id) {
+		t.Errorf("focus after discovery:\n%s", focus)
+	}
+	if got := o.doc.Find(`[data-testid="vpc-cidrs"]`).Text(); !strings.Contains(got, "10.40.0.0/16") {
+		t.Errorf("VPC blocks:\n%s", got)
+	}
+	cs, err := store.Open(ctx, filepath.Join(dir, "from-ec2"+store.Ext), store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs, err := discover.Recorded(ctx, cs)
+	cs.Close()
+	if err != nil || len(logs) != 1 || logs[0].LogGroup != "/vpc/flows" {
+		t.Errorf("recorded flow logs: %+v %v", logs, err)
+	}
+
+	for _, c := range []struct {
+		name, instances string
+		status          int
+		want            string
+	}{
+		{"bad-id", "i-xyz", http.StatusBadRequest, "Not an EC2 instance id"},
+		{"unknown", "i-0123456789abcdef0", http.StatusBadGateway, "Discovery failed"},
+	} {
+		r := post(t, e, "/cases", url.Values{"name": {c.name}, "instances": {c.instances}}, nil)
+		if r.code != c.status || !strings.Contains(text(r, `[data-testid="error-message"]`), c.want) {
+			t.Errorf("%s: %d %q", c.name, r.code, text(r, `[data-testid="error-message"]`))
+		}
+		if _, err := os.Stat(filepath.Join(dir, c.name+store.Ext)); err == nil {
+			t.Errorf("%s: a case was written", c.name)
+		}
+	}
+	noAWS, err := New(Options{CasesDir: dir, Program: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := get(t, noAWS, "/"); r.doc.Find(`[data-testid="create-instances"][disabled]`).Length() != 1 {
+		t.Error("the instance field is usable without AWS")
+	}
+	if r := post(t, noAWS, "/cases", url.Values{"name": {"no-aws"}, "instances": {id}}, nil); r.code != http.StatusBadRequest {
+		t.Errorf("without AWS: %d", r.code)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,6 +38,7 @@ type EnrichVM struct {
 	Home        string   // the home folder ("" when there is none)
 	Pending     []string // its snapshots the case does not hold: "aws of 2026-11-20"
 	RangesHref  string   // POST: load them
+	WhoisHref   string   // POST: look the most active public peers up
 	PrepareHref string   // POST: rebuild the derived tables
 	Offline     bool     // the workbench sends no WHOIS queries
 }
@@ -120,6 +122,7 @@ func nullTime(t sql.NullTime) *time.Time {
 func (s *server) withHome(caseName string, vm EnrichVM) EnrichVM {
 	vm.Home, vm.Offline = s.o.Home, s.o.WhoisOffline
 	vm.RangesHref = caseHref(caseName) + "/enrich/ranges"
+	vm.WhoisHref = caseHref(caseName) + "/enrich/whois"
 	vm.PrepareHref = caseHref(caseName) + "/prepare"
 	if s.o.Home == "" {
 		return vm
@@ -270,4 +273,74 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// maxWhoisBatch bounds one WHOIS job from the overview.
+const maxWhoisBatch = 10_000
+
+// lookUpPeers starts a job that looks up the case's most active public
+// peers (form field max, default 100) and rebuilds the derived tables after,
+// then goes to the job's page.
+func (s *server) lookUpPeers(c echo.Context) error {
+	caseName := c.Param("case")
+	path, err := s.casePath(caseName)
+	if err != nil {
+		return err
+	}
+	if s.o.WhoisOffline {
+		return echo.NewHTTPError(http.StatusForbidden, "This workbench was started with --offline: it sends no WHOIS queries.")
+	}
+	n := 100
+	if v := strings.TrimSpace(c.FormValue("max")); v != "" {
+		if n, err = strconv.Atoi(v); err != nil || n < 1 || n > maxWhoisBatch {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("max: want a number of addresses from 1 to %d, not %q.", maxWhoisBatch, v))
+		}
+	}
+	title := fmt.Sprintf("WHOIS look-up of the %d most active public peers", n)
+	j, err := s.jobs.start(caseName, "WHOIS look-up", title, func(ctx context.Context, j *job) error {
+		cs, err := store.Open(ctx, path, store.Options{Wait: s.o.Wait})
+		if err != nil {
+			return err
+		}
+		defer cs.Close()
+		j.progress("finding the peers")
+		peers, err := queries.Peers(ctx, cs, 0)
+		if err != nil {
+			return err
+		}
+		var public []netip.Addr
+		for _, a := range peers {
+			if !whois.Special(a) {
+				public = append(public, a)
+			}
+			if len(public) == n {
+				break
+			}
+		}
+		j.log(fmt.Sprintf("%d public peers to look up, most active first", len(public)))
+		o := s.o.Whois
+		o.Offline = false
+		o.Progress = func(p whois.Progress) {
+			j.progress(fmt.Sprintf("%d of %d addresses settled · %d queries (%d in flight) · %d networks · %d refused · %s",
+				p.Done, p.Addresses, p.Queries, p.InFlight, p.Networks, p.Refused, p.Last))
+		}
+		sum, err := whois.Enrich(ctx, cs, public, o)
+		j.log(sum.String())
+		for _, e := range sum.Errors {
+			j.log(e)
+		}
+		if err != nil {
+			return err
+		}
+		j.progress("rebuilding the case's derived tables")
+		if _, err := queries.Prepare(ctx, cs); err != nil {
+			return err
+		}
+		j.progress("")
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, jobHref(caseName, j.ID))
 }

@@ -207,3 +207,47 @@ func TestPivotLookUp(t *testing.T) {
 func whoisOptionsFor(server string) whois.Options {
 	return whois.Options{Server: server, Timeout: 5 * time.Second, Tries: 1}
 }
+
+// TestLookUpPeers runs the overview's WHOIS job: the public peers are looked
+// up (one query for the network), the private one is not, and the
+// coverage shows it.
+func TestLookUpPeers(t *testing.T) {
+	server, queries := loopbackWhois(t)
+	e := newEnrichServer(t, Options{Whois: whoisOptionsFor(server)})
+	post(t, e, "/cases/demo/prepare", nil, nil)
+	r := get(t, e, "/cases/demo")
+	if r.doc.Find(`[data-testid="whois-form"]`).Length() != 1 {
+		t.Fatalf("no WHOIS button:\n%s", text(r, `[data-testid="enrichment"]`))
+	}
+	for _, bad := range []string{"0", "x", "10001"} {
+		if r := post(t, e, "/cases/demo/enrich/whois", url.Values{"max": {bad}}, nil); r.code != http.StatusBadRequest {
+			t.Errorf("max=%s: %d", bad, r.code)
+		}
+	}
+	r = post(t, e, "/cases/demo/enrich/whois", url.Values{"max": {"10"}}, nil)
+	if r.code != http.StatusSeeOther || !strings.HasPrefix(r.hdr.Get("Location"), "/cases/demo/jobs/") {
+		t.Fatalf("start: %d %q", r.code, r.hdr.Get("Location"))
+	}
+	r = waitJob(t, e, r.hdr.Get("Location"))
+	if state := r.doc.Find(`[data-testid="job"]`).AttrOr("data-state", ""); state != jobDone {
+		t.Fatalf("job %s: %s\n%s", state, text(r, `[data-testid="job-error"]`), text(r, `[data-testid="job-log"]`))
+	}
+	if log := text(r, `[data-testid="job-log"]`); !strings.Contains(log, "2 public peers to look up") || !strings.Contains(log, "2 queried") {
+		t.Errorf("job log:\n%s", log)
+	}
+	if r.doc.Find(`[data-testid="job-enrichment"]`).Length() != 1 || r.doc.Find(`[data-testid="job-manifest"]`).Length() != 0 {
+		t.Errorf("job links: %s", text(r, `[data-testid="job-links"]`))
+	}
+	// 45.61.9.9 is answered; 52.216.8.8 gets the same fake answer, outside
+	// its network, so it stays uncovered.
+	if queries.Load() != 2 {
+		t.Errorf("%d queries", queries.Load())
+	}
+	r = get(t, e, "/cases/demo")
+	if got := text(r, `[data-testid="whois-coverage"]`); !strings.Contains(got, "1 of 2 public addresses") {
+		t.Errorf("coverage after the job: %q", got)
+	}
+	if r.doc.Find(`[data-testid="stale-form"]`).Length() != 0 {
+		t.Error("the job left the derived tables stale")
+	}
+}

@@ -25,6 +25,9 @@ func (s *server) cases(c echo.Context) error {
 		return err
 	}
 	vm := CasesVM{Dir: s.o.CasesDir}
+	if _, err := s.awsConfig(ctx); err == nil {
+		vm.AWS = true
+	}
 	for _, p := range paths {
 		name := strings.TrimSuffix(filepath.Base(p), store.Ext)
 		if store.ValidName(name) != nil {

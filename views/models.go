@@ -28,6 +28,7 @@ type ErrorVM struct {
 type CasesVM struct {
 	Dir   string
 	Cases []CaseRow
+	AWS   bool // a case can be made from instance ids
 }
 
 // CaseRow is one case in the list; OK is false when it could not be read

@@ -115,6 +115,7 @@ func New(o Options) (*echo.Echo, error) {
 	e.GET("/cases/:case/ip/:addr", s.ipPivot)
 	e.POST("/cases/:case/ip/:addr/whois", s.lookUp)
 	e.POST("/cases/:case/enrich/ranges", s.loadRanges)
+	e.POST("/cases/:case/enrich/whois", s.lookUpPeers)
 	e.POST("/cases/:case/prepare", s.prepareTables)
 	e.GET("/cases/:case/sql", s.sqlConsole)
 	e.POST("/cases/:case/sql", s.sqlConsole)

@@ -34,10 +34,10 @@ type ChartsVM struct {
 	Timeline TimelineVM
 	Peers    BarsVM
 	Ports    BarsVM
-	// Stale: case_flows needs an analysis run, so there are no peers and
-	// ports yet.
-	Stale        bool
-	AnalysesHref string
+	// Stale: the derived tables (case_flows) need rebuilding, so there are
+	// no peers and ports yet; PrepareHref rebuilds them, then shows Href.
+	Stale             bool
+	PrepareHref, Href string
 }
 
 // TimelineVM is flows over time by action, stacked.
@@ -98,7 +98,7 @@ func charts(ctx context.Context, cs *store.Case, caseName string, sum store.Summ
 		return vm, err
 	}
 	if stale {
-		vm.Stale, vm.AnalysesHref = true, caseHref(caseName)+"/analyses"
+		vm.Stale, vm.PrepareHref, vm.Href = true, caseHref(caseName)+"/prepare", caseHref(caseName)
 		return vm, nil
 	}
 	peers, err := topCounts(ctx, cs, `SELECT peer_ip::VARCHAR, count(*) AS n FROM case_flows WHERE peer_ip IS NOT NULL

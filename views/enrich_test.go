@@ -90,6 +90,9 @@ func TestEnrichmentStatus(t *testing.T) {
 	if r.code != http.StatusOK || r.doc.Find(`[data-testid="no-ranges"]`).Length() != 1 {
 		t.Fatalf("a case without ranges: %d\n%s", r.code, text(r, `[data-testid="enrichment"]`))
 	}
+	if got := text(r, `[data-testid="peers"] .value`); got != "3" {
+		t.Errorf("peers %q: the focus is not one", got)
+	}
 	pending := text(r, `[data-testid="pending"]`)
 	if !strings.Contains(pending, "aws of 2023-11-10") || !strings.Contains(pending, "ASN data of") {
 		t.Errorf("pending: %q", pending)

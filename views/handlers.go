@@ -2,13 +2,16 @@ package views
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -113,7 +116,12 @@ func (s *server) overview(c echo.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		return OverviewVM{Name: cs.Name, Info: info, Summary: sum, Files: files, Analyses: s.analysisRows(cs.Name), Charts: ch, Enrich: enr}, nil
+		vm := OverviewVM{Name: cs.Name, Info: info, Summary: sum, Files: files, Analyses: s.analysisRows(cs.Name), Charts: ch, Enrich: enr,
+			CoverageHref: analysisHref(cs.Name, "coverage")}
+		if err := overviewCounts(ctx, cs, &vm); err != nil {
+			return nil, err
+		}
+		return vm, nil
 	})
 	if err != nil {
 		return err
@@ -121,6 +129,34 @@ func (s *server) overview(c echo.Context) error {
 	vm := v.(OverviewVM)
 	vm.Enrich = s.withHome(name, vm.Enrich)
 	return render(c, http.StatusOK, overviewPage(vm), nil)
+}
+
+// coverageGap is the silence between records the overview counts as a gap
+// in coverage (the coverage analysis's default).
+const coverageGap = 15 * time.Minute
+
+// overviewCounts counts the case's peers (the addresses that are not its
+// focus) and the silences longer than coverageGap between its records.
+func overviewCounts(ctx context.Context, cs *store.Case, vm *OverviewVM) error {
+	if err := cs.DB.QueryRowContext(ctx, `SELECT count(*) FROM addresses a WHERE NOT EXISTS (SELECT 1 FROM focus_ips f WHERE f.addr = a.addr)`).
+		Scan(&vm.Peers); err != nil {
+		return fmt.Errorf("views: peers: %w", err)
+	}
+	// Records reduced to one row a minute, as the coverage analysis does.
+	var longest sql.NullFloat64
+	err := cs.DB.QueryRowContext(ctx, `WITH m AS (
+			SELECT time_bucket(INTERVAL 1 MINUTE, start) AS minute, min(start) AS first_start, max("end") AS last_end
+			FROM flows WHERE start IS NOT NULL GROUP BY ALL
+		), r AS (
+			SELECT first_start, max(last_end) OVER (ORDER BY minute ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS seen_until FROM m
+		)
+		SELECT count(*), max(epoch(first_start - seen_until)) FROM r WHERE first_start - seen_until > to_seconds(?::DOUBLE)`,
+		coverageGap.Seconds()).Scan(&vm.Gaps, &longest)
+	if err != nil {
+		return fmt.Errorf("views: coverage gaps: %w", err)
+	}
+	vm.LongestGap = time.Duration(longest.Float64 * float64(time.Second))
+	return nil
 }
 
 // analyses lists the analyses of the registry for a case.

@@ -65,6 +65,20 @@ type OverviewVM struct {
 	Analyses []AnalysisRow
 	Charts   ChartsVM
 	Enrich   EnrichVM
+	// Peers: addresses of the case other than its focus. Gaps: silences
+	// longer than coverageGap between records, the longest LongestGap;
+	// CoverageHref is the analysis that details them.
+	Peers, Gaps  int64
+	LongestGap   time.Duration
+	CoverageHref string
+}
+
+// gapsText shows the coverage gaps of a case.
+func gapsText(n int64, longest time.Duration) string {
+	if n == 0 {
+		return "none over " + coverageGap.String()
+	}
+	return format.Count(n) + " over " + coverageGap.String() + " (longest " + longest.Round(time.Second).String() + ")"
 }
 
 // AnalysesVM lists the analyses for a case.

@@ -141,6 +141,15 @@ func TestPages(t *testing.T) {
 		if got := text(r, `[data-testid="rejected"] .value`); got != "1" {
 			t.Errorf("rejected %q", got)
 		}
+		if got := text(r, `[data-testid="peers"] .value`); got != "3" {
+			t.Errorf("peers %q", got)
+		}
+		if got := text(r, `[data-testid="gaps"] .value`); got != "none over 15m0s" {
+			t.Errorf("gaps %q", got)
+		}
+		if href, _ := r.doc.Find(`[data-testid="gaps"]`).Attr("href"); href != "/cases/demo/analyses/coverage" {
+			t.Errorf("gaps link %q", href)
+		}
 		if n := r.doc.Find(`[data-testid="file-row"]`).Length(); n != 1 {
 			t.Errorf("%d file rows", n)
 		}
@@ -304,3 +313,18 @@ func TestMarkupEscaped(t *testing.T) {
 		t.Error("no cell with the interface id as text")
 	}
 }
+
+// TestCoverageGaps: two hours without a record is one gap, named with its
+// length.
+func TestCoverageGaps(t *testing.T) {
+	e := newServerWith(t, []string{
+		"2 123456789012 eni-0a1b2c3d4e5f60001 198.51.100.7 10.0.1.10 49152 22 6 10 840 1700000000 1700000060 REJECT OK",
+		"2 123456789012 eni-0a1b2c3d4e5f60001 198.51.100.7 10.0.1.10 49153 22 6 10 840 1700000100 1700000160 REJECT OK",
+		"2 123456789012 eni-0a1b2c3d4e5f60001 198.51.100.8 10.0.1.10 49154 22 6 10 840 1700007360 1700007420 REJECT OK",
+	})
+	r := get(t, e, "/cases/demo")
+	if got := text(r, `[data-testid="gaps"] .value`); got != "1 over 15m0s (longest 2h0m0s)" {
+		t.Errorf("gaps %q", got)
+	}
+}
+

@@ -88,7 +88,7 @@ func num(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
 // the flows view, peers and ports from case_flows when it is current.
 func charts(ctx context.Context, cs *store.Case, caseName string, sum store.Summary) (ChartsVM, error) {
 	var vm ChartsVM
-	tl, err := timeline(ctx, cs, sum)
+	tl, err := timeline(ctx, cs, sum.First, sum.Last, "flows WHERE start IS NOT NULL")
 	if err != nil {
 		return vm, err
 	}
@@ -170,15 +170,16 @@ func max0(a, b int64) int64 {
 	return a
 }
 
-// timeline counts flows by action in about timelineBuckets buckets of the
-// case's time range.
-func timeline(ctx context.Context, cs *store.Case, sum store.Summary) (TimelineVM, error) {
+// timeline counts by action, in about timelineBuckets buckets from first to
+// last, the flows of source: a table and its condition ("flows WHERE …"),
+// with the condition's arguments.
+func timeline(ctx context.Context, cs *store.Case, firstAt, lastAt *time.Time, source string, args ...any) (TimelineVM, error) {
 	vm := TimelineVM{ViewBox: "0 0 " + num(tlWidth) + " " + num(tlHeight)}
-	if sum.First == nil || sum.Last == nil {
+	if firstAt == nil || lastAt == nil {
 		vm.AriaLabel = "Flows over time: no flows"
 		return vm, nil
 	}
-	first, last := sum.First.UTC(), sum.Last.UTC()
+	first, last := firstAt.UTC(), lastAt.UTC()
 	span := last.Sub(first)
 	bucket := int64(math.Ceil(span.Seconds() / timelineBuckets))
 	if bucket < 1 {
@@ -187,7 +188,7 @@ func timeline(ctx context.Context, cs *store.Case, sum store.Summary) (TimelineV
 	n := int(int64(span.Seconds())/bucket) + 1
 	rows, err := cs.DB.QueryContext(ctx, `SELECT time_bucket(to_seconds(?::BIGINT), start, ?::TIMESTAMP) AS b,
 		count(*) FILTER (WHERE action = 'ACCEPT'), count(*) FILTER (WHERE action = 'REJECT')
-		FROM flows WHERE start IS NOT NULL GROUP BY b ORDER BY b`, bucket, first)
+		FROM `+source+` GROUP BY b ORDER BY b`, append([]any{bucket, first}, args...)...)
 	if err != nil {
 		return vm, fmt.Errorf("views: timeline: %w", err)
 	}

@@ -217,6 +217,7 @@ type PivotVM struct {
 	Offline                       bool
 	Lookup                        string
 	Totals                        PivotTotals
+	Timeline                      TimelineVM
 	Counterparts                  TableVM
 	Ports                         TableVM
 	Info                          *PivotInfo  // nil: not an address of the case

@@ -95,6 +95,9 @@ func pivotData(ctx context.Context, cs *store.Case, caseName string, vm *PivotVM
 		t.Last = &last.Time
 	}
 	vm.Totals = t
+	if vm.Timeline, err = timeline(ctx, cs, t.First, t.Last, "case_flows WHERE peer_ip = ? AND start IS NOT NULL", a); err != nil {
+		return err
+	}
 
 	cols, rows, err := queries.Query(ctx, cs.DB, `SELECT local_ip, count(*) AS flows, sum(packets)::BIGINT AS packets, sum(bytes)::BIGINT AS bytes,
 		count(*) FILTER (WHERE action = 'REJECT') AS rejected, min(start) AS first_seen, max("end") AS last_seen

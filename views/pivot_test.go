@@ -2,6 +2,7 @@ package views
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/netip"
 	"path/filepath"
@@ -110,6 +111,19 @@ func TestIPPivot(t *testing.T) {
 		}
 		if n := r.doc.Find(`[data-testid="pivot-ports"] [data-testid="result-row"]`).Length(); n != 2 {
 			t.Errorf("%d port rows, want 2", n)
+		}
+		// Its own timeline: its two flows, not the case's three.
+		bars := r.doc.Find(`[data-testid="pivot-timeline"] [data-testid="timeline-bar"] title`)
+		total := 0
+		bars.Each(func(_ int, s *goquery.Selection) {
+			var acc, rej int
+			if _, err := fmt.Sscanf(s.Text()[strings.Index(s.Text(), "): ")+3:], "%d accepted, %d rejected", &acc, &rej); err != nil {
+				t.Errorf("bar title %q: %v", s.Text(), err)
+			}
+			total += acc + rej
+		})
+		if total != 2 {
+			t.Errorf("the timeline holds %d flows, want 2", total)
 		}
 	})
 

@@ -327,4 +327,3 @@ func TestCoverageGaps(t *testing.T) {
 		t.Errorf("gaps %q", got)
 	}
 }
-

@@ -160,7 +160,8 @@ func (p *pageProblems) listen(ev any) {
 
 // TestBrowser drives the workbench in headless Chromium: cases → overview →
 // analysis → htmx re-run → sort, page and filter a result → address pivot →
-// SQL console → theme toggle.
+// SQL console → theme toggle → upload and ingest → every page at tablet
+// width → keyboard.
 func TestBrowser(t *testing.T) {
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
@@ -423,7 +424,7 @@ func TestBrowser(t *testing.T) {
 	wantText("theme", "the theme after a reload", str("theme", chromedp.Evaluate[string](themeJS)), after)
 	wantText("theme", "the saved theme", str("theme", chromedp.Evaluate[string](`String(localStorage.getItem("theme"))`)), after)
 
-	// 7. Ingest: upload a flow-log file; the job page polls until the job
+	// 8. Ingest: upload a flow-log file; the job page polls until the job
 	// is done and shows the records it added.
 	upload := []string{
 		"2 123456789012 eni-0a1b2c3d4e5f60001 192.0.2.200 10.0.1.10 41000 3389 6 3 180 1700002000 1700002060 REJECT OK",
@@ -441,6 +442,38 @@ func TestBrowser(t *testing.T) {
 		poll(`!!document.querySelector('[data-testid="job"][data-state="done"] [data-testid="job-records"]')`),
 	)
 	wantText("ingest", "the records added", str("ingest", chromedp.Text(chromedp.CSS(`[data-testid="job-records"]`))), strconv.Itoa(len(upload)))
+
+	// 9. A tablet (768 px wide): no page is wider than the screen (wide
+	// tables scroll in their own box), and the keyboard reaches the page's
+	// controls in order.
+	do("tablet", chromedp.EmulateViewport(768, 1024))
+	for _, path := range []string{"/", "/cases/demo", "/cases/demo/analyses/rejected", "/cases/demo/ip/" + browserAttacker, "/cases/demo/flows", "/cases/demo/ingest", "/cases/demo/sql"} {
+		do("tablet "+path, chromedp.Navigate(srv.URL+path), at(path))
+		// The overflow, and the outermost element that sticks out.
+		if w := str("tablet "+path, chromedp.Evaluate[string](`document.documentElement.scrollWidth + " > " + window.innerWidth + " " +
+			(Array.from(document.querySelectorAll("body *")).filter(function (e) { return e.getBoundingClientRect().right > window.innerWidth + 1; })
+				.map(function (e) { return e.tagName + "." + e.className + "#" + (e.dataset.testid || ""); })[0] || "")`)); func() bool {
+			var sw, iw int
+			fmt.Sscanf(w, "%d > %d", &sw, &iw)
+			return sw > iw
+		}() {
+			fail("tablet %s: the page is wider than the screen (%s)", path, w)
+		}
+	}
+	do("keyboard",
+		chromedp.Navigate(srv.URL+"/cases/demo/analyses/rejected"),
+		at("/cases/demo/analyses/rejected"),
+		chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`),
+		chromedp.KeyEvent("\t"),
+	)
+	first := str("keyboard", chromedp.Evaluate[string](`document.activeElement.textContent.trim()`))
+	wantText("keyboard", "the first Tab stop", first, "investiGATOR")
+	// Enter on a focused column heading sorts, as a click does.
+	do("keyboard sort",
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="sort-link"][data-column="packets"]').focus()`),
+		chromedp.KeyEvent("\r"),
+		poll(`!!document.querySelector('th[aria-sort="descending"] [data-column="packets"]')`),
+	)
 
 	// Late events (the last page's scripts) count too.
 	check("end")

@@ -212,12 +212,7 @@ func (s *server) prepareTables(c echo.Context) error {
 // in the case, and shows the page again with what happened.
 func (s *server) lookUp(c echo.Context) error {
 	ctx := c.Request().Context()
-	caseName := c.Param("case")
-	addr, err := netip.ParseAddr(c.Param("addr"))
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Not an IP address: %q.", c.Param("addr")))
-	}
-	p, err := s.casePath(caseName)
+	p, addr, err := s.caseAddr(c)
 	if err != nil {
 		return err
 	}
@@ -228,7 +223,7 @@ func (s *server) lookUp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	vm, err := s.pivotVM(ctx, p, caseName, addr)
+	vm, err := s.pivotVM(ctx, p, c.Param("case"), addr)
 	if err != nil {
 		return err
 	}
@@ -261,18 +256,11 @@ func (s *server) lookUpOne(ctx context.Context, path string, addr netip.Addr) (s
 	case sum.Cached > 0:
 		return "A stored network already holds " + addr.String() + ".", nil
 	case sum.Networks > 0:
-		return fmt.Sprintf("Looked up with %d %s.", sum.Queries, plural(sum.Queries, "query", "queries")), nil
+		return "Looked up with " + format.Nouns(int64(sum.Queries), "query") + ".", nil
 	case lctx.Err() != nil:
 		return fmt.Sprintf("No answer within %s; try again later.", lookupTimeout), nil
 	}
 	return "No answer: " + strings.Join(sum.Errors, "; "), nil
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // maxWhoisBatch bounds one WHOIS job from the overview.

@@ -1,15 +1,11 @@
 package views
 
 import (
-	"bufio"
-	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,35 +14,8 @@ import (
 	"github.com/investigator/investigator/cidrs"
 	"github.com/investigator/investigator/ingest/asn"
 	"github.com/investigator/investigator/ingest/whois"
+	"github.com/investigator/investigator/internal/whoisfake"
 )
-
-// loopbackWhois answers every query with an ARIN-style record for
-// 45.61.0.0/16, over real TCP on loopback.
-func loopbackWhois(t *testing.T) (addr string, queries *atomic.Int64) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	queries = new(atomic.Int64)
-	go func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			queries.Add(1)
-			go func() {
-				defer conn.Close()
-				bufio.NewReader(conn).ReadString('\n')
-				fmt.Fprint(conn, "NetRange:       45.61.0.0 - 45.61.255.255\nCIDR:           45.61.0.0/16\nNetName:        EXAMPLE-NET\n"+
-					"OriginAS:       AS64500\nOrganization:   Example Hosting (EXH-1)\n\nOrgName:        Example Hosting\nOrgId:          EXH-1\nCountry:        US\n")
-			}()
-		}
-	}()
-	return l.Addr().String(), queries
-}
 
 // enrichLines: a public peer inside the fake's network, one in an AWS range,
 // and a private one.
@@ -132,7 +101,7 @@ func TestEnrichmentStatus(t *testing.T) {
 }
 
 func TestPivotLookUp(t *testing.T) {
-	server, queries := loopbackWhois(t)
+	server, queries := whoisfake.Serve(t, whoisfake.Example)
 	e := newEnrichServer(t, Options{Whois: whoisOptionsFor(server)})
 	const peer = "/cases/demo/ip/45.61.9.9"
 
@@ -215,7 +184,7 @@ func whoisOptionsFor(server string) whois.Options {
 // up (one query for the network), the private one is not, and the
 // coverage shows it.
 func TestLookUpPeers(t *testing.T) {
-	server, queries := loopbackWhois(t)
+	server, queries := whoisfake.Serve(t, whoisfake.Example)
 	e := newEnrichServer(t, Options{Whois: whoisOptionsFor(server)})
 	post(t, e, "/cases/demo/prepare", nil, nil)
 	r := get(t, e, "/cases/demo")

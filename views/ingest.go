@@ -164,7 +164,7 @@ func (s *server) upload(c echo.Context) error {
 		names = append(names, f.name)
 	}
 	o.Command = "workbench upload " + strings.Join(names, " ")
-	title := fmt.Sprintf("Ingest of %s", count(int64(len(names)), "uploaded file"))
+	title := fmt.Sprintf("Ingest of %s", format.Nouns(int64(len(names)), "uploaded file"))
 	j, err := s.jobs.start(caseName, ingestKind, title, func(ctx context.Context, j *job) error {
 		defer os.RemoveAll(up.dir)
 		return s.ingestUploads(ctx, j, path, up, o)
@@ -336,15 +336,17 @@ func (s *server) ingestUploads(ctx context.Context, j *job, path string, up *rec
 		return err
 	}
 	j.setIngest(in.ID())
-	var t ingestTotals
+	var t ingest.Totals
 	for i, f := range up.files {
 		if ctx.Err() != nil {
 			break
 		}
 		j.progress(fmt.Sprintf("File %d of %d: %s (%s)", i+1, len(up.files), f.name, format.Bytes(f.size)))
 		r := in.Item(ctx, ingest.Item{Path: f.path, Source: uploadSource + f.name})
-		logFileResult(j, r)
-		t.add(r)
+		for _, l := range r.Report() {
+			j.log(l)
+		}
+		t.Add(r)
 	}
 	if err := in.Finish(ctx); err != nil {
 		return err
@@ -353,69 +355,12 @@ func (s *server) ingestUploads(ctx context.Context, j *job, path string, up *rec
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if bad := t.refused + t.failed; bad > 0 {
+	if bad := t.Refused + t.Failed; bad > 0 {
 		return fmt.Errorf("%d of %d files did not land: the log says why", bad, len(up.files))
 	}
 	return nil
 }
 
-// ingestTotals add up the outcomes of the files of an ingest.
-type ingestTotals struct {
-	loaded, duplicates, refused, failed int
-	records, rejected                   int64
-}
-
-func (t *ingestTotals) add(r ingest.FileResult) {
-	switch r.Status {
-	case ingest.Loaded:
-		t.loaded++
-	case ingest.Duplicate:
-		t.duplicates++
-	case ingest.Refused:
-		t.refused++
-	default:
-		t.failed++
-	}
-	t.records += r.Records
-	t.rejected += r.Rejected
-}
-
-func (t ingestTotals) String() string {
-	return fmt.Sprintf("%s from %s (%d already ingested, %d refused, %d failed, %s)",
-		count(t.records, "record"), count(int64(t.loaded), "file"), t.duplicates, t.refused, t.failed, count(t.rejected, "rejected line"))
-}
-
-// logFileResult logs what became of one file, as investigator ingest
-// prints it.
-func logFileResult(j *job, r ingest.FileResult) {
-	switch r.Status {
-	case ingest.Loaded:
-		msg := fmt.Sprintf("loaded     %s: %s", r.Path, count(r.Records, "record"))
-		if r.Rejected > 0 {
-			msg += ", " + count(r.Rejected, "rejected line")
-		}
-		if r.OutsideWindow > 0 {
-			msg += fmt.Sprintf(", %s outside the window", format.Count(r.OutsideWindow))
-		}
-		shape := string(r.Shape)
-		if r.Compression == "gzip" {
-			shape += ", gzip"
-		}
-		j.log(msg + " (" + shape + ")")
-		for _, rj := range r.Rejects {
-			j.log(fmt.Sprintf("  line %d: %s", rj.Line, rj.Reason))
-		}
-		if more := r.Rejected - int64(len(r.Rejects)); more > 0 {
-			j.log(fmt.Sprintf("  ... and %s more (SELECT * FROM rejects in the SQL console)", format.Count(more)))
-		}
-	case ingest.Duplicate:
-		j.log(fmt.Sprintf("unchanged  %s: already ingested (same content as %s)", r.Path, r.DuplicateOf))
-	case ingest.Refused:
-		j.log(fmt.Sprintf("refused    %s: %s", r.Path, plainError(r.Error)))
-	default:
-		j.log(fmt.Sprintf("failed     %s: %s", r.Path, plainError(r.Error)))
-	}
-}
 
 // pullAWS pulls flow logs from AWS into the case in a job: from the log
 // group and the S3 location the form names, else from the flow logs
@@ -441,7 +386,7 @@ func (s *server) pullAWS(c echo.Context) error {
 	}
 	cfg, err := s.awsConfig(ctx)
 	if err != nil {
-		return refuse("AWS is not available: " + plainError(err.Error()) + ".")
+		return refuse("AWS is not available: " + format.Message(err.Error()) + ".")
 	}
 	start, end, err := when.Window(f.Start, f.End, s.o.Now())
 	if err != nil {
@@ -537,7 +482,7 @@ func (s *server) pullInto(ctx context.Context, j *job, cfg aws.Config, path stri
 				j.log(fmt.Sprintf("failed     %s %s: %s", r.Kind, r.Target, r.Error))
 			}
 		},
-		Explain: func(err error) string { return plainError(err.Error()) },
+		Explain: func(err error) string { return format.Message(err.Error()) },
 	})
 	if err := in.Finish(ctx); err != nil {
 		return err
@@ -550,7 +495,7 @@ func (s *server) pullInto(ctx context.Context, j *job, cfg aws.Config, path stri
 			failed++
 		}
 	}
-	j.progress(fmt.Sprintf("%s from %s", count(records, "record"), count(int64(len(reps)), "AWS source")))
+	j.progress(fmt.Sprintf("%s from %s", format.Nouns(records, "record"), format.Nouns(int64(len(reps)), "AWS source")))
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -558,26 +503,6 @@ func (s *server) pullInto(ctx context.Context, j *job, cfg aws.Config, path stri
 		return fmt.Errorf("%d of %d AWS sources failed (the log says why); pulling again resumes where it stopped", failed, len(reps))
 	}
 	return nil
-}
-
-// plainError drops the package prefixes of an error message, as the
-// command line does.
-func plainError(msg string) string {
-	for _, p := range []string{"store: ", "ingest: ", "migrations: "} {
-		msg = strings.ReplaceAll(msg, p, "")
-	}
-	return msg
-}
-
-// count is n with its noun: "1 file", "2,000 files".
-func count(n int64, noun string) string { return format.Count(n) + " " + nounFor(n, noun) }
-
-// nounFor is the noun for n of them: "file", "files".
-func nounFor(n int64, noun string) string {
-	if n == 1 {
-		return noun
-	}
-	return noun + "s"
 }
 
 // uploadName is the name an uploaded file is saved and known by: the base

@@ -24,21 +24,25 @@ const pivotTop = 20
 // its counterparts and ports, what the case knows about it and its WHOIS
 // network. Stale derived tables are reported, not rebuilt.
 func (s *server) ipPivot(c echo.Context) error {
-	ctx := c.Request().Context()
-	caseName := c.Param("case")
-	addr, err := netip.ParseAddr(c.Param("addr"))
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Not an IP address: %q.", c.Param("addr")))
-	}
-	p, err := s.casePath(caseName)
+	p, addr, err := s.caseAddr(c)
 	if err != nil {
 		return err
 	}
-	vm, err := s.pivotVM(ctx, p, caseName, addr)
+	vm, err := s.pivotVM(c.Request().Context(), p, c.Param("case"), addr)
 	if err != nil {
 		return err
 	}
 	return render(c, http.StatusOK, pivotPage(vm), nil)
+}
+
+// caseAddr is the case file and the address a pivot URL names.
+func (s *server) caseAddr(c echo.Context) (string, netip.Addr, error) {
+	addr, err := netip.ParseAddr(c.Param("addr"))
+	if err != nil {
+		return "", addr, echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Not an IP address: %q.", c.Param("addr")))
+	}
+	p, err := s.casePath(c.Param("case"))
+	return p, addr, err
 }
 
 // pivotVM is the pivot page of addr, kept while the case is unchanged.

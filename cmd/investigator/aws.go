@@ -72,8 +72,8 @@ func (a *app) discoverInto(ctx context.Context, cfg aws.Config, c *store.Case, i
 		return res, rerr
 	}
 	fmt.Fprintf(a.stdout, "Discovered %s in %s (%s): %s, %s, %s\n",
-		strings.Join(ids, ", "), res.Region, res.AccountID, plural(int64(len(res.Interfaces)), "interface"),
-		plural(int64(len(res.Focus)), "address"), plural(int64(len(res.VPCCIDRs)), "VPC block"))
+		strings.Join(ids, ", "), res.Region, res.AccountID, format.Nouns(int64(len(res.Interfaces)), "interface"),
+		format.Nouns(int64(len(res.Focus)), "address"), format.Nouns(int64(len(res.VPCCIDRs)), "VPC block"))
 	for _, fl := range res.FlowLogs {
 		fmt.Fprintf(a.stdout, "  flow log %s on %s -> %s %s\n", fl.ID, fl.ResourceID, fl.DestinationType, flowLogTarget(fl))
 	}

@@ -297,7 +297,7 @@ func (a *app) printCase(rep caseReport, withFiles bool) error {
 	t.row("Created", fmt.Sprintf("%s UTC by %s", format.Time(info.CreatedAt), info.CreatedBy))
 	t.row("Records", fmt.Sprintf("%s  (ACCEPT %s, REJECT %s, NODATA %s, SKIPDATA %s)",
 		format.Count(s.Records), format.Count(s.Accepted), format.Count(s.Rejected), format.Count(s.NoData), format.Count(s.SkipData)))
-	t.row("Traffic", fmt.Sprintf("%s, %s packets, %s", format.Bytes(s.Bytes), format.Count(s.Packets), plural(s.Interfaces, "interface")))
+	t.row("Traffic", fmt.Sprintf("%s, %s packets, %s", format.Bytes(s.Bytes), format.Count(s.Packets), format.Nouns(s.Interfaces, "interface")))
 	t.row("Time range", fmt.Sprintf("%s → %s UTC", format.Stamp(s.First), format.Stamp(s.Last)))
 	for i, in := range info.Instances {
 		label := ""
@@ -323,7 +323,7 @@ func (a *app) printCase(rep caseReport, withFiles bool) error {
 		}
 		t.row(label, fmt.Sprintf("%s %s(%s)", v.Prefix, optional(v.VPCID), v.Source))
 	}
-	t.row("Files", fmt.Sprintf("%s ingested, %s, last ingest %s UTC", format.Count(s.Files), plural(s.BadLines, "rejected line"), format.Stamp(s.LastIngest)))
+	t.row("Files", fmt.Sprintf("%s ingested, %s, last ingest %s UTC", format.Count(s.Files), format.Nouns(s.BadLines, "rejected line"), format.Stamp(s.LastIngest)))
 	if err := t.flush(); err != nil {
 		return err
 	}

@@ -418,7 +418,7 @@ the others are left as they are. Loading again changes nothing.`,
 				}
 				fmt.Fprintf(a.stdout, "loaded     %-13s %s\n", ch.Provider, what)
 			}
-			fmt.Fprintf(a.stdout, "\nLoaded %s into case %s: %s\n", plural(int64(len(changes)), "snapshot"), c.Name, prefixes(total))
+			fmt.Fprintf(a.stdout, "\nLoaded %s into case %s: %s\n", format.Nouns(int64(len(changes)), "snapshot"), c.Name, prefixes(total))
 			return nil
 		},
 	}

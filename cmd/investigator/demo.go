@@ -12,6 +12,7 @@ import (
 
 	"github.com/investigator/investigator/cidrs"
 	"github.com/investigator/investigator/demo"
+	"github.com/investigator/investigator/internal/format"
 	"github.com/investigator/investigator/store"
 )
 
@@ -48,7 +49,7 @@ focus and the provider ranges loaded.`,
 					return err
 				}
 				fmt.Fprintf(a.stdout, "Wrote %s in %s under %s, and the provider ranges its peers come from under %s\n",
-					plural(int64(sum.Records), "record"), plural(int64(len(sum.Files)), "file"), filepath.Join(out, "flowlogs"), filepath.Join(out, "ranges"))
+					format.Nouns(int64(sum.Records), "record"), format.Nouns(int64(len(sum.Files)), "file"), filepath.Join(out, "flowlogs"), filepath.Join(out, "ranges"))
 				fmt.Fprintf(a.stdout, "Try: investigator ingest mine %s && investigator cidrs import %s\n", filepath.Join(out, "flowlogs"), filepath.Join(out, "ranges"))
 				return nil
 			}
@@ -88,7 +89,7 @@ func (a *app) buildDemoCase(ctx context.Context, name string, opts demo.Options,
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "Generated %s in %s under %s\n", plural(int64(sum.Records), "record"), plural(int64(len(sum.Files)), "file"), tree)
+	fmt.Fprintf(a.stdout, "Generated %s in %s under %s\n", format.Nouns(int64(sum.Records), "record"), format.Nouns(int64(len(sum.Files)), "file"), tree)
 
 	c, err := store.Create(ctx, path, name, a.program(), store.Options{Wait: a.wait})
 	if err != nil {

@@ -1,47 +1,16 @@
 package main
 
 import (
-	"bufio"
-	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
+
+	"github.com/investigator/investigator/internal/whoisfake"
 )
 
-// fakeWhois answers every query with an ARIN-style record for 45.61.0.0/16.
-func fakeWhois(t *testing.T) (addr string, queries *atomic.Int64) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	queries = new(atomic.Int64)
-	go func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			queries.Add(1)
-			go func() {
-				defer conn.Close()
-				bufio.NewReader(conn).ReadString('\n')
-				fmt.Fprint(conn, "NetRange:       45.61.0.0 - 45.61.255.255\nCIDR:           45.61.0.0/16\nNetName:        EXAMPLE-NET\n"+
-					"NetHandle:      NET-45-61-0-0-1\nOriginAS:       AS64500\nOrganization:   Example Hosting (EXH-1)\nRegDate:        2015-01-01\n"+
-					"Updated:        2020-01-01\n\nOrgName:        Example Hosting\nOrgId:          EXH-1\nCountry:        US\n"+
-					"OrgAbuseEmail:  abuse@example.net\n")
-			}()
-		}
-	}()
-	return l.Addr().String(), queries
-}
-
 func TestEnrichWhois(t *testing.T) {
-	server, queries := fakeWhois(t)
+	server, queries := whoisfake.Serve(t, whoisfake.Example)
 	c := newCLI(t)
 	p := filepath.Join(t.TempDir(), "f.log")
 	os.WriteFile(p, []byte(header+

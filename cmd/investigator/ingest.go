@@ -86,19 +86,14 @@ reported, and fatal only with --strict), 1 when any file was refused or failed.`
 
 // ingestReport is the summary of one ingest command.
 type ingestReport struct {
-	Case     string              `json:"case"`
-	Path     string              `json:"path"`
-	Created  bool                `json:"created"`
-	Files    []ingest.FileResult `json:"files"`
-	Loaded   int                 `json:"loaded"`
-	Skipped  int                 `json:"duplicates"`
-	Refused  int                 `json:"refused"`
-	Failed   int                 `json:"failed"`
-	Records  int64               `json:"records"`
-	Rejected int64               `json:"rejected_lines"`
-	Seconds  float64             `json:"seconds"`
-	Window   [2]*time.Time       `json:"window"`
-	Sources  []pull.Report       `json:"sources,omitempty"`
+	Case    string              `json:"case"`
+	Path    string              `json:"path"`
+	Created bool                `json:"created"`
+	Files   []ingest.FileResult `json:"files"`
+	ingest.Totals
+	Seconds float64       `json:"seconds"`
+	Window  [2]*time.Time `json:"window"`
+	Sources []pull.Report `json:"sources,omitempty"`
 }
 
 func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f ingestFlags, command string) error {
@@ -225,18 +220,7 @@ func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f i
 		return err
 	}
 	for _, r := range rep.Files {
-		switch r.Status {
-		case ingest.Loaded:
-			rep.Loaded++
-		case ingest.Duplicate:
-			rep.Skipped++
-		case ingest.Refused:
-			rep.Refused++
-		default:
-			rep.Failed++
-		}
-		rep.Records += r.Records
-		rep.Rejected += r.Rejected
+		rep.Add(r)
 	}
 	failedSources := 0
 	for _, s := range rep.Sources {
@@ -251,12 +235,12 @@ func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f i
 			return err
 		}
 	} else {
-		from := plural(int64(rep.Loaded), "file")
+		from := format.Nouns(int64(rep.Loaded), "file")
 		if len(rep.Sources) > 0 {
-			from += " and " + plural(int64(len(rep.Sources)), "AWS source")
+			from += " and " + format.Nouns(int64(len(rep.Sources)), "AWS source")
 		}
 		fmt.Fprintf(a.stdout, "\n%s from %s into %s in %.1fs (%d already ingested, %d refused, %d failed, %s)\n",
-			plural(rep.Records, "record"), from, c.Name, rep.Seconds, rep.Skipped, rep.Refused, rep.Failed, plural(rep.Rejected, "rejected line"))
+			format.Nouns(rep.Records, "record"), from, c.Name, rep.Seconds, rep.Duplicates, rep.Refused, rep.Failed, format.Nouns(rep.Rejected, "rejected line"))
 		if rep.Rejected > 0 {
 			fmt.Fprintf(a.stdout, "Rejected lines are in the case: SELECT * FROM rejects;\n")
 		}
@@ -280,32 +264,8 @@ func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f i
 }
 
 func printFileResult(a *app, r ingest.FileResult) {
-	switch r.Status {
-	case ingest.Loaded:
-		fmt.Fprintf(a.stdout, "loaded     %s: %s", r.Path, plural(r.Records, "record"))
-		if r.Rejected > 0 {
-			fmt.Fprintf(a.stdout, ", %s", plural(r.Rejected, "rejected line"))
-		}
-		if r.OutsideWindow > 0 {
-			fmt.Fprintf(a.stdout, ", %s outside --start/--end", format.Count(r.OutsideWindow))
-		}
-		if r.Compression == "gzip" {
-			fmt.Fprintf(a.stdout, " (%s, gzip)\n", r.Shape)
-		} else {
-			fmt.Fprintf(a.stdout, " (%s)\n", r.Shape)
-		}
-		for _, rj := range r.Rejects {
-			fmt.Fprintf(a.stdout, "  line %d: %s\n", rj.Line, rj.Reason)
-		}
-		if r.Rejected > int64(len(r.Rejects)) {
-			fmt.Fprintf(a.stdout, "  ... and %s more\n", format.Count(r.Rejected-int64(len(r.Rejects))))
-		}
-	case ingest.Duplicate:
-		fmt.Fprintf(a.stdout, "unchanged  %s: already ingested (same content as %s)\n", r.Path, r.DuplicateOf)
-	case ingest.Refused:
-		fmt.Fprintf(a.stdout, "refused    %s: %s\n", r.Path, friendly(r.Err()))
-	default:
-		fmt.Fprintf(a.stdout, "failed     %s: %s\n", r.Path, friendly(r.Err()))
+	for _, l := range r.Report() {
+		fmt.Fprintln(a.stdout, l)
 	}
 }
 

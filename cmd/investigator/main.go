@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/investigator/investigator/cidrs"
+	"github.com/investigator/investigator/internal/format"
 	"github.com/investigator/investigator/store"
 )
 
@@ -101,14 +102,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitFail
 }
 
-// friendly drops the package prefixes that help in logs but not at a prompt.
-func friendly(err error) string {
-	msg := err.Error()
-	for _, p := range []string{"store: ", "ingest: ", "migrations: ", "queries: ", "cidrs: "} {
-		msg = strings.ReplaceAll(msg, p, "")
-	}
-	return msg
-}
+// friendly is an error's text for people.
+func friendly(err error) string { return format.Message(err.Error()) }
 
 func isCobraUsage(err error) bool {
 	msg := err.Error()

@@ -6,8 +6,6 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
-
-	"github.com/investigator/investigator/internal/format"
 )
 
 // outputFormat is the value of --format.
@@ -46,11 +44,3 @@ func newTable(w io.Writer, header ...string) *table {
 
 func (t *table) row(cells ...string) { fmt.Fprintln(t.tw, strings.Join(cells, "\t")) }
 func (t *table) flush() error        { return t.tw.Flush() }
-
-// plural renders "1 record", "2 records", "1,024 records".
-func plural(n int64, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return format.Count(n) + " " + noun + "s"
-}

@@ -20,7 +20,7 @@ func writeResultTable(w io.Writer, r *queries.Result) error {
 	if r.Cached {
 		how = fmt.Sprintf("stored result of %s UTC (--fresh runs it again)", format.Time(r.RanAt))
 	}
-	_, err := fmt.Fprintf(w, "%s · run %s · %s\n\n", plural(int64(len(r.Rows)), "row"), r.RunID, how)
+	_, err := fmt.Fprintf(w, "%s · run %s · %s\n\n", format.Nouns(int64(len(r.Rows)), "row"), r.RunID, how)
 	return err
 }
 

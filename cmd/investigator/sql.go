@@ -107,7 +107,7 @@ func (a *app) runSQL(ctx context.Context, c *store.Case, query string, outFmt re
 		}
 	default:
 		writeRows(a.stdout, cols, rows, false)
-		fmt.Fprintf(a.stdout, "%s in %s\n", plural(int64(len(rows)), "row"), time.Since(began).Round(time.Millisecond))
+		fmt.Fprintf(a.stdout, "%s in %s\n", format.Nouns(int64(len(rows)), "row"), time.Since(began).Round(time.Millisecond))
 	}
 	if truncated {
 		fmt.Fprintf(a.stderr, "(only the first %s rows: --max-rows shows more, or add a LIMIT)\n", format.Count(int64(maxRows)))

@@ -45,6 +45,34 @@ func Bytes(n int64) string {
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
+// Nouns renders n and its noun: "1 file", "2,000 files", "3 addresses".
+func Nouns(n int64, noun string) string { return Count(n) + " " + Plural(n, noun) }
+
+// Plural is the noun for n of them, by the English rules the nouns we
+// count need: file → files, address → addresses, query → queries.
+func Plural(n int64, noun string) string {
+	if n == 1 || noun == "" {
+		return noun
+	}
+	switch {
+	case strings.HasSuffix(noun, "s"), strings.HasSuffix(noun, "x"), strings.HasSuffix(noun, "z"),
+		strings.HasSuffix(noun, "ch"), strings.HasSuffix(noun, "sh"):
+		return noun + "es"
+	case strings.HasSuffix(noun, "y") && len(noun) > 1 && !strings.ContainsAny(noun[len(noun)-2:len(noun)-1], "aeiou"):
+		return noun[:len(noun)-1] + "ies"
+	}
+	return noun + "s"
+}
+
+// Message is an error's text for people: without the package prefixes
+// ("store: ", "ingest: ", …) that help in logs, not at a prompt or on a page.
+func Message(msg string) string {
+	for _, p := range []string{"store: ", "ingest: ", "migrations: ", "queries: ", "cidrs: "} {
+		msg = strings.ReplaceAll(msg, p, "")
+	}
+	return msg
+}
+
 // Time renders t in UTC.
 func Time(t time.Time) string { return t.UTC().Format(timeLayout) }
 

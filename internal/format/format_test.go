@@ -17,3 +17,21 @@ func TestFormat(t *testing.T) {
 		}
 	}
 }
+
+func TestNouns(t *testing.T) {
+	for _, c := range []struct {
+		n          int64
+		noun, want string
+	}{
+		{1, "file", "1 file"}, {0, "file", "0 files"}, {2000, "file", "2,000 files"},
+		{3, "address", "3 addresses"}, {1, "address", "1 address"}, {2, "query", "2 queries"},
+		{2, "day", "2 days"}, {2, "match", "2 matches"}, {2, "box", "2 boxes"}, {2, "rejected line", "2 rejected lines"},
+	} {
+		if got := Nouns(c.n, c.noun); got != c.want {
+			t.Errorf("Nouns(%d, %q) = %q, want %q", c.n, c.noun, got, c.want)
+		}
+	}
+	if got := Message("store: open x: ingest: bad"); got != "open x: bad" {
+		t.Errorf("Message = %q", got)
+	}
+}

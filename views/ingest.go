@@ -361,7 +361,6 @@ func (s *server) ingestUploads(ctx context.Context, j *job, path string, up *rec
 	return nil
 }
 
-
 // pullAWS pulls flow logs from AWS into the case in a job: from the log
 // group and the S3 location the form names, else from the flow logs
 // discovery recorded in the case. The window defaults to the last day.

@@ -181,10 +181,7 @@ func timeline(ctx context.Context, cs *store.Case, firstAt, lastAt *time.Time, s
 	}
 	first, last := firstAt.UTC(), lastAt.UTC()
 	span := last.Sub(first)
-	bucket := int64(math.Ceil(span.Seconds() / timelineBuckets))
-	if bucket < 1 {
-		bucket = 1
-	}
+	bucket := niceBucket(int64(math.Ceil(span.Seconds() / timelineBuckets)))
 	n := int(int64(span.Seconds())/bucket) + 1
 	rows, err := cs.DB.QueryContext(ctx, `SELECT time_bucket(to_seconds(?::BIGINT), start, ?::TIMESTAMP) AS b,
 		count(*) FILTER (WHERE action = 'ACCEPT'), count(*) FILTER (WHERE action = 'REJECT')
@@ -271,6 +268,22 @@ func timeline(ctx context.Context, cs *store.Case, firstAt, lastAt *time.Time, s
 	vm.AriaLabel = fmt.Sprintf("Flows over time by action, %s buckets from %s to %s UTC; at most %s flows in a bucket",
 		vm.Bucket, format.Time(first), format.Time(last), vm.Max)
 	return vm, nil
+}
+
+// bucketSteps are the bucket widths a timeline uses, in seconds: ones a
+// reader counts in (a minute, five, an hour), not 1m1s.
+var bucketSteps = []int64{1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400}
+
+// niceBucket is the smallest bucket step of at least sec seconds (whole
+// days beyond them).
+func niceBucket(sec int64) int64 {
+	for _, s := range bucketSteps {
+		if s >= sec {
+			return s
+		}
+	}
+	const day = 86400
+	return (sec + day - 1) / day * day
 }
 
 // duration writes a bucket width briefly: 3s, 5m, 1h30m.

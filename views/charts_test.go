@@ -90,3 +90,18 @@ func TestOverviewCharts(t *testing.T) {
 		}
 	})
 }
+
+func TestNiceBucket(t *testing.T) {
+	for in, want := range map[int64]int64{0: 1, 1: 1, 3: 5, 61: 120, 4320: 7200, 86400: 86400, 90000: 172800} {
+		if got := niceBucket(in); got != want {
+			t.Errorf("niceBucket(%d) = %d, want %d", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{
+		"/tmp/x/AWSLogs/1/vpcflowlogs/a.log.gz": "…/a.log.gz", "s3://b/k/obj.gz#etag": "…/obj.gz#etag", "upload:a.log": "upload:a.log", "dir/": "dir/",
+	} {
+		if got := shortSource(in); got != want {
+			t.Errorf("shortSource(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -76,9 +76,18 @@ type OverviewVM struct {
 // gapsText shows the coverage gaps of a case.
 func gapsText(n int64, longest time.Duration) string {
 	if n == 0 {
-		return "none over " + coverageGap.String()
+		return "none over " + duration(coverageGap)
 	}
-	return format.Count(n) + " over " + coverageGap.String() + " (longest " + longest.Round(time.Second).String() + ")"
+	return format.Count(n) + " over " + duration(coverageGap) + " (longest " + duration(longest.Round(time.Minute)) + ")"
+}
+
+// shortSource is the end of a manifest entry's source, its file name (the
+// whole source is the cell's title).
+func shortSource(src string) string {
+	if i := strings.LastIndexByte(src, '/'); i >= 0 && i < len(src)-1 {
+		return "…/" + src[i+1:]
+	}
+	return src
 }
 
 // AnalysesVM lists the analyses for a case.
@@ -213,15 +222,15 @@ type PivotVM struct {
 	Stale      bool // the derived tables need rebuilding first
 	// Per request: the page, where its buttons post, whether look-ups
 	// are allowed, and what the last one did.
-	Href, PrepareHref, LookupHref string
-	Offline                       bool
-	Lookup                        string
-	Totals                        PivotTotals
-	Timeline                      TimelineVM
-	Counterparts                  TableVM
-	Ports                         TableVM
-	Info                          *PivotInfo  // nil: not an address of the case
-	Whois                         *PivotWhois // nil: no stored WHOIS network holds it
+	Href, PrepareHref, LookupHref, FlowsHref string
+	Offline                                  bool
+	Lookup                                   string
+	Totals                                   PivotTotals
+	Timeline                                 TimelineVM
+	Counterparts                             TableVM
+	Ports                                    TableVM
+	Info                                     *PivotInfo  // nil: not an address of the case
+	Whois                                    *PivotWhois // nil: no stored WHOIS network holds it
 }
 
 // PivotTotals is an address's traffic as the peer of the focus.

@@ -74,6 +74,7 @@ func (s *server) pivotVM(ctx context.Context, path, caseName string, addr netip.
 	vm.Href = caseHref(caseName) + "/ip/" + url.PathEscape(vm.Addr)
 	vm.PrepareHref = caseHref(caseName) + "/prepare"
 	vm.LookupHref = vm.Href + "/whois"
+	vm.FlowsHref = caseHref(caseName) + "/flows?addr=" + url.QueryEscape(vm.Addr)
 	vm.Offline = s.o.WhoisOffline
 	return vm, nil
 }

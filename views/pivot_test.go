@@ -112,6 +112,9 @@ func TestIPPivot(t *testing.T) {
 		if n := r.doc.Find(`[data-testid="pivot-ports"] [data-testid="result-row"]`).Length(); n != 2 {
 			t.Errorf("%d port rows, want 2", n)
 		}
+		if href, _ := r.doc.Find(`[data-testid="pivot-flows-link"]`).Attr("href"); href != "/cases/demo/flows?addr=203.0.113.9" {
+			t.Errorf("flows link %q", href)
+		}
 		// Its own timeline: its two flows, not the case's three.
 		bars := r.doc.Find(`[data-testid="pivot-timeline"] [data-testid="timeline-bar"] title`)
 		total := 0

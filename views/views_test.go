@@ -144,7 +144,7 @@ func TestPages(t *testing.T) {
 		if got := text(r, `[data-testid="peers"] .value`); got != "3" {
 			t.Errorf("peers %q", got)
 		}
-		if got := text(r, `[data-testid="gaps"] .value`); got != "none over 15m0s" {
+		if got := text(r, `[data-testid="gaps"] .value`); got != "none over 15m" {
 			t.Errorf("gaps %q", got)
 		}
 		if href, _ := r.doc.Find(`[data-testid="gaps"]`).Attr("href"); href != "/cases/demo/analyses/coverage" {
@@ -323,7 +323,7 @@ func TestCoverageGaps(t *testing.T) {
 		"2 123456789012 eni-0a1b2c3d4e5f60001 198.51.100.8 10.0.1.10 49154 22 6 10 840 1700007360 1700007420 REJECT OK",
 	})
 	r := get(t, e, "/cases/demo")
-	if got := text(r, `[data-testid="gaps"] .value`); got != "1 over 15m0s (longest 2h0m0s)" {
+	if got := text(r, `[data-testid="gaps"] .value`); got != "1 over 15m (longest 2h)" {
 		t.Errorf("gaps %q", got)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/investigator/investigator/cidrs"
 	"github.com/investigator/investigator/demo"
 	"github.com/investigator/investigator/internal/format"
+	"github.com/investigator/investigator/queries"
 	"github.com/investigator/investigator/store"
 )
 
@@ -103,6 +104,16 @@ func (a *app) buildDemoCase(ctx context.Context, name string, opts demo.Options,
 	quiet := *a
 	quiet.stdout = discardWriter{}
 	if err := quiet.runIngest(ctx, name, []string{filepath.Join(tree, "flowlogs")}, ingestFlags{format: "table"}, "investigator demo"); err != nil {
+		return err
+	}
+	// The derived tables now, so the workbench's first pages show peers.
+	c, err = store.Open(ctx, path, store.Options{Wait: a.wait})
+	if err != nil {
+		return err
+	}
+	_, err = queries.Prepare(ctx, c)
+	c.Close()
+	if err != nil {
 		return err
 	}
 	rep, err := a.readCase(ctx, name)

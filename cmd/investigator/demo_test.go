@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/investigator/investigator/queries"
+	"github.com/investigator/investigator/store"
 )
 
 func TestDemoCommand(t *testing.T) {
@@ -15,6 +19,16 @@ func TestDemoCommand(t *testing.T) {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, r.stdout)
 		}
+	}
+	// The derived tables are built: the workbench's first page shows peers.
+	cs, err := store.Open(context.Background(), filepath.Join(c.cases, "demo.duckdb"), store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale, err := queries.Stale(context.Background(), cs)
+	cs.Close()
+	if err != nil || stale {
+		t.Errorf("the demo case's derived tables are stale (%v)", err)
 	}
 	if r := c.run("demo", "--records", "20000"); r.code != exitFail || !strings.Contains(r.stderr, "--force") {
 		t.Fatalf("second demo without --force: %d %q", r.code, r.stderr)

@@ -297,3 +297,17 @@ func duration(d time.Duration) string {
 	}
 	return s
 }
+
+// barLabelMax is the longest label a bar chart's label column holds.
+const barLabelMax = 17
+
+// barLabel fits a label to the label column: a long one (an IPv6 address)
+// keeps its start and end around an ellipsis; the bar's title has it whole.
+func barLabel(s string) string {
+	r := []rune(s)
+	if len(r) <= barLabelMax {
+		return s
+	}
+	half := (barLabelMax - 1) / 2
+	return string(r[:half]) + "…" + string(r[len(r)-half:])
+}

@@ -105,3 +105,11 @@ func TestNiceBucket(t *testing.T) {
 		}
 	}
 }
+
+func TestBarLabel(t *testing.T) {
+	for in, want := range map[string]string{"10.0.2.15": "10.0.2.15", "2601:641:9646:7fc2:f21a:2611:60a1:7524": "2601:641…0a1:7524"} {
+		if got := barLabel(in); got != want {
+			t.Errorf("barLabel(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -158,32 +158,31 @@ func (p *pageProblems) listen(ev any) {
 	}
 }
 
-// TestBrowser drives the workbench in headless Chromium: cases → overview →
-// analysis → htmx re-run → sort, page and filter a result → address pivot →
-// SQL console → theme toggle → upload and ingest → every page at tablet
-// width → keyboard.
-func TestBrowser(t *testing.T) {
+// browser is a headless Chromium on a test server's pages. Its steps fail
+// the test on an error, a request to another host, a console error or an
+// uncaught exception, keeping a screenshot.
+type browser struct {
+	t        *testing.T
+	ctx      context.Context
+	problems *pageProblems
+	shotDir  string
+	shots    int
+}
+
+// startBrowser starts Chromium for the server at srvURL, watching its
+// requests from the first page on; it skips the test without chromium.
+func startBrowser(t *testing.T, srvURL string) *browser {
+	t.Helper()
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
 		t.Skip("browser test skipped: no chromium on PATH (apt-get install chromium)")
 	}
-	started := time.Now()
-
-	lines := browserFlowLines()
-	dir := newBrowserCase(t, lines)
-	e, err := New(Options{CasesDir: dir, Program: "test", Now: func() time.Time { return time.Date(2023, 11, 15, 0, 0, 0, 0, time.UTC) }})
+	base, err := url.Parse(srvURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(e)
-	defer srv.Close()
-	base, err := url.Parse(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(chromium),
 		chromedp.Headless,
@@ -200,131 +199,156 @@ func TestBrowser(t *testing.T) {
 		chromedp.WindowSize(1280, 900),
 		chromedp.UserDataDir(t.TempDir()),
 	)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
-	defer cancelBrowser()
-
-	problems := &pageProblems{host: base.Host}
-	if err := chromedp.Listen(bctx, problems.listen); err != nil {
+	t.Cleanup(cancelBrowser)
+	b := &browser{t: t, ctx: bctx, problems: &pageProblems{host: base.Host}, shotDir: os.Getenv("INVESTIGATOR_SCREENSHOTS")}
+	if b.shotDir == "" {
+		b.shotDir = t.TempDir()
+	}
+	if err := chromedp.Listen(bctx, b.problems.listen); err != nil {
 		t.Fatal(err)
 	}
-
-	shotDir := os.Getenv("INVESTIGATOR_SCREENSHOTS")
-	if shotDir == "" {
-		shotDir = t.TempDir()
-	}
-	shots := 0
-	// fail saves a full-page screenshot and stops the test.
-	fail := func(format string, args ...any) {
-		t.Helper()
-		shots++
-		sctx, scancel := context.WithTimeout(bctx, 5*time.Second)
-		defer scancel()
-		png, err := chromedp.Run(sctx, chromedp.FullScreenshot(90))
-		if err == nil {
-			p := filepath.Join(shotDir, fmt.Sprintf("TestBrowser-%d.png", shots))
-			if err = os.WriteFile(p, png, 0o644); err == nil {
-				t.Logf("screenshot: %s", p)
-			}
-		}
-		if err != nil {
-			t.Logf("no screenshot: %v", err)
-		}
-		t.Fatalf(format, args...)
-	}
-	check := func(step string) {
-		t.Helper()
-		if ps := problems.all(); len(ps) > 0 {
-			fail("%s: the page misbehaved:\n%s", step, strings.Join(ps, "\n"))
-		}
-	}
-	stepCtx := func() (context.Context, context.CancelFunc) { return context.WithTimeout(bctx, 15*time.Second) }
-	// do runs the steps and fails on an error or a page problem.
-	do := func(step string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, scancel := stepCtx()
-		defer scancel()
-		if err := chromedp.Do(sctx, steps...); err != nil {
-			fail("%s: %v", step, err)
-		}
-		check(step)
-	}
-	// str runs an action that gives text, trimmed.
-	str := func(step string, a chromedp.Action[string]) string {
-		t.Helper()
-		sctx, scancel := stepCtx()
-		defer scancel()
-		v, err := chromedp.Run(sctx, a)
-		if err != nil {
-			fail("%s: %v", step, err)
-		}
-		check(step)
-		return strings.TrimSpace(v)
-	}
-	// poll waits for the expression to be true. It evaluates from Go, and
-	// takes an error as "not yet", so that it survives a navigation that
-	// replaces the page's execution context under it.
-	poll := func(expr string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			for {
-				ok, err := chromedp.Evaluate[bool](expr)(ctx, tg)
-				if err == nil && ok {
-					return nil
-				}
-				select {
-				case <-ctx.Done():
-					return fmt.Errorf("waiting for %s: %w (last error: %v)", expr, ctx.Err(), err)
-				case <-time.After(25 * time.Millisecond):
-				}
-			}
-		})
-	}
-	// at waits for the page at path to have loaded (scripts included).
-	at := func(path string) chromedp.Action[chromedp.Void] {
-		return poll(fmt.Sprintf(`location.pathname === %s && document.readyState === "complete" && !!window.htmx`, strconv.Quote(path)))
-	}
-	wantText := func(step, what, got, want string) {
-		t.Helper()
-		if got != want {
-			fail("%s: %s shows %q, want %q", step, what, got, want)
-		}
-	}
-
-	// The network domain is not on by default; requests are watched from the
-	// first page on.
-	do("start", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+	// The network domain is not on by default.
+	b.do("start", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{})
 		return err
 	}))
+	return b
+}
+
+// fail saves a full-page screenshot and stops the test.
+func (b *browser) fail(format string, args ...any) {
+	b.t.Helper()
+	b.shots++
+	sctx, scancel := context.WithTimeout(b.ctx, 5*time.Second)
+	defer scancel()
+	png, err := chromedp.Run(sctx, chromedp.FullScreenshot(90))
+	if err == nil {
+		p := filepath.Join(b.shotDir, fmt.Sprintf("%s-%d.png", strings.ReplaceAll(b.t.Name(), "/", "_"), b.shots))
+		if err = os.WriteFile(p, png, 0o644); err == nil {
+			b.t.Logf("screenshot: %s", p)
+		}
+	}
+	if err != nil {
+		b.t.Logf("no screenshot: %v", err)
+	}
+	b.t.Fatalf(format, args...)
+}
+
+// check fails on what the page reported.
+func (b *browser) check(step string) {
+	b.t.Helper()
+	if ps := b.problems.all(); len(ps) > 0 {
+		b.fail("%s: the page misbehaved:\n%s", step, strings.Join(ps, "\n"))
+	}
+}
+
+func (b *browser) stepCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(b.ctx, 15*time.Second)
+}
+
+// do runs the steps and fails on an error or a page problem.
+func (b *browser) do(step string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	sctx, scancel := b.stepCtx()
+	defer scancel()
+	if err := chromedp.Do(sctx, steps...); err != nil {
+		b.fail("%s: %v", step, err)
+	}
+	b.check(step)
+}
+
+// str runs an action that gives text, trimmed.
+func (b *browser) str(step string, a chromedp.Action[string]) string {
+	b.t.Helper()
+	sctx, scancel := b.stepCtx()
+	defer scancel()
+	v, err := chromedp.Run(sctx, a)
+	if err != nil {
+		b.fail("%s: %v", step, err)
+	}
+	b.check(step)
+	return strings.TrimSpace(v)
+}
+
+func (b *browser) wantText(step, what, got, want string) {
+	b.t.Helper()
+	if got != want {
+		b.fail("%s: %s shows %q, want %q", step, what, got, want)
+	}
+}
+
+// poll waits for the expression to be true. It evaluates from Go, and takes
+// an error as "not yet", so that it survives a navigation that replaces the
+// page's execution context under it.
+func poll(expr string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		for {
+			ok, err := chromedp.Evaluate[bool](expr)(ctx, tg)
+			if err == nil && ok {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("waiting for %s: %w (last error: %v)", expr, ctx.Err(), err)
+			case <-time.After(25 * time.Millisecond):
+			}
+		}
+	})
+}
+
+// at waits for the page at path to have loaded (scripts included).
+func at(path string) chromedp.Action[chromedp.Void] {
+	return poll(fmt.Sprintf(`location.pathname === %s && document.readyState === "complete" && !!window.htmx`, strconv.Quote(path)))
+}
+
+// TestBrowser drives the workbench in headless Chromium: cases → overview →
+// analysis → htmx re-run → sort, page and filter a result → address pivot →
+// SQL console → theme toggle → upload and ingest → every page at tablet
+// width → keyboard.
+func TestBrowser(t *testing.T) {
+	started := time.Now()
+
+	lines := browserFlowLines()
+	dir := newBrowserCase(t, lines)
+	e, err := New(Options{CasesDir: dir, Program: "test", Now: func() time.Time { return time.Date(2023, 11, 15, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+
+	b := startBrowser(t, srv.URL)
 
 	// 1. Cases page → the case → its overview.
-	do("overview",
+	b.do("overview",
 		chromedp.Navigate(srv.URL+"/"),
 		at("/"),
 		chromedp.Click(chromedp.CSS(`[data-testid="case-row"][data-case="demo"] [data-testid="case-link"]`)),
 		at("/cases/demo"),
 	)
-	records := str("overview", chromedp.Text(chromedp.CSS(`[data-testid="records"] .value`)))
-	wantText("overview", "the record count", records, strconv.Itoa(len(lines)))
+	records := b.str("overview", chromedp.Text(chromedp.CSS(`[data-testid="records"] .value`)))
+	b.wantText("overview", "the record count", records, strconv.Itoa(len(lines)))
 
 	// 2. Analyses list → ssh-inbound → its result table.
-	do("ssh-inbound",
+	b.do("ssh-inbound",
 		chromedp.Click(chromedp.CSS(`[data-testid="nav-analyses"]`)),
 		at("/cases/demo/analyses"),
 		chromedp.Click(chromedp.CSS(`[data-testid="analysis"][data-name="ssh-inbound"] a`)),
 		at("/cases/demo/analyses/ssh-inbound"),
 	)
-	table := str("ssh-inbound", chromedp.Text(chromedp.CSS(`[data-testid="result-table"]`)))
+	table := b.str("ssh-inbound", chromedp.Text(chromedp.CSS(`[data-testid="result-table"]`)))
 	if !strings.Contains(table, browserAttacker) {
-		fail("ssh-inbound: the result table does not show %s:\n%s", browserAttacker, table)
+		b.fail("ssh-inbound: the result table does not show %s:\n%s", browserAttacker, table)
 	}
-	runID := str("ssh-inbound", chromedp.Text(chromedp.CSS(`[data-testid="run-id"]`)))
+	runID := b.str("ssh-inbound", chromedp.Text(chromedp.CSS(`[data-testid="run-id"]`)))
 	if runID == "" {
-		fail("ssh-inbound: no run id")
+		b.fail("ssh-inbound: no run id")
 	}
 
 	// 3. Run again: htmx swaps the result in place; the page stays.
-	do("run again",
+	b.do("run again",
 		chromedp.Evaluate[chromedp.Void](`window.__browserTestMarker = "still here"`),
 		chromedp.Click(chromedp.CSS(`[data-testid="run-again"]`)),
 		poll(fmt.Sprintf(`(function () {
@@ -332,97 +356,108 @@ func TestBrowser(t *testing.T) {
 			return !!el && el.textContent.trim() !== "" && el.textContent.trim() !== %s;
 		})()`, strconv.Quote(runID))),
 	)
-	newRunID := str("run again", chromedp.Text(chromedp.CSS(`[data-testid="run-id"]`)))
+	newRunID := b.str("run again", chromedp.Text(chromedp.CSS(`[data-testid="run-id"]`)))
 	if newRunID == runID {
-		fail("run again: the run id stayed %q", runID)
+		b.fail("run again: the run id stayed %q", runID)
 	}
-	marker := str("run again", chromedp.Evaluate[string](`String(window.__browserTestMarker)`))
-	wantText("run again", "the window marker (page reloaded?)", marker, "still here")
+	marker := b.str("run again", chromedp.Evaluate[string](`String(window.__browserTestMarker)`))
+	b.wantText("run again", "the window marker (page reloaded?)", marker, "still here")
+
+	// A limit that is not a number: the re-run answers 400, and htmx puts
+	// the reason where the result was.
+	b.do("bad parameter",
+		chromedp.SetValue(chromedp.CSS(`form[data-testid="params"] input[name="limit"]`), "many"),
+		chromedp.Click(chromedp.CSS(`[data-testid="run-again"]`)),
+		poll(`!!document.querySelector('#result [data-testid="param-error"]')`),
+	)
+	if msg := b.str("bad parameter", chromedp.Text(chromedp.CSS(`[data-testid="param-error"]`))); !strings.Contains(msg, "limit") {
+		b.fail("bad parameter: the page says %q", msg)
+	}
 
 	// 4. A result of more than a page: sort by source address, page on,
 	// filter down to the attacker. Each swaps the rows in place and puts the
 	// view in the address bar.
-	do("rejected",
+	b.do("rejected",
 		chromedp.Navigate(srv.URL+"/cases/demo/analyses/rejected"),
 		at("/cases/demo/analyses/rejected"),
 	)
-	wantText("rejected", "the row count", str("rejected", chromedp.Text(chromedp.CSS(`[data-testid="row-total"]`))), strconv.Itoa(browserScanners+1))
+	b.wantText("rejected", "the row count", b.str("rejected", chromedp.Text(chromedp.CSS(`[data-testid="row-total"]`))), strconv.Itoa(browserScanners+1))
 	firstSrc := `(function () {
 		var th = Array.from(document.querySelectorAll('[data-testid="result-table"] thead th'));
 		var i = th.findIndex(function (h) { return h.textContent.trim().split(/\s/)[0] === "src_ip"; });
 		return Array.from(document.querySelectorAll('[data-testid="result-row"]')).map(function (r) { return r.cells[i].textContent.trim(); });
 	})()`
-	do("sort",
+	b.do("sort",
 		chromedp.Evaluate[chromedp.Void](`window.__browserTestMarker = "sorting"`),
 		chromedp.Click(chromedp.CSS(`[data-testid="sort-link"][data-column="src_ip"]`)),
 		poll(`!!document.querySelector('th[aria-sort="ascending"] [data-column="src_ip"]')`),
 	)
 	srcs := func(step string) []string {
 		t.Helper()
-		sctx, scancel := stepCtx()
+		sctx, scancel := b.stepCtx()
 		defer scancel()
 		v, err := chromedp.Run(sctx, chromedp.Evaluate[[]string](firstSrc))
 		if err != nil {
-			fail("%s: %v", step, err)
+			b.fail("%s: %v", step, err)
 		}
 		return v
 	}
 	// By address, not by text: .2 comes second, not .10.
 	if got := srcs("sort"); len(got) != resultPageSize || got[0] != "198.18.0.1" || got[1] != "198.18.0.2" || got[99] != "198.18.0.100" {
-		fail("sort: the first page by source address is %v", got)
+		b.fail("sort: the first page by source address is %v", got)
 	}
-	do("next page",
+	b.do("next page",
 		chromedp.Click(chromedp.CSS(`[data-testid="next-page"]`)),
 		poll(`(document.querySelector('[data-testid="page"]') || {}).textContent === "2"`),
 	)
 	if got := srcs("next page"); len(got) != browserScanners+1-resultPageSize || got[len(got)-1] != browserAttacker {
-		fail("next page: source addresses %v", got)
+		b.fail("next page: source addresses %v", got)
 	}
-	if u := str("next page", chromedp.Evaluate[string](`location.search`)); !strings.Contains(u, "sort=src_ip") || !strings.Contains(u, "page=2") {
-		fail("next page: the address bar says %q", u)
+	if u := b.str("next page", chromedp.Evaluate[string](`location.search`)); !strings.Contains(u, "sort=src_ip") || !strings.Contains(u, "page=2") {
+		b.fail("next page: the address bar says %q", u)
 	}
-	do("filter",
+	b.do("filter",
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="filter-input"]`), browserAttacker),
 		poll(`(document.querySelector('[data-testid="matched"]') || {}).textContent === "1"`),
 	)
-	wantText("filter", "the filtered rows", strings.Join(srcs("filter"), " "), browserAttacker)
-	wantText("sort", "the window marker (page reloaded?)", str("sort", chromedp.Evaluate[string](`String(window.__browserTestMarker)`)), "sorting")
+	b.wantText("filter", "the filtered rows", strings.Join(srcs("filter"), " "), browserAttacker)
+	b.wantText("sort", "the window marker (page reloaded?)", b.str("sort", chromedp.Evaluate[string](`String(window.__browserTestMarker)`)), "sorting")
 
 	// 5. The attacker's address → its pivot page.
-	do("pivot",
+	b.do("pivot",
 		chromedp.Click(chromedp.Search(fmt.Sprintf(`//a[@data-testid="addr-link"][normalize-space()=%q]`, browserAttacker))),
 		at("/cases/demo/ip/"+browserAttacker),
 	)
-	wantText("pivot", "the address", str("pivot", chromedp.Text(chromedp.CSS(`[data-testid="pivot-addr"]`))), browserAttacker)
-	wantText("pivot", "the flows total", str("pivot", chromedp.Text(chromedp.CSS(`[data-testid="pivot-flows"] .value`))), strconv.Itoa(browserAttempts))
+	b.wantText("pivot", "the address", b.str("pivot", chromedp.Text(chromedp.CSS(`[data-testid="pivot-addr"]`))), browserAttacker)
+	b.wantText("pivot", "the flows total", b.str("pivot", chromedp.Text(chromedp.CSS(`[data-testid="pivot-flows"] .value`))), strconv.Itoa(browserAttempts))
 
 	// 6. SQL console: type a statement, submit, read the count.
 	const sqlQuery = "SELECT count(*) AS n FROM flows"
-	do("sql",
+	b.do("sql",
 		chromedp.Click(chromedp.CSS(`[data-testid="nav-sql"]`)),
 		at("/cases/demo/sql"),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="sql-query"]`), sqlQuery),
 	)
 	// The console opens empty, so the field holds just what was typed.
-	wantText("sql", "the query field", str("sql", chromedp.Value(chromedp.CSS(`[data-testid="sql-query"]`))), sqlQuery)
-	do("sql run",
+	b.wantText("sql", "the query field", b.str("sql", chromedp.Value(chromedp.CSS(`[data-testid="sql-query"]`))), sqlQuery)
+	b.do("sql run",
 		chromedp.Click(chromedp.CSS(`[data-testid="sql-run"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#sql-result [data-testid="result-row"] td`)),
 	)
-	cell := str("sql", chromedp.Text(chromedp.CSS(`#sql-result [data-testid="result-row"] td`)))
-	wantText("sql", "the count", cell, strconv.Itoa(len(lines)))
+	cell := b.str("sql", chromedp.Text(chromedp.CSS(`#sql-result [data-testid="result-row"] td`)))
+	b.wantText("sql", "the count", cell, strconv.Itoa(len(lines)))
 
 	// 7. Theme toggle: the <html> theme flips and survives a reload.
 	const themeJS = `document.documentElement.dataset.theme || (matchMedia("(prefers-color-scheme: dark)").matches ? "system-dark" : "system-light")`
-	before := str("theme", chromedp.Evaluate[string](themeJS))
-	do("theme", chromedp.Click(chromedp.CSS(`[data-testid="theme-toggle"]`)))
-	after := str("theme", chromedp.Evaluate[string](themeJS))
+	before := b.str("theme", chromedp.Evaluate[string](themeJS))
+	b.do("theme", chromedp.Click(chromedp.CSS(`[data-testid="theme-toggle"]`)))
+	after := b.str("theme", chromedp.Evaluate[string](themeJS))
 	if after != "light" && after != "dark" || strings.TrimPrefix(before, "system-") == after {
-		fail("theme: toggling went from %q to %q", before, after)
+		b.fail("theme: toggling went from %q to %q", before, after)
 	}
-	do("theme reload", chromedp.Reload(), at("/cases/demo/sql"))
-	wantText("theme", "the theme after a reload", str("theme", chromedp.Evaluate[string](themeJS)), after)
-	wantText("theme", "the saved theme", str("theme", chromedp.Evaluate[string](`String(localStorage.getItem("theme"))`)), after)
+	b.do("theme reload", chromedp.Reload(), at("/cases/demo/sql"))
+	b.wantText("theme", "the theme after a reload", b.str("theme", chromedp.Evaluate[string](themeJS)), after)
+	b.wantText("theme", "the saved theme", b.str("theme", chromedp.Evaluate[string](`String(localStorage.getItem("theme"))`)), after)
 
 	// 8. Ingest: upload a flow-log file; the job page polls until the job
 	// is done and shows the records it added.
@@ -434,54 +469,54 @@ func TestBrowser(t *testing.T) {
 	if err := os.WriteFile(uploadPath, []byte(strings.Join(upload, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	do("ingest",
+	b.do("ingest",
 		chromedp.Click(chromedp.CSS(`[data-testid="nav-ingest"]`)),
 		at("/cases/demo/ingest"),
 		chromedp.SetUploadFiles(chromedp.CSS(`[data-testid="upload-files"]`), []string{uploadPath}),
 		chromedp.Click(chromedp.CSS(`[data-testid="upload-submit"]`)),
 		poll(`!!document.querySelector('[data-testid="job"][data-state="done"] [data-testid="job-records"]')`),
 	)
-	wantText("ingest", "the records added", str("ingest", chromedp.Text(chromedp.CSS(`[data-testid="job-records"]`))), strconv.Itoa(len(upload)))
+	b.wantText("ingest", "the records added", b.str("ingest", chromedp.Text(chromedp.CSS(`[data-testid="job-records"]`))), strconv.Itoa(len(upload)))
 
 	// 9. A tablet (768 px wide): no page is wider than the screen (wide
 	// tables scroll in their own box), and the keyboard reaches the page's
 	// controls in order.
-	do("tablet", chromedp.EmulateViewport(768, 1024))
+	b.do("tablet", chromedp.EmulateViewport(768, 1024))
 	for _, path := range []string{"/", "/cases/demo", "/cases/demo/analyses/rejected", "/cases/demo/ip/" + browserAttacker, "/cases/demo/flows", "/cases/demo/ingest", "/cases/demo/sql"} {
-		do("tablet "+path, chromedp.Navigate(srv.URL+path), at(path))
+		b.do("tablet "+path, chromedp.Navigate(srv.URL+path), at(path))
 		// The overflow, and the outermost element that sticks out.
-		if w := str("tablet "+path, chromedp.Evaluate[string](`document.documentElement.scrollWidth + " > " + window.innerWidth + " " +
+		if w := b.str("tablet "+path, chromedp.Evaluate[string](`document.documentElement.scrollWidth + " > " + window.innerWidth + " " +
 			(Array.from(document.querySelectorAll("body *")).filter(function (e) { return e.getBoundingClientRect().right > window.innerWidth + 1; })
 				.map(function (e) { return e.tagName + "." + e.className + "#" + (e.dataset.testid || ""); })[0] || "")`)); func() bool {
 			var sw, iw int
 			fmt.Sscanf(w, "%d > %d", &sw, &iw)
 			return sw > iw
 		}() {
-			fail("tablet %s: the page is wider than the screen (%s)", path, w)
+			b.fail("tablet %s: the page is wider than the screen (%s)", path, w)
 		}
 	}
-	do("keyboard",
+	b.do("keyboard",
 		chromedp.Navigate(srv.URL+"/cases/demo/analyses/rejected"),
 		at("/cases/demo/analyses/rejected"),
 		chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`),
 		chromedp.KeyEvent("\t"),
 	)
-	first := str("keyboard", chromedp.Evaluate[string](`document.activeElement.textContent.trim()`))
-	wantText("keyboard", "the first Tab stop", first, "investiGATOR")
+	first := b.str("keyboard", chromedp.Evaluate[string](`document.activeElement.textContent.trim()`))
+	b.wantText("keyboard", "the first Tab stop", first, "investiGATOR")
 	// Enter on a focused column heading sorts, as a click does.
-	do("keyboard sort",
+	b.do("keyboard sort",
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="sort-link"][data-column="packets"]').focus()`),
 		chromedp.KeyEvent("\r"),
 		poll(`!!document.querySelector('th[aria-sort="descending"] [data-column="packets"]')`),
 	)
 
 	// Late events (the last page's scripts) count too.
-	check("end")
-	problems.mu.Lock()
-	seen := problems.seen
-	problems.mu.Unlock()
+	b.check("end")
+	b.problems.mu.Lock()
+	seen := b.problems.seen
+	b.problems.mu.Unlock()
 	if seen < 10 {
-		fail("only %d requests were seen: is the network watch working?", seen)
+		b.fail("only %d requests were seen: is the network watch working?", seen)
 	}
 	t.Logf("browser test took %v", time.Since(started).Round(time.Millisecond))
 }

@@ -184,6 +184,15 @@ func (s *server) analysis(c echo.Context) error {
 	ctx := c.Request().Context()
 	caseName := c.Param("case")
 	p, a, given, res, err := s.analysisResult(c)
+	var bad *paramError
+	if errors.As(err, &bad) {
+		// The form again, saying what is wrong, with no result.
+		vm := AnalysisVM{Case: caseName, Analysis: a, Href: analysisHref(caseName, a.Name), Values: given, ParamError: bad.msg}
+		if vm.Runs, err = s.runHistory(ctx, p, caseName, a.Name); err != nil {
+			return err
+		}
+		return render(c, http.StatusBadRequest, analysisPage(vm), analysisFragment(vm))
+	}
 	if err != nil {
 		return err
 	}
@@ -209,6 +218,17 @@ func (s *server) analysis(c echo.Context) error {
 	}
 	return render(c, http.StatusOK, analysisPage(vm), analysisFragment(vm))
 }
+
+// paramError is a parameter an analysis cannot take (a missing port, a time
+// that is not one): a 400 whose message the analysis page shows by its form.
+type paramError struct {
+	msg string
+}
+
+func (e *paramError) Error() string { return e.msg }
+
+// Unwrap makes it the 400 it is where no form shows it (the downloads).
+func (e *paramError) Unwrap() error { return echo.NewHTTPError(http.StatusBadRequest, e.msg) }
 
 // analysisResult resolves the case and analysis of the request, binds the
 // given parameters (form on POST, query on GET) and answers them as the
@@ -242,7 +262,7 @@ func (s *server) analysisResult(c echo.Context) (path string, a queries.Analysis
 	}
 	params, err := a.Bind(given, s.o.Now())
 	if err != nil {
-		err = echo.NewHTTPError(http.StatusBadRequest, err.Error())
+		err = &paramError{msg: err.Error()}
 		return
 	}
 	res, err = s.run(ctx, path, a, params, c.Request().Method == http.MethodPost)

@@ -108,8 +108,10 @@ type AnalysisVM struct {
 	Analysis queries.Analysis
 	Href     string
 	Values   map[string]string // the values the user gave
-	Result   ResultVM
-	Runs     []RunRow // the last runs of the analysis in the case, newest first
+	// ParamError says what is wrong with them; there is no Result then.
+	ParamError string
+	Result     ResultVM
+	Runs       []RunRow // the last runs of the analysis in the case, newest first
 }
 
 // RunRow is one recorded run of an analysis.

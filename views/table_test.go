@@ -221,3 +221,40 @@ func TestResultTable(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorsInPlace: a parameter an analysis cannot take comes back by its
+// form (full page and htmx re-run alike), and an htmx request that fails gets
+// the error in its target's place, keeping the target's id.
+func TestErrorsInPlace(t *testing.T) {
+	e := newServer(t)
+	r := get(t, e, "/cases/demo/analyses/port-specific")
+	if r.code != http.StatusBadRequest || r.doc.Find(`form[data-testid="params"]`).Length() != 1 {
+		t.Fatalf("missing port: %d\n%s", r.code, r.body)
+	}
+	if msg := text(r, `[data-testid="param-error"]`); !strings.Contains(msg, "port") {
+		t.Errorf("missing port says %q", msg)
+	}
+	r = post(t, e, "/cases/demo/analyses/port-specific", url.Values{"port": {"ssh"}}, map[string]string{"HX-Request": "true", "HX-Target": "result"})
+	if r.code != http.StatusBadRequest || r.doc.Find("header").Length() != 0 || r.doc.Find(`#result [data-testid="param-error"]`).Length() != 1 {
+		t.Errorf("htmx re-run with a bad port: %d\n%s", r.code, r.body)
+	}
+
+	req := httptest.NewRequest(http.MethodGet, "/cases/demo/analyses/rejected?sort=nope", nil)
+	req.Header.Set("HX-Request", "true")
+	req.Header.Set("HX-Target", "result-rows")
+	r = do(t, e, req)
+	if r.code != http.StatusBadRequest || r.doc.Find("header").Length() != 0 {
+		t.Fatalf("htmx sort by an unknown column: %d\n%s", r.code, r.body)
+	}
+	box := r.doc.Find(`#result-rows[data-testid="error"]`)
+	if box.Length() != 1 || !strings.Contains(box.Text(), "no column") {
+		t.Errorf("the error is not in the target's place:\n%s", r.body)
+	}
+	// Markup in the target id is escaped, never markup.
+	req = httptest.NewRequest(http.MethodGet, "/cases/nope/flows", nil)
+	req.Header.Set("HX-Request", "true")
+	req.Header.Set("HX-Target", `x"><script>alert(1)</script>`)
+	if r = do(t, e, req); r.doc.Find("script").Length() != 0 {
+		t.Errorf("target id injected markup:\n%s", r.body)
+	}
+}

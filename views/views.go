@@ -186,8 +186,19 @@ func (s *server) handleError(err error, c echo.Context) {
 	default:
 		s.log.Error("request", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
-	if page == nil {
-		page = errorPage(ErrorVM{Status: status, Title: http.StatusText(status), Message: msg})
+	vm := ErrorVM{Status: status, Title: http.StatusText(status), Message: msg}
+	target := c.Request().Header.Get("HX-Target")
+	switch {
+	case isHTMX(c) && page != nil:
+		// A job's page in place of the whole page: it links to the job.
+		c.Response().Header().Set("HX-Retarget", "body")
+		c.Response().Header().Set("HX-Reswap", "innerHTML")
+	case isHTMX(c) && target != "":
+		// The error where the answer would have gone, in an element that
+		// takes the target's place (and id), so the next request finds it.
+		page = errorFragment(target, vm)
+	case page == nil:
+		page = errorPage(vm)
 	}
 	c.Response().Header().Add("Vary", "HX-Request")
 	var buf bytes.Buffer

@@ -212,7 +212,7 @@ func TestBadParams(t *testing.T) {
 	if r.code != http.StatusBadRequest {
 		t.Fatalf("status %d:\n%s", r.code, r.body)
 	}
-	msg := text(r, `[data-testid="error-message"]`)
+	msg := text(r, `[data-testid="param-error"]`)
 	if !strings.Contains(msg, "limit") || !strings.Contains(msg, "<b>ten</b>") {
 		t.Errorf("message %q", msg)
 	}

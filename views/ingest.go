@@ -176,6 +176,31 @@ func (s *server) upload(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, jobHref(caseName, j.ID))
 }
 
+// staleUpload is the age past which an upload's folder is left over from a
+// server that stopped during its ingest: no ingest of an upload lasts a day.
+const staleUpload = 24 * time.Hour
+
+// removeStaleUploads removes the upload folders older than before; younger
+// ones may be another server's, ingesting now.
+func (s *server) removeStaleUploads(before time.Time) {
+	base := filepath.Join(s.o.CasesDir, uploadsDir)
+	entries, err := os.ReadDir(base)
+	if err != nil {
+		return // none yet
+	}
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || !e.IsDir() || !strings.HasPrefix(e.Name(), "upload-") || info.ModTime().After(before) {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(base, e.Name())); err != nil {
+			s.log.Warn("remove a stale upload", "dir", e.Name(), "err", err)
+			continue
+		}
+		s.log.Info("removed an upload left by a stopped server", "dir", e.Name())
+	}
+}
+
 // received is an upload saved to disk: its folder, its files and the
 // form's text fields.
 type received struct {

@@ -609,3 +609,35 @@ func httptestForm(target string, form url.Values) *http.Request {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return req
 }
+
+// TestStaleUploads: a server starting removes the upload folders a stopped
+// server left more than a day ago, and keeps younger ones (another server's,
+// ingesting now) and anything else.
+func TestStaleUploads(t *testing.T) {
+	dir := t.TempDir()
+	base := filepath.Join(dir, uploadsDir)
+	old, young, other := filepath.Join(base, "upload-old"), filepath.Join(base, "upload-young"), filepath.Join(base, "notes")
+	for _, d := range []string{old, young, other} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(d, "a.log"), []byte("x"), 0o600)
+	}
+	past := time.Now().Add(-2 * staleUpload)
+	for _, d := range []string{old, other} {
+		if err := os.Chtimes(d, past, past); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := New(Options{CasesDir: dir, Program: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(old); !os.IsNotExist(err) {
+		t.Errorf("the day-old upload is still there: %v", err)
+	}
+	for _, d := range []string{young, other} {
+		if _, err := os.Stat(d); err != nil {
+			t.Errorf("%s was removed: %v", d, err)
+		}
+	}
+}

@@ -93,6 +93,7 @@ func New(o Options) (*echo.Echo, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.jobs = newJobRunner(o.Context, s.log)
+	s.removeStaleUploads(time.Now().Add(-staleUpload))
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

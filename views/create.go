@@ -10,10 +10,10 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	awsec2 "github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/labstack/echo/v4"
 
-	"github.com/investigator/investigator/ingest/discover"
+	"github.com/investigator/investigator/ingest/ec2"
 	"github.com/investigator/investigator/store"
 )
 
@@ -68,14 +68,14 @@ func (s *server) createCase(c echo.Context) error {
 		return exists()
 	}
 	// Discovery runs before the case is made: a failure writes nothing.
-	var found *discover.Result
+	var found *ec2.Result
 	if len(instances) > 0 {
 		cfg, err := s.awsConfig(ctx)
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, "Cannot look the instances up: "+err.Error())
 		}
-		res, err := discover.DiscoverWith(ctx, ec2.NewFromConfig(cfg), instances, discover.Options{Region: cfg.Region})
-		var none *discover.NoFlowLogsError
+		res, err := ec2.DiscoverWith(ctx, awsec2.NewFromConfig(cfg), instances, ec2.Options{Region: cfg.Region})
+		var none *ec2.NoFlowLogsError
 		if err != nil && !errors.As(err, &none) {
 			return echo.NewHTTPError(http.StatusBadGateway, "Discovery failed: "+err.Error())
 		}
@@ -92,7 +92,7 @@ func (s *server) createCase(c echo.Context) error {
 		_, err = cs.AddVPCCIDRs(ctx, cidrs)
 	}
 	if err == nil && found != nil {
-		err = discover.Record(ctx, cs, *found)
+		err = ec2.Record(ctx, cs, *found)
 	}
 	if cerr := cs.Close(); err == nil {
 		err = cerr

@@ -11,10 +11,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	awsec2 "github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
-	"github.com/investigator/investigator/ingest/discover"
+	"github.com/investigator/investigator/ingest/ec2"
 	"github.com/investigator/investigator/internal/moto"
 	"github.com/investigator/investigator/store"
 )
@@ -148,22 +148,22 @@ func TestCreateFromInstance(t *testing.T) {
 	ctx := context.Background()
 	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
 		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")}
-	ec2c := ec2.NewFromConfig(cfg)
-	vpc, err := ec2c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.40.0.0/16")})
+	ec2c := awsec2.NewFromConfig(cfg)
+	vpc, err := ec2c.CreateVpc(ctx, &awsec2.CreateVpcInput{CidrBlock: aws.String("10.40.0.0/16")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub, err := ec2c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: aws.String("10.40.1.0/24")})
+	sub, err := ec2c.CreateSubnet(ctx, &awsec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: aws.String("10.40.1.0/24")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	run, err := ec2c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-12c6146b"), InstanceType: ec2types.InstanceTypeT3Micro,
+	run, err := ec2c.RunInstances(ctx, &awsec2.RunInstancesInput{ImageId: aws.String("ami-12c6146b"), InstanceType: ec2types.InstanceTypeT3Micro,
 		MinCount: aws.Int32(1), MaxCount: aws.Int32(1), SubnetId: sub.Subnet.SubnetId})
 	if err != nil {
 		t.Fatal(err)
 	}
 	id, ip := aws.ToString(run.Instances[0].InstanceId), aws.ToString(run.Instances[0].PrivateIpAddress)
-	if _, err := ec2c.CreateFlowLogs(ctx, &ec2.CreateFlowLogsInput{ResourceType: ec2types.FlowLogsResourceTypeVpc, ResourceIds: []string{aws.ToString(vpc.Vpc.VpcId)},
+	if _, err := ec2c.CreateFlowLogs(ctx, &awsec2.CreateFlowLogsInput{ResourceType: ec2types.FlowLogsResourceTypeVpc, ResourceIds: []string{aws.ToString(vpc.Vpc.VpcId)},
 		TrafficType: ec2types.TrafficTypeAll, LogGroupName: aws.String("/vpc/flows"), DeliverLogsPermissionArn: aws.String("arn:aws:iam::123456789012:role/flow-logs")}); err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func TestCreateFromInstance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs, err := discover.Recorded(ctx, cs)
+	logs, err := ec2.Recorded(ctx, cs)
 	cs.Close()
 	if err != nil || len(logs) != 1 || logs[0].LogGroup != "/vpc/flows" {
 		t.Errorf("recorded flow logs: %+v %v", logs, err)

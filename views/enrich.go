@@ -13,11 +13,11 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/investigator/investigator/cidrs"
-	"github.com/investigator/investigator/ingest/asn"
-	"github.com/investigator/investigator/ingest/whois"
+	"github.com/investigator/investigator/cidrs/asn"
 	"github.com/investigator/investigator/internal/format"
 	"github.com/investigator/investigator/queries"
 	"github.com/investigator/investigator/store"
+	"github.com/investigator/investigator/whois"
 )
 
 // lookupTimeout bounds the look-up of one address from its pivot page.

@@ -12,9 +12,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/investigator/investigator/cidrs"
-	"github.com/investigator/investigator/ingest/asn"
-	"github.com/investigator/investigator/ingest/whois"
+	"github.com/investigator/investigator/cidrs/asn"
 	"github.com/investigator/investigator/internal/whoisfake"
+	"github.com/investigator/investigator/whois"
 )
 
 // enrichLines: a public peer inside the fake's network, one in an AWS range,

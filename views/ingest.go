@@ -18,9 +18,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/investigator/investigator/ingest"
-	"github.com/investigator/investigator/ingest/cwlogs"
-	"github.com/investigator/investigator/ingest/pull"
-	"github.com/investigator/investigator/ingest/s3logs"
+	"github.com/investigator/investigator/ingest/cloudwatch"
+	"github.com/investigator/investigator/ingest/pipeline"
+	"github.com/investigator/investigator/ingest/s3"
 	"github.com/investigator/investigator/internal/format"
 	"github.com/investigator/investigator/internal/when"
 	"github.com/investigator/investigator/store"
@@ -430,10 +430,10 @@ func (s *server) pullAWS(c echo.Context) error {
 		return refuse(fmt.Sprintf("Window: the start (%s UTC) must be before the end (%s UTC).", format.Time(*start), format.Time(*end)))
 	}
 	// The sources the form names, recorded as the command line would name them.
-	var named []pull.Source
+	var named []pipeline.Source
 	var targets, cmd []string
 	if f.LogGroup != "" {
-		src := pull.Source{Kind: pull.CloudWatchLogs, Target: f.LogGroup, Streams: splitList(f.Streams), From: "log group"}
+		src := pipeline.Source{Kind: pipeline.CloudWatchLogs, Target: f.LogGroup, Streams: splitList(f.Streams), From: "log group"}
 		named, targets = append(named, src), append(targets, src.Target)
 		cmd = append(cmd, "--log-group", src.Target)
 		for _, st := range src.Streams {
@@ -443,7 +443,7 @@ func (s *server) pullAWS(c echo.Context) error {
 		return refuse("Log streams belong to a log group: name the log group too.")
 	}
 	if f.S3URL != "" {
-		named, targets = append(named, pull.Source{Kind: pull.S3, Target: f.S3URL, From: "S3 location"}), append(targets, f.S3URL)
+		named, targets = append(named, pipeline.Source{Kind: pipeline.S3, Target: f.S3URL, From: "S3 location"}), append(targets, f.S3URL)
 		cmd = append(cmd, "--s3", f.S3URL)
 	}
 	title := "Ingest from the case's flow logs in AWS"
@@ -464,14 +464,14 @@ func (s *server) pullAWS(c echo.Context) error {
 // pullInto pulls the sources (none: the case's recorded flow logs) into
 // the case in one ingest, with their progress as the job's. It fails when a
 // source did.
-func (s *server) pullInto(ctx context.Context, j *job, cfg aws.Config, path string, sources []pull.Source, o ingest.Options) error {
+func (s *server) pullInto(ctx context.Context, j *job, cfg aws.Config, path string, sources []pipeline.Source, o ingest.Options) error {
 	cs, err := store.Open(ctx, path, store.Options{Wait: s.o.Wait})
 	if err != nil {
 		return err
 	}
 	defer cs.Close()
 	if len(sources) == 0 {
-		if sources, err = pull.Discovered(ctx, cs, nil); err != nil {
+		if sources, err = pipeline.Discovered(ctx, cs, nil); err != nil {
 			return err
 		}
 		if len(sources) == 0 {
@@ -484,21 +484,21 @@ func (s *server) pullInto(ctx context.Context, j *job, cfg aws.Config, path stri
 	}
 	j.setIngest(in.ID())
 	j.log(fmt.Sprintf("Window %s → %s UTC (by record start)", format.Time(*o.Start), format.Time(*o.End)))
-	reps := pull.All(ctx, cfg, cs, in, sources, pull.Options{
+	reps := pipeline.All(ctx, cfg, cs, in, sources, pipeline.Options{
 		Start: *o.Start, End: *o.End,
-		CloudWatchProgress: func(p cwlogs.Progress) {
+		CloudWatchProgress: func(p cloudwatch.Progress) {
 			j.progress(fmt.Sprintf("%d of %d slices, %s events, %s records, %d requests (%d throttled, %.1f/s)",
 				p.Done, p.Slices, format.Count(p.Events), format.Count(p.Records), p.Requests, p.Throttled, p.Rate))
 		},
-		S3Progress: func(p s3logs.Progress) {
+		S3Progress: func(p s3.Progress) {
 			j.progress(fmt.Sprintf("%d of %d objects (%d already in the case), %s, %s records",
 				p.Ingested+p.Skipped, p.Objects, p.Skipped, format.Bytes(p.Bytes), format.Count(p.Records)))
 		},
-		Pulling: func(src pull.Source) {
+		Pulling: func(src pipeline.Source) {
 			j.progress("Pulling " + src.Kind + " " + src.Target)
 			j.log(fmt.Sprintf("pulling    %s %s (%s)", src.Kind, src.Target, src.From))
 		},
-		Pulled: func(r pull.Report) {
+		Pulled: func(r pipeline.Report) {
 			if r.Summary != "" {
 				j.log("           " + r.Summary)
 			}

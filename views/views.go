@@ -21,9 +21,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/labstack/echo/v4"
 
-	"github.com/investigator/investigator/ingest/whois"
 	"github.com/investigator/investigator/queries"
 	"github.com/investigator/investigator/store"
+	"github.com/investigator/investigator/whois"
 )
 
 //go:embed static

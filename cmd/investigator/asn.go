@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/investigator/investigator/ingest/asn"
+	"github.com/investigator/investigator/cidrs/asn"
 	"github.com/investigator/investigator/internal/format"
 )
 

@@ -9,15 +9,15 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	awsec2 "github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/spf13/cobra"
 
 	"github.com/investigator/investigator/ingest"
 	"github.com/investigator/investigator/ingest/awsenv"
-	"github.com/investigator/investigator/ingest/cwlogs"
-	"github.com/investigator/investigator/ingest/discover"
-	"github.com/investigator/investigator/ingest/pull"
-	"github.com/investigator/investigator/ingest/s3logs"
+	"github.com/investigator/investigator/ingest/cloudwatch"
+	"github.com/investigator/investigator/ingest/ec2"
+	"github.com/investigator/investigator/ingest/pipeline"
+	"github.com/investigator/investigator/ingest/s3"
 	"github.com/investigator/investigator/internal/format"
 	"github.com/investigator/investigator/store"
 )
@@ -62,13 +62,13 @@ func (f *awsFlags) config(ctx context.Context) (aws.Config, error) {
 // discoverInto asks EC2 about the instances and records what it learns in
 // the case. A missing flow log is reported, not fatal: the focus and VPC are
 // recorded all the same.
-func (a *app) discoverInto(ctx context.Context, cfg aws.Config, c *store.Case, ids []string, profile string) (discover.Result, error) {
-	res, err := discover.DiscoverWith(ctx, ec2.NewFromConfig(cfg), ids, discover.Options{Profile: profile, Region: cfg.Region})
-	var none *discover.NoFlowLogsError
+func (a *app) discoverInto(ctx context.Context, cfg aws.Config, c *store.Case, ids []string, profile string) (ec2.Result, error) {
+	res, err := ec2.DiscoverWith(ctx, awsec2.NewFromConfig(cfg), ids, ec2.Options{Profile: profile, Region: cfg.Region})
+	var none *ec2.NoFlowLogsError
 	if err != nil && !errors.As(err, &none) {
 		return res, err // discover explains AWS errors itself
 	}
-	if rerr := discover.Record(ctx, c, res); rerr != nil {
+	if rerr := ec2.Record(ctx, c, res); rerr != nil {
 		return res, rerr
 	}
 	fmt.Fprintf(a.stdout, "Discovered %s in %s (%s): %s, %s, %s\n",
@@ -83,7 +83,7 @@ func (a *app) discoverInto(ctx context.Context, cfg aws.Config, c *store.Case, i
 	return res, nil
 }
 
-func flowLogTarget(fl discover.FlowLog) string {
+func flowLogTarget(fl ec2.FlowLog) string {
 	if fl.LogGroup != "" {
 		return fl.LogGroup
 	}
@@ -91,16 +91,16 @@ func flowLogTarget(fl discover.FlowLog) string {
 }
 
 // sources are the AWS sources the flags name.
-func (f *awsFlags) sources() []pull.Source {
-	var out []pull.Source
+func (f *awsFlags) sources() []pipeline.Source {
+	var out []pipeline.Source
 	if f.logGroup != "" {
-		out = append(out, pull.Source{Kind: pull.CloudWatchLogs, Target: f.logGroup, Streams: f.streams, From: "--log-group"})
+		out = append(out, pipeline.Source{Kind: pipeline.CloudWatchLogs, Target: f.logGroup, Streams: f.streams, From: "--log-group"})
 	}
 	if f.s3URL != "" {
-		out = append(out, pull.Source{Kind: pull.S3, Target: f.s3URL, From: "--s3"})
+		out = append(out, pipeline.Source{Kind: pipeline.S3, Target: f.s3URL, From: "--s3"})
 	}
 	if f.athenaTable != "" {
-		out = append(out, pull.Source{Kind: pull.Athena, Target: f.athenaTable, From: "--athena-table"})
+		out = append(out, pipeline.Source{Kind: pipeline.Athena, Target: f.athenaTable, From: "--athena-table"})
 	}
 	return out
 }
@@ -110,11 +110,11 @@ func (f *awsFlags) sources() []pull.Source {
 // case), one after the other; a source that fails is reported and the
 // others still run.
 func (a *app) pullFromAWS(ctx context.Context, cfg aws.Config, c *store.Case, in *ingest.Ingester, f ingestFlags,
-	discovered *discover.Result, start, end time.Time, out io.Writer) ([]pull.Report, error) {
+	discovered *ec2.Result, start, end time.Time, out io.Writer) ([]pipeline.Report, error) {
 	sources := f.aws.sources()
 	if len(sources) == 0 {
 		var err error
-		if sources, err = pull.Discovered(ctx, c, discovered); err != nil {
+		if sources, err = pipeline.Discovered(ctx, c, discovered); err != nil {
 			return nil, err
 		}
 	}
@@ -122,14 +122,14 @@ func (a *app) pullFromAWS(ctx context.Context, cfg aws.Config, c *store.Case, in
 		return nil, exitError{code: exitFail, msg: "nothing to pull from: no flow log of the case's instances can be read back (see above), and no --log-group, --s3 or --athena-table was given"}
 	}
 	fmt.Fprintf(out, "Window %s → %s UTC (by record start)\n", format.Time(start), format.Time(end))
-	return pull.All(ctx, cfg, c, in, sources, pull.Options{
+	return pipeline.All(ctx, cfg, c, in, sources, pipeline.Options{
 		Start: start, End: end, Lenient: f.lenient, Insights: f.aws.insights, Profile: f.aws.profile,
 		AthenaWorkgroup: f.aws.athenaWorkgroup, AthenaOutput: f.aws.athenaOutput,
 		CloudWatchProgress: a.cwProgress(), S3Progress: a.s3Progress(), Explain: friendly,
-		Pulling: func(s pull.Source) {
+		Pulling: func(s pipeline.Source) {
 			fmt.Fprintf(out, "pulling    %s %s (%s)\n", s.Kind, s.Target, s.From)
 		},
-		Pulled: func(rep pull.Report) {
+		Pulled: func(rep pipeline.Report) {
 			a.clearProgress()
 			if rep.Summary != "" {
 				fmt.Fprintf(out, "           %s\n", rep.Summary)
@@ -142,21 +142,21 @@ func (a *app) pullFromAWS(ctx context.Context, cfg aws.Config, c *store.Case, in
 }
 
 // cwProgress and s3Progress draw a progress line on a terminal.
-func (a *app) cwProgress() func(cwlogs.Progress) {
+func (a *app) cwProgress() func(cloudwatch.Progress) {
 	if !a.terminal {
 		return nil
 	}
-	return func(p cwlogs.Progress) {
+	return func(p cloudwatch.Progress) {
 		fmt.Fprintf(a.stderr, "\r\033[K  %d/%d slices, %s events, %s records, %d requests (%d throttled, %.1f/s)",
 			p.Done, p.Slices, format.Count(p.Events), format.Count(p.Records), p.Requests, p.Throttled, p.Rate)
 	}
 }
 
-func (a *app) s3Progress() func(s3logs.Progress) {
+func (a *app) s3Progress() func(s3.Progress) {
 	if !a.terminal {
 		return nil
 	}
-	return func(p s3logs.Progress) {
+	return func(p s3.Progress) {
 		fmt.Fprintf(a.stderr, "\r\033[K  %d/%d objects (%d already in the case), %s, %s records",
 			p.Ingested+p.Skipped, p.Objects, p.Skipped, format.Bytes(p.Bytes), format.Count(p.Records))
 	}

@@ -11,9 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/investigator/investigator/ingest/whois"
 	"github.com/investigator/investigator/queries"
 	"github.com/investigator/investigator/store"
+	"github.com/investigator/investigator/whois"
 )
 
 type whoisFlags struct {

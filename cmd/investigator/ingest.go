@@ -16,8 +16,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/investigator/investigator/ingest"
-	"github.com/investigator/investigator/ingest/discover"
-	"github.com/investigator/investigator/ingest/pull"
+	"github.com/investigator/investigator/ingest/ec2"
+	"github.com/investigator/investigator/ingest/pipeline"
 	"github.com/investigator/investigator/internal/format"
 	"github.com/investigator/investigator/internal/when"
 	"github.com/investigator/investigator/store"
@@ -91,9 +91,9 @@ type ingestReport struct {
 	Created bool                `json:"created"`
 	Files   []ingest.FileResult `json:"files"`
 	ingest.Totals
-	Seconds float64       `json:"seconds"`
-	Window  [2]*time.Time `json:"window"`
-	Sources []pull.Report `json:"sources,omitempty"`
+	Seconds float64           `json:"seconds"`
+	Window  [2]*time.Time     `json:"window"`
+	Sources []pipeline.Report `json:"sources,omitempty"`
 }
 
 func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f ingestFlags, command string) error {
@@ -165,7 +165,7 @@ func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f i
 	}
 
 	if fromRecorded {
-		recorded, err := discover.Recorded(ctx, c)
+		recorded, err := ec2.Recorded(ctx, c)
 		if err != nil {
 			return err
 		}
@@ -174,7 +174,7 @@ func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f i
 		}
 	}
 	var cfg aws.Config
-	var discovered *discover.Result
+	var discovered *ec2.Result
 	if pulling {
 		if cfg, err = f.aws.config(ctx); err != nil {
 			return err

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/investigator/investigator/cidrs"
-	"github.com/investigator/investigator/ingest/asn"
+	"github.com/investigator/investigator/cidrs/asn"
 	"github.com/investigator/investigator/internal/format"
 	"github.com/investigator/investigator/store"
 )

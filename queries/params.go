@@ -43,6 +43,14 @@ func (a Analysis) Bind(given map[string]string, now time.Time) (map[string]any, 
 		}
 		out[p.Name] = v
 	}
+	// A window that ends before it starts holds nothing: say so rather
+	// than answer with no rows.
+	if start, ok := out["start"].(time.Time); ok {
+		if end, ok := out["end"].(time.Time); ok && start.After(end) {
+			return nil, fmt.Errorf("%s: the start (%s UTC) must be before the end (%s UTC)", a.Name,
+				start.UTC().Format(time.DateTime), end.UTC().Format(time.DateTime))
+		}
+	}
 	return out, nil
 }
 

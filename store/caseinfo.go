@@ -215,3 +215,11 @@ func timePtr(t sql.NullTime) *time.Time {
 	u := t.Time.UTC()
 	return &u
 }
+
+// SetDescription sets what the investigation is about.
+func (c *Case) SetDescription(ctx context.Context, text string) error {
+	if _, err := c.DB.ExecContext(ctx, `UPDATE case_info SET description = ?`, text); err != nil {
+		return fmt.Errorf("store: set description: %w", err)
+	}
+	return nil
+}

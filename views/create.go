@@ -1,19 +1,19 @@
 package views
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
-	"net/netip"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
-	awsec2 "github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/labstack/echo/v4"
 
-	"github.com/investigator/investigator/ingest/ec2"
+	"github.com/investigator/investigator/ingest/pipeline"
+	"github.com/investigator/investigator/internal/usererr"
 	"github.com/investigator/investigator/store"
 )
 
@@ -38,27 +38,10 @@ func (s *server) createCase(c echo.Context) error {
 	if store.ValidName(name) != nil || strings.HasSuffix(name, store.Ext) {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("%q is not a valid case name: use letters, digits, '.', '_' and '-', starting with a letter or digit, without %s.", name, store.Ext))
 	}
-	var focus []store.FocusIP
-	for _, f := range splitList(form.Get("addrs")) {
-		a, err := netip.ParseAddr(f)
-		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Not an IP address: %q.", f))
-		}
-		focus = append(focus, store.FocusIP{Addr: a.Unmap(), Source: createSource})
-	}
-	var cidrs []store.VPCCIDR
-	for _, f := range splitList(form.Get("cidrs")) {
-		p, err := netip.ParsePrefix(f)
-		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Not a CIDR block: %q.", f))
-		}
-		cidrs = append(cidrs, store.VPCCIDR{Prefix: p.Masked(), Source: createSource})
-	}
 	instances := splitList(form.Get("instances"))
-	for _, id := range instances {
-		if !instanceID.MatchString(id) {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Not an EC2 instance id: %q (i- and 8 or 17 hexadecimal digits).", id))
-		}
+	focus, err := store.ParseFocus(instances, splitList(form.Get("addrs")), splitList(form.Get("cidrs")), createSource)
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, usererr.Message(err))
 	}
 	path := filepath.Join(s.o.CasesDir, name+store.Ext)
 	exists := func() error {
@@ -68,47 +51,30 @@ func (s *server) createCase(c echo.Context) error {
 		return exists()
 	}
 	// Discovery runs before the case is made: a failure writes nothing.
-	var found *ec2.Result
+	n := pipeline.NewCase{Path: path, Name: name, Program: s.o.Program, Focus: focus, Discover: instances}
 	if len(instances) > 0 {
 		cfg, err := s.awsConfig(ctx)
 		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, "Cannot look the instances up: "+err.Error())
+			return echo.NewHTTPError(http.StatusBadRequest, "Cannot look the instances up: "+usererr.Message(err))
 		}
-		res, err := ec2.DiscoverWith(ctx, awsec2.NewFromConfig(cfg), instances, ec2.Options{Region: cfg.Region})
-		var none *ec2.NoFlowLogsError
-		if err != nil && !errors.As(err, &none) {
-			return echo.NewHTTPError(http.StatusBadGateway, "Discovery failed: "+err.Error())
-		}
-		found = &res
+		n.AWS = func(context.Context) (aws.Config, error) { return cfg, nil }
 	}
-	cs, err := store.Create(ctx, path, name, s.o.Program, store.Options{})
-	if errors.Is(err, store.ErrExists) {
+	cs, _, err := pipeline.Create(ctx, n)
+	var failed *pipeline.DiscoveryError
+	switch {
+	case errors.Is(err, store.ErrExists):
 		return exists()
-	}
-	if err != nil {
+	case errors.As(err, &failed):
+		return echo.NewHTTPError(http.StatusBadGateway, "Discovery failed: "+usererr.Message(err))
+	case err != nil:
 		return err
 	}
-	if _, err = cs.AddFocus(ctx, focus); err == nil {
-		_, err = cs.AddVPCCIDRs(ctx, cidrs)
-	}
-	if err == nil && found != nil {
-		err = ec2.Record(ctx, cs, *found)
-	}
-	if cerr := cs.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		// Leave no half-made case behind.
-		os.Remove(path)
-		os.Remove(path + ".wal")
+	if err := cs.Close(); err != nil {
 		return err
 	}
-	s.log.Info("case created", "name", name, "focus", len(focus), "cidrs", len(cidrs), "instances", len(instances))
+	s.log.Info("case created", "name", name, "focus", len(focus.Addrs), "cidrs", len(focus.CIDRs), "instances", len(instances))
 	return c.Redirect(http.StatusSeeOther, caseHref(name))
 }
-
-// instanceID is an EC2 instance id, old (8 digits) or new (17).
-var instanceID = regexp.MustCompile(`^i-([0-9a-f]{8}|[0-9a-f]{17})$`)
 
 // splitList splits a form field of one value per line or comma-separated
 // values (spaces around them allowed) into its values.

@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/investigator/investigator/ingest/pipeline"
 	"github.com/investigator/investigator/internal/format"
+	"github.com/investigator/investigator/internal/usererr"
 	"github.com/investigator/investigator/store"
 )
 
@@ -37,46 +38,13 @@ func (f *focusFlags) register(cmd *cobra.Command) {
 
 func (f *focusFlags) empty() bool { return len(f.instanceIDs)+len(f.ips)+len(f.cidrs) == 0 }
 
-// apply validates the flags and records them in the case.
-func (f *focusFlags) parse() ([]store.Instance, []store.FocusIP, []store.VPCCIDR, error) {
-	var ins []store.Instance
-	for _, id := range f.instanceIDs {
-		if !strings.HasPrefix(id, "i-") || len(id) < 3 {
-			return nil, nil, nil, usagef("--instance-id %q: an instance id looks like i-0123456789abcdef0", id)
-		}
-		ins = append(ins, store.Instance{ID: id, Source: "flag"})
+// parse validates the flags: what the case is about, as given.
+func (f *focusFlags) parse() (store.Focus, error) {
+	focus, err := store.ParseFocus(f.instanceIDs, f.ips, f.cidrs, "flag")
+	if err != nil {
+		return focus, usageError{err}
 	}
-	var ips []store.FocusIP
-	for _, s := range f.ips {
-		addr, err := netip.ParseAddr(s)
-		if err != nil || addr.Zone() != "" {
-			return nil, nil, nil, usagef("--instance-ip %q is not an IPv4 or IPv6 address", s)
-		}
-		ips = append(ips, store.FocusIP{Addr: addr, Kind: "given", Source: "flag"})
-	}
-	var cidrs []store.VPCCIDR
-	for _, s := range f.cidrs {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			return nil, nil, nil, usagef("--vpc-cidr %q is not a CIDR block like 10.0.0.0/16 or 2600:1f18::/56", s)
-		}
-		if p.Masked() != p {
-			return nil, nil, nil, usagef("--vpc-cidr %q has host bits set; did you mean %s?", s, p.Masked())
-		}
-		cidrs = append(cidrs, store.VPCCIDR{Prefix: p, Source: "flag"})
-	}
-	return ins, ips, cidrs, nil
-}
-
-func recordFocus(ctx context.Context, c *store.Case, ins []store.Instance, ips []store.FocusIP, cidrs []store.VPCCIDR) error {
-	if _, err := c.AddInstances(ctx, ins); err != nil {
-		return err
-	}
-	if _, err := c.AddFocus(ctx, ips); err != nil {
-		return err
-	}
-	_, err := c.AddVPCCIDRs(ctx, cidrs)
-	return err
+	return focus, nil
 }
 
 func (a *app) caseNewCommand() *cobra.Command {
@@ -98,20 +66,20 @@ it, and the flow logs that cover it; --no-discover records the id alone.`,
   investigator case new incident-42 --instance-id i-0abc1234def567890 --region us-east-1`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ins, ips, cidrs, err := focus.parse()
+			f, err := focus.parse()
 			if err != nil {
 				return err
-			}
-			discovering := len(focus.instanceIDs) > 0 && !awsf.noDiscover
-			if discovering {
-				ins = nil // discovery records the instances
 			}
 			path, err := store.Resolve(a.casesDir, args[0])
 			if err != nil {
 				return usageError{err}
 			}
-			ctx := cmd.Context()
-			c, err := store.Create(ctx, path, strings.TrimSuffix(args[0], store.Ext), a.program(), store.Options{Wait: a.wait})
+			n := pipeline.NewCase{Path: path, Name: strings.TrimSuffix(args[0], store.Ext), Program: a.program(),
+				Description: description, Focus: f, Profile: awsf.profile, AWS: awsf.config, Options: store.Options{Wait: a.wait}}
+			if !awsf.noDiscover {
+				n.Discover = focus.instanceIDs
+			}
+			c, found, err := pipeline.Create(cmd.Context(), n)
 			if errors.Is(err, store.ErrExists) {
 				return fmt.Errorf("case %s already exists (%s)", args[0], path)
 			}
@@ -119,22 +87,11 @@ it, and the flow logs that cover it; --no-discover records the id alone.`,
 				return err
 			}
 			defer c.Close()
-			if description != "" {
-				if _, err := c.DB.ExecContext(ctx, `UPDATE case_info SET description = ?`, description); err != nil {
-					return err
-				}
-			}
-			if err := recordFocus(ctx, c, ins, ips, cidrs); err != nil {
-				return err
-			}
 			fmt.Fprintf(a.stdout, "Created case %s at %s\n", c.Name, path)
-			if discovering {
-				cfg, err := awsf.config(ctx)
-				if err != nil {
-					return fmt.Errorf("%w (the case was created; add the instance later with ingest --instance-id, or record it alone with --no-discover)", err)
-				}
-				if _, err := a.discoverInto(ctx, cfg, c, focus.instanceIDs, awsf.profile); err != nil {
-					return err
+			if found != nil {
+				printLines(a.stdout, found.Lines())
+				if found.Warning != nil {
+					fmt.Fprintln(a.stderr, "investigator:", usererr.Message(found.Warning))
 				}
 			}
 			return nil

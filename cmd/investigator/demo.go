@@ -139,8 +139,7 @@ func (a *app) buildDemoCase(ctx context.Context, name string, opts demo.Options,
 // describeDemo records what the demo case is about: the web server, its
 // addresses, the VPC, and the provider ranges of its peers.
 func describeDemo(ctx context.Context, c *store.Case, env demo.Case, rangeFiles []string) error {
-	if _, err := c.DB.ExecContext(ctx, `UPDATE case_info SET description = ?`,
-		fmt.Sprintf("Demo: web server %s in %s (%s, %s) under attack", env.InstanceID, env.VPCID, env.AccountID, env.Region)); err != nil {
+	if err := c.SetDescription(ctx, fmt.Sprintf("Demo: web server %s in %s (%s, %s) under attack", env.InstanceID, env.VPCID, env.AccountID, env.Region)); err != nil {
 		return err
 	}
 	ins := []store.Instance{{ID: env.InstanceID, AccountID: env.AccountID, Region: env.Region, VPCID: env.VPCID, Name: "web", Source: "demo"}}
@@ -152,7 +151,7 @@ func describeDemo(ctx context.Context, c *store.Case, env demo.Case, rangeFiles 
 	for _, p := range env.VPCCIDRs {
 		blocks = append(blocks, store.VPCCIDR{Prefix: p, VPCID: env.VPCID, Source: "demo"})
 	}
-	if err := recordFocus(ctx, c, ins, ips, blocks); err != nil {
+	if err := c.AddFocusSet(ctx, store.Focus{Instances: ins, Addrs: ips, CIDRs: blocks}); err != nil {
 		return err
 	}
 	var snaps []cidrs.Snapshot

@@ -5,21 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
 	"github.com/investigator/investigator/ingest"
+	"github.com/investigator/investigator/ingest/cloudwatch"
 	"github.com/investigator/investigator/ingest/ec2"
 	"github.com/investigator/investigator/ingest/pipeline"
+	"github.com/investigator/investigator/ingest/s3"
 	"github.com/investigator/investigator/internal/format"
-	"github.com/investigator/investigator/internal/when"
+	"github.com/investigator/investigator/internal/usererr"
 	"github.com/investigator/investigator/store"
 )
 
@@ -86,61 +85,48 @@ reported, and fatal only with --strict), 1 when any file was refused or failed.`
 
 // ingestReport is the summary of one ingest command.
 type ingestReport struct {
-	Case    string              `json:"case"`
-	Path    string              `json:"path"`
-	Created bool                `json:"created"`
-	Files   []ingest.FileResult `json:"files"`
-	ingest.Totals
-	Seconds float64           `json:"seconds"`
-	Window  [2]*time.Time     `json:"window"`
-	Sources []pipeline.Report `json:"sources,omitempty"`
+	Case    string `json:"case"`
+	Path    string `json:"path"`
+	Created bool   `json:"created"`
+	pipeline.Report
 }
 
 func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f ingestFlags, command string) error {
-	start, end, err := when.Window(f.start, f.end, a.now())
-	if err != nil {
-		return usageError{err}
-	}
 	var logFormat []ingest.Field
+	var err error
 	if f.logFormat != "" {
 		if logFormat, err = ingest.ParseLogFormat(f.logFormat, f.lenient); err != nil {
 			return usagef("--log-format: %v", err)
 		}
 	}
-	ins, ips, cidrs, err := f.focus.parse()
+	focus, err := f.focus.parse()
 	if err != nil {
 		return err
 	}
-	discovering := len(f.focus.instanceIDs) > 0 && !f.aws.noDiscover
-	pulling := discovering || f.aws.explicitSource() || len(paths) == 0
-	if f.aws.insights && f.aws.logGroup == "" && !discovering && len(paths) > 0 {
+	var discover []string
+	if !f.aws.noDiscover {
+		discover = f.focus.instanceIDs
+	}
+	sources := f.aws.sources()
+	fromRecorded := len(paths) == 0 && len(sources) == 0 && len(discover) == 0
+	if f.aws.insights && f.aws.logGroup == "" && len(discover) == 0 && len(paths) > 0 {
 		return usagef("--insights goes with --log-group (or discovered CloudWatch flow logs)")
 	}
-	if pulling {
-		// A pull needs a window: the last day unless told otherwise, resolved
-		// once, so a resumed pull asks for the same slices.
-		if end == nil {
-			now := a.now().UTC().Truncate(time.Second)
-			end = &now
-		}
-		if start == nil {
-			s := end.Add(-24 * time.Hour)
-			start = &s
-		}
+	pulling := fromRecorded || len(sources) > 0 || len(discover) > 0
+	if _, _, err := pipeline.Window(f.start, f.end, a.now(), pulling); err != nil {
+		return usageError{err}
 	}
-	files, missing := expandPaths(paths)
+	items, missing := pipeline.Expand(paths)
 
 	path, err := store.Resolve(a.casesDir, caseArg)
 	if err != nil {
 		return usageError{err}
 	}
 	nothing := usagef("nothing to ingest into %s: give files or folders, an AWS source (--log-group, --s3, --athena-table), or --instance-id to find the instance's flow logs", caseArg)
-	fromRecorded := pulling && !discovering && !f.aws.explicitSource()
 	if _, err := os.Stat(path); err != nil && fromRecorded {
 		return nothing // no case, so no flow logs recorded in it either: do not create one for nothing
 	}
-	began := time.Now()
-	rep := ingestReport{Case: caseArg, Path: path, Files: []ingest.FileResult{}, Window: [2]*time.Time{start, end}}
+	rep := ingestReport{Case: caseArg, Path: path}
 	c, err := store.Open(ctx, path, store.Options{Wait: a.wait})
 	if errors.Is(err, store.ErrNotFound) {
 		c, err = store.Create(ctx, path, strings.TrimSuffix(filepath.Base(caseArg), store.Ext), a.program(), store.Options{Wait: a.wait})
@@ -157,13 +143,6 @@ func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f i
 	if rep.Created {
 		fmt.Fprintf(out, "Created case %s at %s\n", c.Name, path)
 	}
-	if discovering {
-		ins = nil // discovery records the instances, with what EC2 says of them
-	}
-	if err := recordFocus(ctx, c, ins, ips, cidrs); err != nil {
-		return err
-	}
-
 	if fromRecorded {
 		recorded, err := ec2.Recorded(ctx, c)
 		if err != nil {
@@ -173,166 +152,61 @@ func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f i
 			return nothing
 		}
 	}
-	var cfg aws.Config
-	var discovered *ec2.Result
-	if pulling {
-		if cfg, err = f.aws.config(ctx); err != nil {
-			return err
-		}
-		if discovering {
-			quiet := *a
-			quiet.stdout = out
-			res, err := quiet.discoverInto(ctx, cfg, c, f.focus.instanceIDs, f.aws.profile)
-			if err != nil {
-				return err
-			}
-			discovered = &res
-		}
-	}
 
-	in, err := ingest.Begin(ctx, c, ingest.Options{LogFormat: logFormat, Lenient: f.lenient, Start: start, End: end, Command: command, Program: a.program(), Logger: a.log})
+	prog := newProgress(a, len(items))
+	rep.Report, err = pipeline.Run(ctx, c, pipeline.Request{
+		Items: items, Missing: missing, Focus: focus, Discover: discover, Sources: sources, Pull: fromRecorded,
+		Start: f.start, End: f.end, Now: a.now(), LogFormat: logFormat, Lenient: f.lenient,
+		Insights: f.aws.insights, Profile: f.aws.profile, AthenaWorkgroup: f.aws.athenaWorkgroup, AthenaOutput: f.aws.athenaOutput,
+		AWS: f.aws.config, Command: command, Program: a.program(), Logger: a.log,
+	}, pipeline.Events{
+		Discovered: func(d pipeline.Discovery) {
+			printLines(out, d.Lines())
+			if d.Warning != nil {
+				fmt.Fprintln(a.stderr, "investigator:", usererr.Message(d.Warning))
+			}
+		},
+		File: func(i, _ int, it ingest.Item) { prog.file(i, it.Path) },
+		FileDone: func(r ingest.FileResult) {
+			a.log.Debug("ingested", "path", r.Path, "status", r.Status, "records", r.Records, "rejected", r.Rejected, "took", r.Duration)
+			prog.done(r)
+			if !f.format.json() {
+				prog.finish()
+				printLines(a.stdout, r.Report())
+			}
+		},
+		Window:     func(start, end time.Time) { prog.finish(); fmt.Fprintln(out, pipeline.WindowLine(start, end)) },
+		Pulling:    func(s pipeline.Source) { fmt.Fprintln(out, s.PullingLine()) },
+		Pulled:     func(r pipeline.SourceReport) { a.clearProgress(); printLines(out, r.Lines()) },
+		CloudWatch: progressLine[cloudwatch.Progress](a),
+		S3:         progressLine[s3.Progress](a),
+	})
+	prog.finish()
+	if errors.Is(err, pipeline.ErrNothingToPull) {
+		return exitError{code: exitFail, msg: "nothing to pull from: no flow log of the case's instances can be read back (see above), and no --log-group, --s3 or --athena-table was given"}
+	}
 	if err != nil {
 		return err
 	}
-	rep.Files = append(rep.Files, missing...)
-	prog := newProgress(a, len(files))
-	for i, p := range files {
-		if ctx.Err() != nil {
-			break
-		}
-		prog.file(i, p)
-		r := in.File(ctx, p)
-		rep.Files = append(rep.Files, r)
-		a.log.Debug("ingested", "path", p, "status", r.Status, "records", r.Records, "rejected", r.Rejected, "took", r.Duration)
-		prog.done(r)
-		if !f.format.json() {
-			printFileResult(a, r)
-		}
-	}
-	prog.finish()
-
-	if pulling && ctx.Err() == nil {
-		if rep.Sources, err = a.pullFromAWS(ctx, cfg, c, in, f, discovered, *start, *end, out); err != nil {
-			return err
-		}
-	}
-	if err := in.Finish(ctx); err != nil {
-		return err
-	}
-	for _, r := range rep.Files {
-		rep.Add(r)
-	}
-	failedSources := 0
-	for _, s := range rep.Sources {
-		rep.Records += s.Records
-		if s.Error != "" {
-			failedSources++
-		}
-	}
-	rep.Seconds = time.Since(began).Seconds()
 	if f.format.json() {
 		if err := writeJSON(a.stdout, rep); err != nil {
 			return err
 		}
 	} else {
-		from := format.Nouns(int64(rep.Loaded), "file")
-		if len(rep.Sources) > 0 {
-			from += " and " + format.Nouns(int64(len(rep.Sources)), "AWS source")
-		}
-		fmt.Fprintf(a.stdout, "\n%s from %s into %s in %.1fs (%d already ingested, %d refused, %d failed, %s)\n",
-			format.Nouns(rep.Records, "record"), from, c.Name, rep.Seconds, rep.Duplicates, rep.Refused, rep.Failed, format.Nouns(rep.Rejected, "rejected line"))
-		if rep.Rejected > 0 {
-			fmt.Fprintf(a.stdout, "Rejected lines are in the case: SELECT * FROM rejects;\n")
-		}
+		fmt.Fprintln(a.stdout)
+		printLines(a.stdout, rep.Summary(c.Name))
 	}
-	if ctx.Err() != nil {
-		return exitError{code: exitFail, msg: "interrupted; what landed is in the case, and the same command resumes where it stopped"}
-	}
-	if rep.Refused+rep.Failed > 0 {
-		return exitError{code: exitFail, msg: fmt.Sprintf("%d of %d files did not land", rep.Refused+rep.Failed, len(rep.Files))}
-	}
-	if failedSources > 0 {
-		return exitError{code: exitFail, msg: fmt.Sprintf("%d of %d AWS sources failed (see above); run the same command again to resume", failedSources, len(rep.Sources))}
+	if fail := rep.Failure(); fail != nil {
+		return exitError{code: exitFail, msg: fail.Msg}
 	}
 	if f.strict && rep.Rejected > 0 {
-		return exitError{code: exitFail, msg: fmt.Sprintf("--strict: %s lines were rejected", format.Count(rep.Rejected))}
-	}
-	if len(rep.Files) == 0 && len(rep.Sources) == 0 {
-		return exitError{code: exitFail, msg: "no files to ingest"}
+		return exitError{code: exitFail, msg: fmt.Sprintf("--strict: %s were rejected", format.Nouns(rep.Rejected, "line"))}
 	}
 	return nil
 }
 
-func printFileResult(a *app, r ingest.FileResult) {
-	for _, l := range r.Report() {
-		fmt.Fprintln(a.stdout, l)
+func printLines(w io.Writer, lines []string) {
+	for _, l := range lines {
+		fmt.Fprintln(w, l)
 	}
-}
-
-// expandPaths turns arguments into files: a file is itself, a directory is
-// every file under it (hidden ones aside), a glob its matches. Arguments that
-// match nothing come back as refused results.
-func expandPaths(args []string) (files []string, missing []ingest.FileResult) {
-	seen := map[string]bool{}
-	add := func(p string) {
-		if !seen[p] {
-			seen[p] = true
-			files = append(files, p)
-		}
-	}
-	miss := func(arg, why string) {
-		err := errors.New(why)
-		missing = append(missing, ingest.RefusedResult(arg, err))
-	}
-	for _, arg := range args {
-		matches := []string{arg}
-		if strings.ContainsAny(arg, "*?[") {
-			m, err := filepath.Glob(arg)
-			if err != nil {
-				miss(arg, fmt.Sprintf("bad pattern: %v", err))
-				continue
-			}
-			if len(m) == 0 {
-				miss(arg, "no files match")
-				continue
-			}
-			matches = m
-		}
-		for _, m := range matches {
-			st, err := os.Stat(m)
-			if err != nil {
-				miss(m, "no such file or directory")
-				continue
-			}
-			if !st.IsDir() {
-				add(m)
-				continue
-			}
-			var under []string
-			filepath.WalkDir(m, func(p string, d fs.DirEntry, err error) error { //nolint:errcheck // errors become results below
-				if err != nil {
-					miss(p, err.Error())
-					return nil
-				}
-				if strings.HasPrefix(d.Name(), ".") && p != m {
-					if d.IsDir() {
-						return filepath.SkipDir
-					}
-					return nil
-				}
-				if d.Type().IsRegular() {
-					under = append(under, p)
-				}
-				return nil
-			})
-			if len(under) == 0 {
-				miss(m, "the directory has no files")
-			}
-			sort.Strings(under)
-			for _, p := range under {
-				add(p)
-			}
-		}
-	}
-	return files, missing
 }

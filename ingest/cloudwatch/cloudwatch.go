@@ -38,6 +38,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 
 	"github.com/investigator/investigator/ingest"
+	"github.com/investigator/investigator/internal/format"
 )
 
 // API is the part of *cloudwatchlogs.Client a pull uses.
@@ -118,6 +119,12 @@ type Progress struct {
 	Throttled int64   // requests the service throttled
 	Rate      float64 // requests per second allowed now (below Options.Rate after throttling)
 	Last      string  // the slice just finished
+}
+
+// String is the progress in one line, for people.
+func (p Progress) String() string {
+	return fmt.Sprintf("%d of %d slices, %s events, %s records, %d requests (%d throttled, %.1f/s)",
+		p.Done, p.Slices, format.Count(p.Events), format.Count(p.Records), p.Requests, p.Throttled, p.Rate)
 }
 
 // Summary is the outcome of a pull.

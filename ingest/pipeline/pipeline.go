@@ -1,8 +1,10 @@
-// Package pipeline pulls a case's flow logs from AWS into one ingest: from the
-// sources a user names (a log group, an S3 location, an Athena table) or
-// from the flow logs discovery found for the case's instances. The command
-// line and the workbench both pull through it; what they print or show is
-// theirs, through the callbacks of Options.
+// Package pipeline is the one ingest orchestration that the command line and
+// the workbench both call: a case's focus, EC2 discovery, local files and
+// the AWS sources (a log group, an S3 location, an Athena table, or the flow
+// logs discovery found for the case's instances) in one ingest, with the
+// default window, the per-source reports, the totals and the classification
+// of the outcome. What the faces print or show is theirs, through Events;
+// the lines for people are here, so both say the same.
 package pipeline
 
 import (
@@ -22,6 +24,7 @@ import (
 	"github.com/investigator/investigator/ingest/cloudwatch"
 	"github.com/investigator/investigator/ingest/ec2"
 	"github.com/investigator/investigator/ingest/s3"
+	"github.com/investigator/investigator/internal/usererr"
 	"github.com/investigator/investigator/store"
 )
 
@@ -121,14 +124,11 @@ type Options struct {
 	// Pulling, when set, is called before each source, and Pulled after it
 	// with what it gave.
 	Pulling func(Source)
-	Pulled  func(Report)
-	// Explain turns a source's error into its report's message (nil:
-	// the error's text).
-	Explain func(error) string
+	Pulled  func(SourceReport)
 }
 
-// Report is what one source gave.
-type Report struct {
+// SourceReport is what one source gave.
+type SourceReport struct {
 	Kind    string `json:"kind"`
 	Target  string `json:"target"`
 	From    string `json:"from"`
@@ -139,13 +139,13 @@ type Report struct {
 
 // All pulls every source into the case through in, one after the other; a
 // source that fails is reported and the others still run.
-func All(ctx context.Context, cfg aws.Config, c *store.Case, in *ingest.Ingester, sources []Source, o Options) []Report {
-	var reps []Report
+func All(ctx context.Context, cfg aws.Config, c *store.Case, in *ingest.Ingester, sources []Source, o Options) []SourceReport {
+	var reps []SourceReport
 	for _, s := range sources {
 		if o.Pulling != nil {
 			o.Pulling(s)
 		}
-		rep := Report{Kind: s.Kind, Target: s.Target, From: s.From}
+		rep := SourceReport{Kind: s.Kind, Target: s.Target, From: s.From}
 		var err error
 		var fields []ingest.Field
 		if s.Format != "" {
@@ -157,11 +157,7 @@ func All(ctx context.Context, cfg aws.Config, c *store.Case, in *ingest.Ingester
 			rep.Summary, rep.Records, err = one(ctx, cfg, c, in, s, fields, o)
 		}
 		if err != nil {
-			if o.Explain != nil {
-				rep.Error = o.Explain(err)
-			} else {
-				rep.Error = err.Error()
-			}
+			rep.Error = usererr.Message(err)
 		}
 		if o.Pulled != nil {
 			o.Pulled(rep)
@@ -169,6 +165,23 @@ func All(ctx context.Context, cfg aws.Config, c *store.Case, in *ingest.Ingester
 		reps = append(reps, rep)
 	}
 	return reps
+}
+
+// PullingLine says which source is pulled, for people.
+func (s Source) PullingLine() string {
+	return fmt.Sprintf("pulling    %s %s (%s)", s.Kind, s.Target, s.From)
+}
+
+// Lines say what the source gave, for people.
+func (r SourceReport) Lines() []string {
+	var lines []string
+	if r.Summary != "" {
+		lines = append(lines, "           "+r.Summary)
+	}
+	if r.Error != "" {
+		lines = append(lines, fmt.Sprintf("failed     %s %s: %s", r.Kind, r.Target, r.Error))
+	}
+	return lines
 }
 
 // one pulls one source: a summary of what it did, the records it stored.

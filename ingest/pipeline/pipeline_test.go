@@ -87,8 +87,7 @@ func TestAll(t *testing.T) {
 	reps := All(ctx, aws.Config{}, c, in, sources, Options{
 		Start: end.Add(-time.Hour), End: end,
 		Pulling: func(s Source) { events = append(events, "pulling "+s.From) },
-		Pulled:  func(r Report) { events = append(events, "pulled "+r.From) },
-		Explain: func(err error) string { return "explained: " + err.Error() },
+		Pulled:  func(r SourceReport) { events = append(events, "pulled "+r.From) },
 	})
 	if want := []string{"pulling fl-1", "pulled fl-1", "pulling fl-2", "pulled fl-2"}; !reflect.DeepEqual(events, want) {
 		t.Errorf("callbacks %q, want %q", events, want)
@@ -96,7 +95,7 @@ func TestAll(t *testing.T) {
 	if len(reps) != 2 {
 		t.Fatalf("%d reports", len(reps))
 	}
-	if r := reps[0]; r.Kind != S3 || r.Target != "s3://bucket/" || !strings.HasPrefix(r.Error, "explained: its log format:") || !strings.Contains(r.Error, "no-such-field") {
+	if r := reps[0]; r.Kind != S3 || r.Target != "s3://bucket/" || !strings.HasPrefix(r.Error, "its log format:") || !strings.Contains(r.Error, "no-such-field") {
 		t.Errorf("bad format: %+v", r)
 	}
 	if r := reps[1]; !strings.Contains(r.Error, "fl-2 delivers to kinesis-data-firehose, which investigator cannot read back") {

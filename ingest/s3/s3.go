@@ -58,6 +58,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/investigator/investigator/ingest"
+	"github.com/investigator/investigator/internal/format"
 )
 
 // API is the part of *s3.Client that Pull uses.
@@ -125,6 +126,12 @@ type Progress struct {
 	Bytes      int64  // bytes downloaded
 	Records    int64  // records loaded
 	Current    string // the object just skipped or ingested
+}
+
+// String is the progress in one line, for people.
+func (p Progress) String() string {
+	return fmt.Sprintf("%d of %d objects (%d already in the case), %s, %s records",
+		p.Ingested+p.Skipped, p.Objects, p.Skipped, format.Bytes(p.Bytes), format.Count(p.Records))
 }
 
 // Location is a flow-log delivery folder that the pull found: one account

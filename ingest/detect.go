@@ -40,6 +40,10 @@ type NotFlowLogError struct{ Reason string }
 
 func (e *NotFlowLogError) Error() string { return "not a flow log: " + e.Reason }
 
+// UserMessage is the refusal for people: the same text, without the
+// package prefixes it gathers on its way up.
+func (e *NotFlowLogError) UserMessage() string { return e.Error() }
+
 // DetectOptions are the user's hints.
 type DetectOptions struct {
 	LogFormat []Field // from --log-format, for header-less lines
@@ -177,6 +181,9 @@ func (e *FormatNeededError) Error() string {
 	}
 	return msg
 }
+
+// UserMessage is the refusal for people.
+func (e *FormatNeededError) UserMessage() string { return e.Error() }
 
 // guessFormat names the format a field count suggests: all fields up to a
 // version, in AWS's order, or the transit gateway default.

@@ -180,6 +180,9 @@ func (e *UnknownFieldError) Error() string {
 	return fmt.Sprintf("unknown flow-log field %q (not a field of versions 2 to 11; --lenient keeps it as text in the extra column)", e.Name)
 }
 
+// UserMessage is the refusal for people.
+func (e *UnknownFieldError) UserMessage() string { return e.Error() }
+
 // resolveFields maps names to fields. Unknown names are an error, or with
 // lenient become text fields of their own.
 func resolveFields(names []string, lenient bool) ([]Field, error) {

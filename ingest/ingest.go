@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/investigator/investigator/internal/usererr"
 	"github.com/investigator/investigator/store"
 )
 
@@ -156,7 +157,7 @@ func (in *Ingester) Item(ctx context.Context, it Item) FileResult {
 		}
 	}
 	fail := func(st Status, err error) FileResult {
-		res.Status, res.err, res.Error = st, err, err.Error()
+		res.Status, res.err, res.Error = st, err, usererr.Message(err)
 		res.Duration = time.Since(start)
 		return res
 	}
@@ -250,5 +251,5 @@ func isIOError(err error) bool {
 
 // RefusedResult is the result for an input that never became a file to read.
 func RefusedResult(path string, err error) FileResult {
-	return FileResult{Path: path, Status: Refused, Error: err.Error(), err: err}
+	return FileResult{Path: path, Status: Refused, Error: usererr.Message(err), err: err}
 }

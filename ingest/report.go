@@ -34,9 +34,9 @@ func (r FileResult) Report() []string {
 	case Duplicate:
 		return []string{fmt.Sprintf("unchanged  %s: already ingested (same content as %s)", r.Path, r.DuplicateOf)}
 	case Refused:
-		return []string{fmt.Sprintf("refused    %s: %s", r.Path, format.Message(r.Error))}
+		return []string{fmt.Sprintf("refused    %s: %s", r.Path, r.Error)}
 	}
-	return []string{fmt.Sprintf("failed     %s: %s", r.Path, format.Message(r.Error))}
+	return []string{fmt.Sprintf("failed     %s: %s", r.Path, r.Error)}
 }
 
 // Totals add up the outcomes of the files of an ingest.

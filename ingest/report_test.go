@@ -1,7 +1,7 @@
 package ingest
 
 import (
-	"errors"
+	"fmt"
 	"slices"
 	"testing"
 )
@@ -17,7 +17,7 @@ func TestReport(t *testing.T) {
 	if got := loaded.Report(); !slices.Equal(got, want) {
 		t.Errorf("loaded:\n%q\nwant\n%q", got, want)
 	}
-	refused := FileResult{Path: "x.html", Status: Refused, Error: "ingest: not a flow log: HTML", err: errors.New("ingest: not a flow log: HTML")}
+	refused := RefusedResult("x.html", fmt.Errorf("ingest: %w", &NotFlowLogError{Reason: "HTML"}))
 	if got := refused.Report(); !slices.Equal(got, []string{"refused    x.html: not a flow log: HTML"}) {
 		t.Errorf("refused: %q", got)
 	}

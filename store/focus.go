@@ -18,6 +18,9 @@ type FocusError struct {
 
 func (e *FocusError) Error() string { return fmt.Sprintf("%q %s", e.Value, e.Reason) }
 
+// UserMessage is the error's text, which is written for people.
+func (e *FocusError) UserMessage() string { return e.Error() }
+
 // instanceID is an EC2 instance id: i- and 17 hexadecimal digits, or 8 for
 // instances launched before 2016.
 var instanceID = regexp.MustCompile(`^i-([0-9a-f]{8}|[0-9a-f]{17})$`)

@@ -32,9 +32,22 @@ var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
 // and '-', starting with a letter or digit, so it can never leave the cases folder.
 func ValidName(name string) error {
 	if !validName.MatchString(name) || strings.Contains(name, "..") {
-		return fmt.Errorf("store: %q is not a valid case name: use letters, digits, '.', '_' and '-', starting with a letter or digit", name)
+		return &NameError{Name: name}
 	}
 	return nil
+}
+
+// NameError is a case name that cannot be one.
+type NameError struct{ Name string }
+
+func (e *NameError) Error() string { return "store: " + e.UserMessage() }
+
+// UserMessage says what a case name may hold.
+func (e *NameError) UserMessage() string {
+	if e.Name == "" {
+		return "empty case name: name the case (letters, digits, '.', '_' and '-')"
+	}
+	return fmt.Sprintf("%q is not a valid case name: use letters, digits, '.', '_' and '-', starting with a letter or digit", e.Name)
 }
 
 // Resolve turns a case argument into a file path. An argument ending in
@@ -42,7 +55,7 @@ func ValidName(name string) error {
 // never leave dir.
 func Resolve(dir, arg string) (string, error) {
 	if arg == "" {
-		return "", fmt.Errorf("store: empty case name")
+		return "", &NameError{}
 	}
 	if strings.HasSuffix(arg, Ext) {
 		return filepath.Clean(arg), nil

@@ -90,6 +90,9 @@ func (e *LockedError) Error() string {
 
 func (e *LockedError) Unwrap() error { return ErrLocked }
 
+// UserMessage is the error's text, which is written for people.
+func (e *LockedError) UserMessage() string { return e.Error() }
+
 var lockHolder = regexp.MustCompile(`Conflicting lock is held in (.*?) \(PID (\d+)\)`)
 
 func lockError(path string, err error, waited time.Duration) (*LockedError, bool) {

@@ -135,10 +135,28 @@ func TestCaseLifecycle(t *testing.T) {
 		{"case", "show"},
 		{"ingest", "incident-42"},
 		{"frobnicate"},
+		{"case", "frobnicate"},
+		{"case", "list", "--no-such-flag"},
+		{"case", "new", "x", "--instance-id", "i-xyz", "--no-discover"},
+		{"analyze", "incident-42", "--analysis", "ssh-inbound", "--start", "2026-11-22", "--end", "2026-11-21"},
 	} {
 		r := c.run(bad...)
-		if r.code != exitUsage {
+		if r.code != exitUsage || !strings.Contains(r.stderr, "--help") {
 			t.Errorf("investigator %s: exit %d, want %d (stderr %q)", strings.Join(bad, " "), r.code, exitUsage, r.stderr)
+		}
+	}
+	// The same words as the workbench's: the one validation in store.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"case", "new", "x", "--vpc-cidr", "10.0.0.1/16"}, `"10.0.0.1/16" has host bits set; did you mean 10.0.0.0/16?`},
+		{[]string{"case", "new", "x", "--instance-id", "i-xyz", "--no-discover"}, `"i-xyz" is not an EC2 instance id`},
+		{[]string{"case", "frobnicate"}, `unknown command "frobnicate" for "investigator case"`},
+		{[]string{"analyze", "incident-42", "--analysis", "ssh-inbound", "--start", "2026-11-22", "--end", "2026-11-21"}, "must be before the end"},
+	} {
+		if r := c.run(tc.args...); !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("investigator %s: stderr %q, want %q", strings.Join(tc.args, " "), r.stderr, tc.want)
 		}
 	}
 

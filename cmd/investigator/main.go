@@ -18,7 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/investigator/investigator/cidrs"
-	"github.com/investigator/investigator/internal/format"
+	"github.com/investigator/investigator/internal/usererr"
 	"github.com/investigator/investigator/store"
 )
 
@@ -53,8 +53,11 @@ type app struct {
 	terminal bool
 }
 
-// usageError marks errors in how the command was called.
+// usageError marks errors in how the command was called: exit status 2 and
+// a pointer to --help.
 type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
@@ -93,7 +96,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stderr, "investigator:", friendly(err))
 	var ue usageError
 	switch {
-	case errors.As(err, &ue) || isCobraUsage(err):
+	case errors.As(err, &ue):
 		fmt.Fprintln(stderr, "Run 'investigator --help' for usage.")
 		return exitUsage
 	case errors.Is(err, store.ErrLocked):
@@ -103,16 +106,42 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // friendly is an error's text for people.
-func friendly(err error) string { return format.Message(err.Error()) }
+func friendly(err error) string { return usererr.Message(err) }
 
-func isCobraUsage(err error) bool {
-	msg := err.Error()
-	for _, s := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires at least", "invalid argument", "flag needs an argument", "required flag"} {
-		if strings.Contains(msg, s) {
-			return true
+// typeUsageErrors makes every error cobra finds in how a command was called
+// a usageError: bad flags (through the flag error function, which
+// subcommands inherit), bad arguments (each command's Args validator,
+// wrapped), and unknown subcommands (a command group runs, refusing any
+// argument, instead of cobra's untyped "unknown command").
+func typeUsageErrors(root *cobra.Command) {
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.HasSubCommands() && c.Run == nil && c.RunE == nil {
+			c.Args = cobra.ArbitraryArgs
+			c.RunE = func(c *cobra.Command, args []string) error {
+				if len(args) > 0 {
+					msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
+					if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+						msg += "; did you mean " + strings.Join(s, " or ") + "?"
+					}
+					return usageError{errors.New(msg)}
+				}
+				return c.Help()
+			}
+		} else if validate := c.Args; validate != nil {
+			c.Args = func(c *cobra.Command, args []string) error {
+				if err := validate(c, args); err != nil {
+					return usageError{err}
+				}
+				return nil
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
 		}
 	}
-	return false
+	walk(root)
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -138,7 +167,7 @@ ending in .duckdb. It opens read-only in the duckdb shell:
 	root.PersistentFlags().DurationVar(&a.wait, "wait", store.DefaultWait, "how long to wait for a case another process is using")
 	root.PersistentFlags().BoolVar(&a.debug, "debug", false, "log debug messages to stderr (or set INVESTIGATOR_LOG_LEVEL=debug)")
 	root.AddCommand(a.caseCommand(), a.ingestCommand(), a.analyzeCommand(), a.analysesCommand(), a.runsCommand(), a.sqlCommand(), a.demoCommand(), a.versionCommand(), a.cidrsCommand(), a.asnCommand(), a.enrichCommand(), a.serveCommand())
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	typeUsageErrors(root)
 	return root
 }
 

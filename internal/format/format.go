@@ -64,15 +64,6 @@ func Plural(n int64, noun string) string {
 	return noun + "s"
 }
 
-// Message is an error's text for people: without the package prefixes
-// ("store: ", "ingest: ", …) that help in logs, not at a prompt or on a page.
-func Message(msg string) string {
-	for _, p := range []string{"store: ", "ingest: ", "migrations: ", "queries: ", "cidrs: "} {
-		msg = strings.ReplaceAll(msg, p, "")
-	}
-	return msg
-}
-
 // Time renders t in UTC.
 func Time(t time.Time) string { return t.UTC().Format(timeLayout) }
 

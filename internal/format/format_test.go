@@ -31,7 +31,4 @@ func TestNouns(t *testing.T) {
 			t.Errorf("Nouns(%d, %q) = %q, want %q", c.n, c.noun, got, c.want)
 		}
 	}
-	if got := Message("store: open x: ingest: bad"); got != "open x: bad" {
-		t.Errorf("Message = %q", got)
-	}
 }

@@ -46,9 +46,10 @@ func (a Analysis) Bind(given map[string]string, now time.Time) (map[string]any, 
 	// A window that ends before it starts holds nothing: say so rather
 	// than answer with no rows.
 	if start, ok := out["start"].(time.Time); ok {
-		if end, ok := out["end"].(time.Time); ok && start.After(end) {
-			return nil, fmt.Errorf("%s: the start (%s UTC) must be before the end (%s UTC)", a.Name,
-				start.UTC().Format(time.DateTime), end.UTC().Format(time.DateTime))
+		if end, ok := out["end"].(time.Time); ok {
+			if err := when.Order(start, end); err != nil {
+				return nil, fmt.Errorf("%s: %w", a.Name, err)
+			}
 		}
 	}
 	return out, nil

@@ -23,7 +23,7 @@ func TestBindWindow(t *testing.T) {
 	}{
 		{"start after end", "2026-11-22", "2026-11-21", true},
 		{"relative start after end", "1h", "2h", true},
-		{"same instant", "2026-11-21", "2026-11-21", false},
+		{"same instant", "2026-11-21", "2026-11-21", true},
 		{"in order", "2026-11-20", "2026-11-21", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

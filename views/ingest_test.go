@@ -352,7 +352,7 @@ func TestUpload(t *testing.T) {
 		want   string
 	}{
 		{"bad log format", map[string]string{"log_format": "${version} ${no-such-field}"}, []upFile{{"a.log", join(defaultLines(50, 1))}}, "Log format: "},
-		{"bad window", map[string]string{"start": "2023-11-15", "end": "2023-11-14"}, []upFile{{"a.log", join(defaultLines(50, 1))}}, "Window: --start (2023-11-15T00:00:00Z) must be before --end"},
+		{"bad window", map[string]string{"start": "2023-11-15", "end": "2023-11-14"}, []upFile{{"a.log", join(defaultLines(50, 1))}}, "Window: the start (2023-11-15 00:00:00 UTC) must be before the end (2023-11-14 00:00:00 UTC)"},
 		{"no files", nil, nil, "No files were chosen"},
 		{"nothing chosen", nil, []upFile{{"", nil}}, "No files were chosen"},
 		{"a name that is no name", nil, []upFile{{"dir/", join(defaultLines(50, 1))}}, `An uploaded file has no name ("dir/")`},
@@ -483,8 +483,8 @@ func TestPullS3(t *testing.T) {
 			want string
 		}{
 			{url.Values{"streams": {"eni-1-all"}}, "Log streams belong to a log group"},
-			{url.Values{"s3": {"s3://flow-bucket/"}, "start": {"2023-11-15"}, "end": {"2023-11-14"}}, "Window: --start (2023-11-15T00:00:00Z) must be before --end"},
-			{url.Values{"s3": {"s3://flow-bucket/"}, "start": {"3000-01-01"}}, "Window: the start (3000-01-01 00:00:00 UTC) must be before the end"},
+			{url.Values{"s3": {"s3://flow-bucket/"}, "start": {"2023-11-15"}, "end": {"2023-11-14"}}, "Window: the start (2023-11-15 00:00:00 UTC) must be before the end (2023-11-14 00:00:00 UTC)"},
+			{url.Values{"s3": {"s3://flow-bucket/"}, "start": {"3000-01-01"}}, "Window: the start (3000-01-01 00:00:00 UTC) must be before the end ("},
 		} {
 			r := do(t, e, httptestForm("/cases/demo/ingest/pull", tc.form))
 			if r.code != http.StatusBadRequest || !strings.Contains(text(r, `[data-testid="pull-error"]`), tc.want) {

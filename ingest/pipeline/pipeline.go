@@ -150,7 +150,7 @@ func All(ctx context.Context, cfg aws.Config, c *store.Case, in *ingest.Ingester
 		var fields []ingest.Field
 		if s.Format != "" {
 			if fields, err = ingest.ParseLogFormat(s.Format, o.Lenient); err != nil {
-				err = fmt.Errorf("its log format: %w", err)
+				err = &usererr.Error{Msg: "its log format: " + usererr.Message(err), Err: err}
 			}
 		}
 		if err == nil {

@@ -98,7 +98,8 @@ func (r Report) FailedSources() int {
 // nothing to ingest): said to the user, nothing was written.
 type RequestError struct{ Msg string }
 
-func (e *RequestError) Error() string { return e.Msg }
+func (e *RequestError) Error() string       { return e.Msg }
+func (e *RequestError) UserMessage() string { return e.Msg }
 
 // ErrNothingToPull is a pull with no source: none named, and no flow log of
 // the case's instances that can be read back.
@@ -122,8 +123,10 @@ func Window(start, end string, now time.Time, pull bool) (*time.Time, *time.Time
 			s = &v
 		}
 	}
-	if s != nil && e != nil && !s.Before(*e) {
-		return nil, nil, &RequestError{Msg: fmt.Sprintf("the start (%s UTC) must be before the end (%s UTC)", format.Time(*s), format.Time(*e))}
+	if s != nil && e != nil {
+		if err := when.Order(*s, *e); err != nil {
+			return nil, nil, &RequestError{Msg: err.Error()}
+		}
 	}
 	return s, e, nil
 }
@@ -239,7 +242,8 @@ func Run(ctx context.Context, c *store.Case, req Request, ev Events) (Report, er
 // failure).
 type Failure struct{ Msg string }
 
-func (f *Failure) Error() string { return f.Msg }
+func (f *Failure) Error() string       { return f.Msg }
+func (f *Failure) UserMessage() string { return f.Msg }
 
 // Failure classifies the outcome.
 func (r Report) Failure() *Failure {

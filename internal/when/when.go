@@ -85,21 +85,33 @@ func Window(start, end string, now time.Time) (s, e *time.Time, err error) {
 	if start != "" {
 		t, err := Parse(start, now)
 		if err != nil {
-			return nil, nil, fmt.Errorf("--start: %w", err)
+			return nil, nil, fmt.Errorf("start: %w", err)
 		}
 		s = &t
 	}
 	if end != "" {
 		t, err := Parse(end, now)
 		if err != nil {
-			return nil, nil, fmt.Errorf("--end: %w", err)
+			return nil, nil, fmt.Errorf("end: %w", err)
 		}
 		e = &t
 	}
-	if s != nil && e != nil && !s.Before(*e) {
-		return nil, nil, fmt.Errorf("--start (%s) must be before --end (%s)", s.Format(time.RFC3339), e.Format(time.RFC3339))
+	if s != nil && e != nil {
+		if err := Order(*s, *e); err != nil {
+			return nil, nil, err
+		}
 	}
 	return s, e, nil
+}
+
+// Order checks that a window's start is before its end: the one rule, and
+// the one message, for every window a user gives.
+func Order(start, end time.Time) error {
+	if !start.Before(end) {
+		return fmt.Errorf("the start (%s UTC) must be before the end (%s UTC)",
+			start.UTC().Format(time.DateTime), end.UTC().Format(time.DateTime))
+	}
+	return nil
 }
 
 // Fixed reports whether s is a time that does not move with the clock (an

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -101,7 +102,9 @@ func newBrowserCase(t *testing.T, lines []string) string {
 }
 
 // pageProblems collects what the browser reports that fails the test:
-// requests to other hosts, console errors and uncaught exceptions.
+// requests to other hosts, console errors, uncaught exceptions, errors the
+// browser logs itself (a content security policy violation among them) and
+// scripts, styles, images or fonts that failed to load.
 type pageProblems struct {
 	mu   sync.Mutex
 	host string
@@ -148,6 +151,25 @@ func (p *pageProblems) listen(ev any) {
 			}
 			p.add("console error: %s", strings.Join(args, " "))
 		}
+	case *network.EventResponseReceived:
+		switch ev.Type {
+		case network.ResourceTypeScript, network.ResourceTypeStylesheet, network.ResourceTypeImage, network.ResourceTypeFont:
+			if ev.Response.Status >= 400 {
+				p.add("%s %s answered %d", ev.Type, ev.Response.URL, ev.Response.Status)
+			}
+		}
+	case *cdplog.EventEntryAdded:
+		// The browser's own console messages: Chromium reports CSP
+		// violations here (source security), not through the console API.
+		// An answer's error status is not one: the steps check statuses
+		// (htmx swaps error answers in on purpose), and an asset that
+		// fails to load is caught above.
+		en := ev.Entry
+		if en.Level != cdplog.EntryLevelError ||
+			en.Source == cdplog.EntrySourceNetwork && strings.Contains(en.Text, "the server responded with a status of") {
+			break
+		}
+		p.add("browser error (%s) at %s: %s", en.Source, en.URL, en.Text)
 	case *runtime.EventExceptionThrown:
 		d := ev.ExceptionDetails
 		msg := d.Text

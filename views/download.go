@@ -3,8 +3,8 @@ package views
 import (
 	"bytes"
 	"encoding/json"
-	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -41,8 +41,31 @@ func (s *server) resultJSON(c echo.Context) error {
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b)
 }
 
-// attachment names the download CASE-ANALYSIS-RUNID.EXT.
+// attachment names the download CASE-ANALYSIS-RUNID.EXT, in a file name
+// safe on every system and in the header's quotes (safeFileName).
 func attachment(c echo.Context, caseName, analysis, runID, ext string) {
-	name := caseName + "-" + analysis + "-" + runID + "." + ext
-	c.Response().Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	name := safeFileName(caseName+"-"+analysis+"-"+runID) + "." + ext
+	c.Response().Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+}
+
+// safeFileName keeps ASCII letters, digits, '.', '_' and '-' and turns
+// anything else into '_'; no leading dot, at most 200 bytes, never empty.
+// Case and analysis names are such names already: this is the last word.
+func safeFileName(s string) string {
+	b := []byte(s)
+	for i, ch := range b {
+		switch {
+		case ch >= 'a' && ch <= 'z', ch >= 'A' && ch <= 'Z', ch >= '0' && ch <= '9', ch == '.', ch == '_', ch == '-':
+		default:
+			b[i] = '_'
+		}
+	}
+	out := strings.TrimLeft(string(b), ".")
+	if len(out) > 200 {
+		out = out[:200]
+	}
+	if out == "" {
+		out = "result"
+	}
+	return out
 }

@@ -33,7 +33,7 @@ func TestDownloads(t *testing.T) {
 		if r.code != http.StatusOK {
 			t.Fatalf("status %d:\n%s", r.code, r.body)
 		}
-		if got, want := r.hdr.Get("Content-Disposition"), fmt.Sprintf("attachment; filename=demo-ssh-inbound-%s.csv", runID); got != want {
+		if got, want := r.hdr.Get("Content-Disposition"), fmt.Sprintf(`attachment; filename="demo-ssh-inbound-%s.csv"`, runID); got != want {
 			t.Errorf("Content-Disposition %q, want %q", got, want)
 		}
 		recs, err := csv.NewReader(strings.NewReader(r.body)).ReadAll()
@@ -57,7 +57,7 @@ func TestDownloads(t *testing.T) {
 		if r.code != http.StatusOK {
 			t.Fatalf("status %d:\n%s", r.code, r.body)
 		}
-		if got := r.hdr.Get("Content-Disposition"); got != fmt.Sprintf("attachment; filename=demo-ssh-inbound-%s.json", runID) {
+		if got := r.hdr.Get("Content-Disposition"); got != fmt.Sprintf(`attachment; filename="demo-ssh-inbound-%s.json"`, runID) {
 			t.Errorf("Content-Disposition %q", got)
 		}
 		var doc struct {

@@ -54,6 +54,14 @@ type Options struct {
 	// AWS loads the configuration for pulls from AWS on the Ingest page
 	// (nil: the workbench does not pull from AWS).
 	AWS func(context.Context) (aws.Config, error)
+	// Addr is the address the server listens on (host:port; "": loopback).
+	// The workbench answers requests whose Host is a loopback name
+	// (localhost, 127.0.0.1, [::1]), this address's host, or one of
+	// AllowedHosts, on any port; bound to every interface (0.0.0.0, ::) it
+	// answers any address literal too. Other names get 421: a guard against
+	// DNS rebinding.
+	Addr         string
+	AllowedHosts []string
 }
 
 type server struct {
@@ -61,6 +69,8 @@ type server struct {
 	reg *queries.Registry
 	log *slog.Logger
 	cop *http.CrossOriginProtection
+	// hosts are the Host header values the workbench answers.
+	hosts hostPolicy
 	// cache keeps page data while a case file is unchanged.
 	cache pageCache
 	// jobs run the background tasks (ingests), one per case at a time.
@@ -88,7 +98,11 @@ func New(o Options) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{o: o, reg: reg, log: o.Logger, cop: http.NewCrossOriginProtection()}
+	hosts, err := newHostPolicy(o.Addr, o.AllowedHosts)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{o: o, reg: reg, log: o.Logger, cop: http.NewCrossOriginProtection(), hosts: hosts}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -97,6 +111,7 @@ func New(o Options) (*echo.Echo, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
+	e.Pre(s.guard) // every request, routed or not: headers, then the Host check
 	e.Use(s.crossOrigin)
 
 	static, err := fs.Sub(staticFS, "static")

@@ -75,6 +75,9 @@ type response struct {
 
 func do(t *testing.T, e *echo.Echo, req *http.Request) response {
 	t.Helper()
+	if req.Host == "example.com" { // httptest's default, not a name the workbench answers
+		req.Host = "localhost"
+	}
 	rec := httptest.NewRecorder()
 	e.ServeHTTP(rec, req)
 	doc, err := goquery.NewDocumentFromReader(strings.NewReader(rec.Body.String()))
@@ -251,7 +254,7 @@ func TestAnalysis(t *testing.T) {
 	})
 
 	t.Run("run again with htmx returns the fragment", func(t *testing.T) {
-		r := post(t, e, target, url.Values{"limit": {"5"}}, map[string]string{"HX-Request": "true", "Origin": "http://example.com"})
+		r := post(t, e, target, url.Values{"limit": {"5"}}, map[string]string{"HX-Request": "true", "Origin": "http://localhost"})
 		if r.code != http.StatusOK {
 			t.Fatalf("status %d:\n%s", r.code, r.body)
 		}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	"github.com/spf13/cobra"
 
 	"github.com/investigator/investigator/views"
@@ -17,6 +18,7 @@ import (
 
 func (a *app) serveCommand() *cobra.Command {
 	var addr, token string
+	var allowedHosts []string
 	var wf whoisFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -28,12 +30,18 @@ machines can reach needs --token (or INVESTIGATOR_TOKEN): every browser must the
 open the printed URL carrying ?token=… once, which sets a cookie; requests without
 it are refused. Prefer an SSH tunnel when you can. Stop it with Ctrl-C.
 
+It answers only requests addressed to its own names (the Host header): localhost,
+127.0.0.1, [::1], the --addr host (on every interface, 0.0.0.0 or ::, any IP
+address), and each --allowed-host NAME, e.g. the machine's DNS name. Any other name
+gets 421 Misdirected Request, so that a web page cannot reach the workbench through
+a DNS name it points at this machine (DNS rebinding).
+
 Browsing needs no network. The pages offer to load the home folder's range snapshots
 into a case, and to look addresses up in WHOIS (which asks the registries); --offline
 turns the look-ups off.`,
 		Example: `  investigator serve
   investigator serve --addr 127.0.0.1:9000
-  investigator serve --addr 0.0.0.0:8000 --token "$(openssl rand -hex 16)"`,
+  investigator serve --addr 0.0.0.0:8000 --token "$(openssl rand -hex 16)" --allowed-host bastion.example.internal`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if token == "" {
@@ -45,8 +53,14 @@ turns the look-ups off.`,
 			if token != "" && len(token) < 16 {
 				return usagef("--token: use at least 16 characters (e.g. openssl rand -hex 16)")
 			}
+			for _, h := range allowedHosts {
+				if _, err := views.NormalizeHost(h); err != nil {
+					return usagef("--allowed-host %q: %v", h, err)
+				}
+			}
 			o := views.Options{CasesDir: a.casesDir, Program: "investigator " + version, Logger: a.log, Wait: a.wait,
-				Whois: wf.options(), WhoisOffline: wf.offline, Context: cmd.Context(), AWS: (&awsFlags{}).config}
+				Whois: wf.options(), WhoisOffline: wf.offline, Context: cmd.Context(), AWS: (&awsFlags{}).config,
+				Addr: addr, AllowedHosts: allowedHosts}
 			if home, err := a.home(); err == nil {
 				o.Home = home.Dir
 			}
@@ -54,15 +68,16 @@ turns the look-ups off.`,
 			if err != nil {
 				return err
 			}
-			var h http.Handler = e
 			if token != "" {
-				h = requireToken(token, e)
+				// After the workbench's own guard (security headers, Host
+				// check), before routing.
+				e.Pre(echo.WrapMiddleware(func(next http.Handler) http.Handler { return requireToken(token, next) }))
 			}
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				return err
 			}
-			return serve(cmd.Context(), ln, h, func(url string) {
+			return serve(cmd.Context(), ln, e, func(url string) {
 				if token != "" {
 					url += "?token=" + token
 				}
@@ -72,6 +87,7 @@ turns the look-ups off.`,
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8000", "address to listen on (a non-loopback address needs --token)")
 	cmd.Flags().StringVar(&token, "token", "", "require this secret (default $INVESTIGATOR_TOKEN): needed to listen beyond loopback")
+	cmd.Flags().StringArrayVar(&allowedHosts, "allowed-host", nil, "also answer requests addressed to this host `NAME` (repeatable; any port)")
 	wf.register(cmd) // for the look-ups the pages start
 	return cmd
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -171,4 +172,128 @@ func TestServeAlongsideOtherPrograms(t *testing.T) {
 	if err != nil || strings.TrimSpace(string(out)) != "6" {
 		t.Errorf("the Node client while the workbench serves: %v %s", err, out)
 	}
+}
+
+// startServe runs `investigator serve ARGS…` in-process until the test ends
+// and returns http://127.0.0.1:PORT, PORT the one it printed.
+func startServe(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	var errw bytes.Buffer // read only after run returned
+	go func() {
+		code := run(ctx, append([]string{"--cases", t.TempDir(), "--home", t.TempDir(), "serve", "--offline"}, args...), pw, &errw)
+		pw.Close()
+		done <- code
+	}()
+	t.Cleanup(func() {
+		cancel()
+		go io.Copy(io.Discard, pr)
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("serve: exit %d\n%s", code, errw.String())
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("serve did not stop")
+		}
+	})
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		cancel()
+		t.Fatalf("serve printed nothing: %v", err)
+	}
+	u, err := url.Parse(strings.Fields(line)[3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "http://127.0.0.1:" + u.Port()
+}
+
+// TestServeAllowedHost: serve answers its loopback names and each
+// --allowed-host, refuses other Host names with 421 (a DNS rebinding
+// guard), and with --token checks the Host before the token.
+func TestServeAllowedHost(t *testing.T) {
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	status := func(t *testing.T, url, host string) (int, http.Header) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = host
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header
+	}
+
+	t.Run("loopback", func(t *testing.T) {
+		base := startServe(t, "--addr", "127.0.0.1:0", "--allowed-host", "Workbench.Localhost", "--allowed-host", "investigator.test")
+		port := strings.TrimPrefix(base, "http://127.0.0.1")
+		for _, tc := range []struct {
+			host string
+			want int
+		}{
+			{"127.0.0.1" + port, http.StatusOK},
+			{"localhost" + port, http.StatusOK},
+			{"LOCALHOST", http.StatusOK},
+			{"[::1]" + port, http.StatusOK},
+			{"workbench.localhost" + port, http.StatusOK},
+			{"investigator.test", http.StatusOK},
+			{"evil.example" + port, http.StatusMisdirectedRequest},
+			{"127.0.0.1.rebind.example" + port, http.StatusMisdirectedRequest},
+		} {
+			t.Run(tc.host, func(t *testing.T) {
+				for _, path := range []string{"/", "/static/app.css"} {
+					code, hdr := status(t, base+path, tc.host)
+					if code != tc.want {
+						t.Errorf("%s: status %d, want %d", path, code, tc.want)
+					}
+					if hdr.Get("Content-Security-Policy") == "" || hdr.Get("X-Content-Type-Options") != "nosniff" {
+						t.Errorf("%s: no security headers: %v", path, hdr)
+					}
+				}
+			})
+		}
+	})
+
+	t.Run("beyond loopback with a token", func(t *testing.T) {
+		const token = "0123456789abcdef0123"
+		base := startServe(t, "--addr", "0.0.0.0:0", "--token", token, "--allowed-host", "bastion.example.internal")
+		port := strings.TrimPrefix(base, "http://127.0.0.1")
+		for _, tc := range []struct {
+			name, host, path string
+			want             int
+		}{
+			{"allowed name, no token", "bastion.example.internal" + port, "/", http.StatusUnauthorized},
+			{"allowed name, the token", "bastion.example.internal" + port, "/?token=" + token, http.StatusSeeOther},
+			{"address, the token", "127.0.0.1" + port, "/?token=" + token, http.StatusSeeOther},
+			{"other name, the token", "evil.example" + port, "/?token=" + token, http.StatusMisdirectedRequest},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				code, hdr := status(t, base+tc.path, tc.host)
+				if code != tc.want {
+					t.Errorf("status %d, want %d", code, tc.want)
+				}
+				if hdr.Get("Content-Security-Policy") == "" || hdr.Get("Referrer-Policy") != "no-referrer" {
+					t.Errorf("no security headers: %v", hdr)
+				}
+			})
+		}
+	})
+
+	t.Run("not a host name", func(t *testing.T) {
+		for _, h := range []string{"http://bastion.example", "bastion.example:8000", "*.example", ""} {
+			var out, errw bytes.Buffer
+			code := run(context.Background(), []string{"--cases", t.TempDir(), "serve", "--addr", "127.0.0.1:0", "--allowed-host", h}, &out, &errw)
+			if code != exitUsage || !strings.Contains(errw.String(), "--allowed-host") {
+				t.Errorf("%q: exit %d, stderr %q", h, code, errw.String())
+			}
+		}
+	})
 }

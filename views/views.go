@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/labstack/echo/v4"
 
+	"github.com/investigator/investigator/internal/usererr"
 	"github.com/investigator/investigator/queries"
 	"github.com/investigator/investigator/store"
 	"github.com/investigator/investigator/whois"
@@ -201,6 +202,10 @@ func (s *server) handleError(err error, c echo.Context) {
 		status, msg = http.StatusServiceUnavailable, "The case is in use by another program; try again when it has finished."
 	default:
 		s.log.Error("request", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+		var m usererr.Messager
+		if errors.As(err, &m) {
+			msg = m.UserMessage() // written for people: better than "something went wrong"
+		}
 	}
 	vm := ErrorVM{Status: status, Title: http.StatusText(status), Message: msg}
 	target := c.Request().Header.Get("HX-Target")

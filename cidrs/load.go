@@ -182,7 +182,7 @@ func replace(ctx context.Context, conn *sql.Conn, s Snapshot) error {
 				return ctx.Err()
 			}
 			lo, hi := store.PrefixNums(r.Prefix)
-			if err := a.AppendRow(id, s.Provider, nullable(r.Service), nullable(r.Region), r.Prefix.String(),
+			if err := a.AppendRow(id, s.Provider, store.Nullable(r.Service), store.Nullable(r.Region), r.Prefix.String(),
 				uint8(store.Family(r.Prefix.Addr())), uint8(r.Prefix.Bits()), lo, hi); err != nil {
 				a.Close()
 				return err
@@ -194,11 +194,4 @@ func replace(ctx context.Context, conn *sql.Conn, s Snapshot) error {
 		return fmt.Errorf("cidrs: load %s: append ranges: %w", s.Provider, err)
 	}
 	return nil
-}
-
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }

@@ -206,7 +206,7 @@ func Enrich(ctx context.Context, c *store.Case, addrs []netip.Addr, o Options) (
 		seen[a] = true
 		e.sum.Addresses++
 		switch {
-		case Special(a):
+		case store.Special(a):
 			e.sum.Special++
 		case idx.contains(a):
 			e.sum.Cached++

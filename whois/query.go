@@ -14,6 +14,8 @@ import (
 
 	lwhois "github.com/likexian/whois"
 	"golang.org/x/net/proxy"
+
+	"github.com/investigator/investigator/store"
 )
 
 // ErrTooLarge is wrapped by the error of an answer longer than Options.MaxAnswer.
@@ -188,7 +190,7 @@ func allowedReferral(server string) bool {
 		return false
 	}
 	if ip, err := netip.ParseAddr(h); err == nil {
-		return !Special(ip)
+		return !store.Special(ip)
 	}
 	return true
 }

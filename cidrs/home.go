@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/investigator/investigator/internal/format"
 	"github.com/investigator/investigator/internal/fsutil"
 )
 
@@ -186,7 +187,7 @@ func (h Home) ImportAll(paths []string, provider string) ([]ImportResult, error)
 		res := ImportResult{Paths: pick.paths, Provider: prov}
 		for _, p := range ps {
 			if p.snap.Skipped > 0 && slices.Contains(pick.paths, p.path) {
-				res.Notes = append(res.Notes, fmt.Sprintf("%s: %s not prefixes, skipped", p.name, plural(p.snap.Skipped, "line")))
+				res.Notes = append(res.Notes, fmt.Sprintf("%s: %s %s not prefixes, skipped", p.name, format.Nouns(int64(p.snap.Skipped), "line"), format.Be(int64(p.snap.Skipped))))
 				for _, l := range p.snap.SkippedLines {
 					res.Notes = append(res.Notes, "  "+p.name+" "+l)
 				}
@@ -204,13 +205,6 @@ func (h Home) ImportAll(paths []string, provider string) ([]ImportResult, error)
 		return results, results[0].Err
 	}
 	return results, nil
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun + " is"
-	}
-	return fmt.Sprintf("%d %ss are", n, noun)
 }
 
 // compareNotes says what an analyst may want to know about a replacement.

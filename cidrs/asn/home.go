@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/investigator/investigator/cidrs"
+	"github.com/investigator/investigator/internal/format"
 	"github.com/investigator/investigator/internal/fsutil"
 )
 
@@ -188,17 +189,17 @@ func (h Home) Import(path string) (ImportResult, error) {
 func notes(s Snapshot, info Info, prev *Info) []string {
 	var out []string
 	if s.Skipped > 0 {
-		out = append(out, fmt.Sprintf("%d %s not ASN ranges, skipped", s.Skipped, plural(s.Skipped, "line is", "lines are")))
+		out = append(out, fmt.Sprintf("%s %s not ASN ranges, skipped", format.Nouns(int64(s.Skipped), "line"), format.Be(int64(s.Skipped))))
 		for _, l := range s.SkippedLines {
 			out = append(out, "  "+l)
 		}
 	}
 	if s.NotRouted > 0 {
-		what := plural(s.NotRouted, "row of AS 0 (not routed)", "rows of AS 0 (not routed)")
+		what := format.Nouns(int64(s.NotRouted), "row") + " of AS 0 (not routed)"
 		if s.Format == FormatMMDB {
-			what = plural(s.NotRouted, "network without an AS number", "networks without an AS number")
+			what = format.Nouns(int64(s.NotRouted), "network") + " without an AS number"
 		}
-		out = append(out, fmt.Sprintf("%d %s passed over", s.NotRouted, what))
+		out = append(out, what+" passed over")
 	}
 	if prev == nil {
 		return out
@@ -216,13 +217,6 @@ func notes(s Snapshot, info Info, prev *Info) []string {
 		}
 	}
 	return out
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 func extension(format, container string) string {

@@ -162,7 +162,7 @@ func TestCurrentDamaged(t *testing.T) {
 	if err := os.WriteFile(raw, []byte(tsvV6), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := h.Current(); err == nil || !strings.Contains(err.Error(), "has changed since it was imported") {
+	if _, _, err := h.Current(); err == nil || !strings.Contains(err.Error(), "has changed since it was stored") {
 		t.Fatalf("tampered: %v", err)
 	}
 	// Importing the same file again repairs the stored copy.

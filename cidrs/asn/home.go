@@ -11,22 +11,12 @@ import (
 	"github.com/investigator/investigator/internal/format"
 )
 
-// Home is the folder where investigator keeps what it has fetched (the same
-// folder as cidrs.Home). The ASN data lives in Dir/asn: one current
-// snapshot, kept as the raw file as imported (asn-SHA.EXT, compressed if it
-// was) and a JSON sidecar describing it (current.meta.json), as package
-// snapshot keeps them.
+// Home is the folder where investigator keeps what it has fetched, the same
+// folder as cidrs.Home (cidrs.DefaultHome finds it; cidrs.Home.ASN is this).
+// The ASN data lives in Dir/asn: one current snapshot, kept as the raw file
+// as imported (asn-SHA.EXT, compressed if it was) and a JSON sidecar
+// describing it (current.meta.json), as package snapshot keeps them.
 type Home struct{ Dir string }
-
-// DefaultHome is the home folder of cidrs.DefaultHome: $INVESTIGATOR_HOME,
-// else $XDG_DATA_HOME/investigator, else ~/.local/share/investigator.
-func DefaultHome() (Home, error) {
-	d, err := snapshot.DefaultHome()
-	if err != nil {
-		return Home{}, fmt.Errorf("asn: no home folder (set INVESTIGATOR_HOME): %w", err)
-	}
-	return Home{Dir: d}, nil
-}
 
 // MaxFileSize is the largest file imported. iptoasn's combined TSV is about
 // 30 MB uncompressed, GeoLite2-ASN about 10 MB.

@@ -31,13 +31,6 @@ func homeFiles(t *testing.T, h Home) []string {
 	return out
 }
 
-func TestDefaultHome(t *testing.T) {
-	t.Setenv("INVESTIGATOR_HOME", "/x/inv")
-	if h, err := DefaultHome(); err != nil || h.Dir != "/x/inv" {
-		t.Fatalf("%q %v", h.Dir, err)
-	}
-}
-
 func TestImport(t *testing.T) {
 	h := Home{Dir: t.TempDir()}
 	src := t.TempDir()

@@ -2,10 +2,6 @@ package cidrs
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -15,38 +11,39 @@ import (
 	"strings"
 	"time"
 
-	"github.com/investigator/investigator/internal/fsutil"
+	"github.com/investigator/investigator/cidrs/asn"
+	"github.com/investigator/investigator/cidrs/snapshot"
+	"github.com/investigator/investigator/internal/format"
 )
 
 // Home is the folder where investigator keeps what it has fetched: the range
 // snapshots live in Dir/cidrs, one current snapshot per provider, each as the
 // raw file as fetched (PROVIDER-SHA.EXT) and a JSON sidecar describing it
-// (PROVIDER.meta.json). A snapshot is replaced by writing the new raw file,
-// then the sidecar that points at it, then removing the old raw file, so a
-// crash leaves either the old snapshot or the new one.
+// (PROVIDER.meta.json), kept as package snapshot keeps them. The ASN data
+// lives beside them (ASN).
 type Home struct{ Dir string }
 
 // DefaultHome is $INVESTIGATOR_HOME, else $XDG_DATA_HOME/investigator, else
 // ~/.local/share/investigator.
 func DefaultHome() (Home, error) {
-	if d := os.Getenv("INVESTIGATOR_HOME"); d != "" {
-		return Home{Dir: d}, nil
-	}
-	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
-		return Home{Dir: filepath.Join(d, "investigator")}, nil
-	}
-	u, err := os.UserHomeDir()
+	d, err := snapshot.DefaultHome()
 	if err != nil {
 		return Home{}, fmt.Errorf("cidrs: no home folder (set INVESTIGATOR_HOME): %w", err)
 	}
-	return Home{Dir: filepath.Join(u, ".local", "share", "investigator")}, nil
+	return Home{Dir: d}, nil
 }
+
+// ASN is the home's ASN data: the same folder.
+func (h Home) ASN() asn.Home { return asn.Home{Dir: h.Dir} }
 
 // MaxFileSize is the largest range file read or downloaded (Azure's Service
 // Tags file, the largest, is about 4 MB).
 const MaxFileSize = 64 << 20
 
-func (h Home) dir() string { return filepath.Join(h.Dir, "cidrs") }
+// folder is where the range snapshots are: one per provider, keyed by its name.
+func (h Home) folder() snapshot.Folder {
+	return snapshot.Folder{Dir: filepath.Join(h.Dir, "cidrs"), Package: "cidrs", Again: "import the provider's file again"}
+}
 
 // Info describes a stored snapshot: what List shows and the sidecar holds.
 type Info struct {
@@ -186,7 +183,7 @@ func (h Home) ImportAll(paths []string, provider string) ([]ImportResult, error)
 		res := ImportResult{Paths: pick.paths, Provider: prov}
 		for _, p := range ps {
 			if p.snap.Skipped > 0 && slices.Contains(pick.paths, p.path) {
-				res.Notes = append(res.Notes, fmt.Sprintf("%s: %s not prefixes, skipped", p.name, plural(p.snap.Skipped, "line")))
+				res.Notes = append(res.Notes, fmt.Sprintf("%s: %s %s not prefixes, skipped", p.name, format.Nouns(int64(p.snap.Skipped), "line"), format.Be(int64(p.snap.Skipped))))
 				for _, l := range p.snap.SkippedLines {
 					res.Notes = append(res.Notes, "  "+p.name+" "+l)
 				}
@@ -204,13 +201,6 @@ func (h Home) ImportAll(paths []string, provider string) ([]ImportResult, error)
 		return results, results[0].Err
 	}
 	return results, nil
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun + " is"
-	}
-	return fmt.Sprintf("%d %ss are", n, noun)
 }
 
 // compareNotes says what an analyst may want to know about a replacement.
@@ -335,24 +325,9 @@ func merge(srcs []source) []byte {
 	return b.Bytes()
 }
 
-func (h Home) metaPath(provider string) string {
-	return filepath.Join(h.dir(), provider+".meta.json")
-}
-
 // current reads a provider's sidecar; nil when there is none.
 func (h Home) current(provider string) (*Info, error) {
-	b, err := os.ReadFile(h.metaPath(provider))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("cidrs: %w", err)
-	}
-	var in Info
-	if err := json.Unmarshal(b, &in); err != nil {
-		return nil, fmt.Errorf("cidrs: %s is damaged (%v): delete it and import the provider's file again", h.metaPath(provider), err)
-	}
-	return &in, nil
+	return snapshot.ReadMeta[Info](h.folder(), provider)
 }
 
 // put stores a parsed snapshot and its raw bytes as its provider's current one.
@@ -361,12 +336,11 @@ func (h Home) put(s Snapshot, raw []byte, now time.Time) (Status, Info, *Info, e
 	if err != nil {
 		return StatusFailed, Info{}, nil, err
 	}
-	if prev != nil && prev.SHA256 == s.SHA256 {
-		if b, err := os.ReadFile(filepath.Join(h.dir(), prev.File)); err == nil && sha256.Sum256(b) == sha256.Sum256(raw) {
-			return StatusUnchanged, *prev, prev, nil
-		}
-		// The stored file is missing or damaged: write it again.
+	f := h.folder()
+	if prev != nil && prev.SHA256 == s.SHA256 && f.Intact(prev.raw()) {
+		return StatusUnchanged, *prev, prev, nil
 	}
+	// Otherwise new bytes, or the stored file is missing or damaged: write it (again).
 	v4, v6 := s.Count()
 	info := Info{
 		Provider: s.Provider, Format: s.Format, Source: s.Source, SHA256: s.SHA256, Bytes: int64(len(raw)),
@@ -374,27 +348,20 @@ func (h Home) put(s Snapshot, raw []byte, now time.Time) (Status, Info, *Info, e
 		Prefixes: len(s.Ranges), IPv4: v4, IPv6: v6, Skipped: s.Skipped,
 		File: s.Provider + "-" + s.SHA256[:12] + extension(s.Format),
 	}
-	if err := os.MkdirAll(h.dir(), 0o755); err != nil {
-		return StatusFailed, Info{}, prev, fmt.Errorf("cidrs: %w", err)
+	var old string
+	if prev != nil {
+		old = prev.File
 	}
-	if err := writeAtomic(filepath.Join(h.dir(), info.File), raw); err != nil {
+	if err := f.Put(s.Provider, info.File, raw, info, old); err != nil {
 		return StatusFailed, Info{}, prev, err
-	}
-	meta, err := json.MarshalIndent(info, "", "  ")
-	if err != nil {
-		return StatusFailed, Info{}, prev, fmt.Errorf("cidrs: %w", err)
-	}
-	if err := writeAtomic(h.metaPath(s.Provider), append(meta, '\n')); err != nil {
-		return StatusFailed, Info{}, prev, err
-	}
-	if prev != nil && prev.File != info.File && prev.File != "" && filepath.Base(prev.File) == prev.File {
-		os.Remove(filepath.Join(h.dir(), prev.File))
 	}
 	if prev != nil {
 		return StatusReplaced, info, prev, nil
 	}
 	return StatusNew, info, nil, nil
 }
+
+func (in Info) raw() snapshot.Raw { return snapshot.Raw{File: in.File, SHA256: in.SHA256} }
 
 func extension(format string) string {
 	switch format {
@@ -406,27 +373,16 @@ func extension(format string) string {
 	return ".json"
 }
 
-func writeAtomic(path string, data []byte) error {
-	if err := fsutil.WriteAtomic(path, data); err != nil {
-		return fmt.Errorf("cidrs: %w", err)
-	}
-	return nil
-}
-
 // List describes the current snapshots, sorted by provider. A home without
 // any has none.
 func (h Home) List() ([]Info, error) {
-	entries, err := os.ReadDir(h.dir())
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	keys, err := h.folder().Keys()
 	if err != nil {
-		return nil, fmt.Errorf("cidrs: %w", err)
+		return nil, err
 	}
 	var out []Info
-	for _, e := range entries {
-		prov, ok := strings.CutSuffix(e.Name(), ".meta.json")
-		if !ok || ValidProvider(prov) != nil {
+	for _, prov := range keys {
+		if ValidProvider(prov) != nil {
 			continue
 		}
 		in, err := h.current(prov)
@@ -460,16 +416,9 @@ func (h Home) Snapshots() ([]Snapshot, error) {
 
 // snapshot reads and parses one stored snapshot, checking its bytes.
 func (h Home) snapshot(in Info) (Snapshot, error) {
-	if filepath.Base(in.File) != in.File || in.File == "" {
-		return Snapshot{}, fmt.Errorf("cidrs: %s names no raw file: import the provider's file again", h.metaPath(in.Provider))
-	}
-	raw, err := os.ReadFile(filepath.Join(h.dir(), in.File))
+	raw, err := h.folder().ReadAll(in.Provider, "snapshot of "+in.Provider, in.raw())
 	if err != nil {
-		return Snapshot{}, fmt.Errorf("cidrs: snapshot of %s: %w (import the provider's file again)", in.Provider, err)
-	}
-	sum := sha256.Sum256(raw)
-	if hex.EncodeToString(sum[:]) != in.SHA256 {
-		return Snapshot{}, fmt.Errorf("cidrs: snapshot of %s: %s has changed since it was stored (sha256 differs): import the provider's file again", in.Provider, in.File)
+		return Snapshot{}, err
 	}
 	s, err := Parse(in.Source, raw, in.Provider)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 
+	"github.com/investigator/investigator/cidrs/asn"
 	"github.com/investigator/investigator/store"
 )
 
@@ -71,6 +72,30 @@ func SyncChanges(ctx context.Context, c *store.Case, h Home) ([]Change, error) {
 		return nil, nil
 	}
 	return Load(ctx, c, snaps)
+}
+
+// HomeChanges is what SyncHome put into a case.
+type HomeChanges struct {
+	Ranges []Change // the provider snapshots loaded
+	ASN    bool     // the home's ASN data was loaded
+}
+
+// SyncHome loads the home folder into a case, as both faces do before a
+// case is analysed: the providers' current range snapshots the case does not
+// hold yet (SyncChanges), then the home's ASN data when the case holds other
+// (asn.Sync), each in its own transaction. It parses only what the case
+// lacks; a home without snapshots changes nothing and is not an error. On an
+// error the changes are those already made.
+func SyncHome(ctx context.Context, c *store.Case, h Home) (HomeChanges, error) {
+	var (
+		ch  HomeChanges
+		err error
+	)
+	if ch.Ranges, err = SyncChanges(ctx, c, h); err != nil {
+		return ch, err
+	}
+	ch.ASN, err = asn.Sync(ctx, c, h.ASN())
+	return ch, err
 }
 
 type caseSnapshot struct {
@@ -182,7 +207,7 @@ func replace(ctx context.Context, conn *sql.Conn, s Snapshot) error {
 				return ctx.Err()
 			}
 			lo, hi := store.PrefixNums(r.Prefix)
-			if err := a.AppendRow(id, s.Provider, nullable(r.Service), nullable(r.Region), r.Prefix.String(),
+			if err := a.AppendRow(id, s.Provider, store.Nullable(r.Service), store.Nullable(r.Region), r.Prefix.String(),
 				uint8(store.Family(r.Prefix.Addr())), uint8(r.Prefix.Bits()), lo, hi); err != nil {
 				a.Close()
 				return err
@@ -194,11 +219,4 @@ func replace(ctx context.Context, conn *sql.Conn, s Snapshot) error {
 		return fmt.Errorf("cidrs: load %s: append ranges: %w", s.Provider, err)
 	}
 	return nil
-}
-
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }

@@ -2,6 +2,9 @@ package cidrs
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"net/netip"
 	"path/filepath"
 	"slices"
@@ -262,4 +265,74 @@ func TestLoadCorpus(t *testing.T) {
 		t.Fatalf("sync after load: %v %v", changed, err)
 	}
 	t.Logf("a sync with nothing to do took %s", time.Since(start).Round(time.Millisecond))
+}
+
+// TestSyncHome loads a home folder written as earlier versions wrote it
+// (the sidecars' JSON by hand): both kinds of snapshot, then nothing again.
+func TestSyncHome(t *testing.T) {
+	ctx := context.Background()
+	c := newCase(t)
+	h := Home{Dir: t.TempDir()}
+	if ch, err := SyncHome(ctx, c, h); len(ch.Ranges) != 0 || ch.ASN || err != nil {
+		t.Fatalf("sync of an empty home: %+v %v", ch, err)
+	}
+
+	tsv := "198.51.100.0\t198.51.100.255\t64500\tZZ\tEXAMPLE-NET\n"
+	sum := func(s string) string {
+		b := sha256.Sum256([]byte(s))
+		return hex.EncodeToString(b[:])
+	}
+	awsFile, asnFile := "aws-"+sum(awsJSON)[:12]+".json", "asn-"+sum(tsv)[:12]+".tsv"
+	writeFiles(t, h.Dir, map[string]string{
+		"cidrs/" + awsFile: awsJSON,
+		"cidrs/aws.meta.json": fmt.Sprintf(`{
+  "provider": "aws", "format": "aws", "source": "ip-ranges.json", "sha256": %q, "bytes": %d,
+  "date": "2024-01-02T03:04:05Z", "version": "1700000000", "fetched_at": "2024-01-03T00:00:00Z",
+  "prefixes": 6, "ipv4": 4, "ipv6": 2, "file": %q
+}
+`, sum(awsJSON), len(awsJSON), awsFile),
+		"asn/" + asnFile: tsv,
+		"asn/current.meta.json": fmt.Sprintf(`{
+  "format": "iptoasn", "source": "ip2asn-v4.tsv", "sha256": %q, "bytes": %d,
+  "fetched_at": "2024-01-03T00:00:00Z", "ranges": 1, "ipv4": 1, "ipv6": 0, "asns": 1, "file": %q
+}
+`, sum(tsv), len(tsv), asnFile),
+	})
+
+	list, err := h.List()
+	if err != nil || len(list) != 1 || list[0].Provider != "aws" || list[0].File != awsFile {
+		t.Fatalf("list: %+v %v", list, err)
+	}
+	if in, err := h.ASN().CurrentInfo(); err != nil || in == nil || in.File != asnFile {
+		t.Fatalf("ASN: %+v %v", in, err)
+	}
+	ch, err := SyncHome(ctx, c, h)
+	if err != nil || len(ch.Ranges) != 1 || ch.Ranges[0].Provider != "aws" || ch.Ranges[0].Prefixes != 6 || !ch.ASN {
+		t.Fatalf("sync: %+v %v", ch, err)
+	}
+	if n := countRows(t, c, `SELECT count(*) FROM asn_ranges WHERE asn = 64500`); n != 1 {
+		t.Fatalf("%d ASN ranges", n)
+	}
+	if ch, err := SyncHome(ctx, c, h); len(ch.Ranges) != 0 || ch.ASN || err != nil {
+		t.Fatalf("second sync: %+v %v", ch, err)
+	}
+
+	// The file of the existing snapshot is recognized: importing it again
+	// changes nothing.
+	src := t.TempDir()
+	writeFiles(t, src, map[string]string{"ip-ranges.json": awsJSON})
+	if res, err := h.Import(filepath.Join(src, "ip-ranges.json"), ""); err != nil || res[0].Status != StatusUnchanged {
+		t.Fatalf("import of the same file: %+v %v", res, err)
+	}
+
+	// A damaged ASN sidecar is the error, after the ranges are loaded.
+	writeFiles(t, src, map[string]string{"cloud.json": googleCloudJSON})
+	if _, err := h.Import(filepath.Join(src, "cloud.json"), ""); err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, h.Dir, map[string]string{"asn/current.meta.json": "{"})
+	ch, err = SyncHome(ctx, c, h)
+	if err == nil || !strings.HasPrefix(err.Error(), "asn: ") || len(ch.Ranges) != 1 || ch.Ranges[0].Provider != "google" {
+		t.Fatalf("sync with damaged ASN data: %+v %v", ch, err)
+	}
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/investigator/investigator/internal/format"
 )
 
 // DefaultSources are the files the providers publish, by provider. Cloudflare
@@ -113,7 +115,7 @@ func (h Home) Update(ctx context.Context, client *http.Client, sources map[strin
 			continue
 		}
 		if s.Skipped > 0 {
-			r.Notes = append(r.Notes, fmt.Sprintf("%s not prefixes, skipped", plural(s.Skipped, "line")))
+			r.Notes = append(r.Notes, fmt.Sprintf("%s %s not prefixes, skipped", format.Nouns(int64(s.Skipped), "line"), format.Be(int64(s.Skipped))))
 			for _, l := range s.SkippedLines {
 				r.Notes = append(r.Notes, "  "+l)
 			}

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/investigator/investigator/store"
 )
 
 // writeText writes the records of recs listed in order as a gzip text
@@ -81,7 +83,7 @@ func writeParquet(ctx context.Context, name string, enc *encoder, recs []record,
 		case kindInt64:
 			typ = "BIGINT"
 		}
-		cols[i] = quoteIdent(f.spec().column) + " " + typ
+		cols[i] = store.QuoteIdent(f.spec().column) + " " + typ
 	}
 	if _, err := conn.ExecContext(ctx, "CREATE TABLE flows ("+strings.Join(cols, ", ")+")"); err != nil {
 		return fmt.Errorf("demo: create parquet table: %w", err)
@@ -134,5 +136,3 @@ func parquetValue(f field, text []byte) (driver.Value, error) {
 	}
 	return string(text), nil
 }
-
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

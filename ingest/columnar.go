@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/investigator/investigator/store"
 )
 
 // jsonIgnored are keys of SIEM exports of flow logs that are not flow-log fields.
@@ -38,14 +40,14 @@ type sourceColumn struct {
 // are cast in SQL; a row with a value that does not fit its field is rejected
 // with its row number and a reason, never the whole file.
 func (l *load) columnar(ctx context.Context) error {
-	src := fmt.Sprintf("read_parquet(%s, file_row_number = true)", quoteString(l.path))
+	src := fmt.Sprintf("read_parquet(%s, file_row_number = true)", store.QuoteString(l.path))
 	rowExpr := "s.file_row_number + 1"
 	if l.det.Shape == ShapeJSONRecords {
 		compression := "uncompressed"
 		if l.det.Compression == "gzip" {
 			compression = "gzip"
 		}
-		src = fmt.Sprintf("read_json(%s, format = 'auto', compression = '%s', maximum_object_size = 16777216)", quoteString(l.path), compression)
+		src = fmt.Sprintf("read_json(%s, format = 'auto', compression = '%s', maximum_object_size = 16777216)", store.QuoteString(l.path), compression)
 		rowExpr = "row_number() OVER ()"
 	}
 	cols, err := l.describe(ctx, src)
@@ -62,11 +64,11 @@ func (l *load) columnar(ctx context.Context) error {
 	var sel, staged, checks []string
 	for _, c := range cols {
 		val, bad, want := columnExpr(c)
-		sel = append(sel, fmt.Sprintf("%s AS %s", val, quoteIdent(c.field.Column())))
-		staged = append(staged, quoteIdent(c.field.Column()))
+		sel = append(sel, fmt.Sprintf("%s AS %s", val, store.QuoteIdent(c.field.Column())))
+		staged = append(staged, store.QuoteIdent(c.field.Column()))
 		if bad != "" {
 			checks = append(checks, fmt.Sprintf("WHEN %s THEN format('{}: \"{}\" is not {}', %s, left(CAST(s.%s AS VARCHAR), 80), %s)",
-				bad, quoteString(c.field.Name), quoteIdent(c.name), quoteString(want)))
+				bad, store.QuoteString(c.field.Name), store.QuoteIdent(c.name), store.QuoteString(want)))
 		}
 	}
 	reason := "NULL"
@@ -79,7 +81,7 @@ func (l *load) columnar(ctx context.Context) error {
 	// The raw text of a rejected row: the source's own columns (not the row number the reader adds).
 	var rawCols []string
 	for _, c := range cols {
-		rawCols = append(rawCols, fmt.Sprintf("%s := s.%s", quoteIdent(c.name), quoteIdent(c.name)))
+		rawCols = append(rawCols, fmt.Sprintf("%s := s.%s", store.QuoteIdent(c.name), store.QuoteIdent(c.name)))
 	}
 	q := fmt.Sprintf(`CREATE TEMP TABLE ingest_stage AS SELECT %s AS _row, %s, %s AS _reason,
 		CASE WHEN (%s) IS NOT NULL THEN CAST(struct_pack(%s) AS VARCHAR) END AS _raw FROM %s s`,
@@ -94,7 +96,7 @@ func (l *load) columnar(ctx context.Context) error {
 		if f.Kind != KAddr {
 			continue
 		}
-		col := quoteIdent(f.Column())
+		col := store.QuoteIdent(f.Column())
 		rows, err := l.conn.QueryContext(ctx, fmt.Sprintf(`SELECT DISTINCT %s FROM ingest_stage WHERE %s IS NOT NULL AND _reason IS NULL`, col, col))
 		if err != nil {
 			return fmt.Errorf("ingest: addresses: %w", err)
@@ -137,9 +139,9 @@ func (l *load) columnar(ctx context.Context) error {
 		Scan(&l.res.OutsideWindow); err != nil {
 		return fmt.Errorf("ingest: time window: %w", err)
 	}
-	ins, exprs := insertColumns(fields, func(f Field) string { return quoteIdent(f.Column()) })
+	ins, exprs := insertColumns(fields, func(f Field) string { return store.QuoteIdent(f.Column()) })
 	if _, err := l.exec(ctx, fmt.Sprintf(`INSERT INTO flow_records (%s, file_id) SELECT %s, %d FROM ingest_stage WHERE _reason IS NULL AND %s ORDER BY _row`,
-		quoteIdents(ins), strings.Join(exprs, ", "), l.fileID, window)); err != nil {
+		store.QuoteIdents(ins), strings.Join(exprs, ", "), l.fileID, window)); err != nil {
 		return fmt.Errorf("ingest: load %s: %w", l.path, err)
 	}
 	// Rows rejected for an address have no raw text from the reader: show the staged values.
@@ -226,7 +228,7 @@ func (l *load) describe(ctx context.Context, src string) ([]sourceColumn, error)
 // columnExpr returns the SQL value of a source column as its field's column,
 // the condition under which the value does not fit, and what was expected.
 func columnExpr(c sourceColumn) (val, bad, want string) {
-	col := "s." + quoteIdent(c.name)
+	col := "s." + store.QuoteIdent(c.name)
 	isText := c.typ == "VARCHAR"
 	// '-' is AWS's absent value; writers of Parquet and JSON add their own.
 	text := fmt.Sprintf("CASE WHEN trim(CAST(%s AS VARCHAR)) NOT IN ('-', '', 'None', 'null', 'NULL') THEN trim(CAST(%s AS VARCHAR)) END", col, col)

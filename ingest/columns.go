@@ -7,12 +7,14 @@ import (
 	"strings"
 
 	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/investigator/investigator/store"
 )
 
 // insertColumns maps a format's fields onto flow_records: each stored field
 // to its column, the rest into one extra map. value gives the SQL expression
 // of a field's value (nil when only the column names are wanted). The names
-// come back unquoted; quoteIdents quotes them for SQL.
+// come back unquoted; store.QuoteIdents quotes them for SQL.
 func insertColumns(fields []Field, value func(Field) string) (cols, exprs []string) {
 	var entries []string
 	for _, f := range fields {
@@ -24,7 +26,7 @@ func insertColumns(fields []Field, value func(Field) string) (cols, exprs []stri
 			continue
 		}
 		if value != nil {
-			entries = append(entries, fmt.Sprintf("(%s, CAST(%s AS VARCHAR))", quoteString(f.Column()), value(f)))
+			entries = append(entries, fmt.Sprintf("(%s, CAST(%s AS VARCHAR))", store.QuoteString(f.Column()), value(f)))
 		}
 	}
 	if !hasExtra(fields) {
@@ -88,12 +90,4 @@ func text(v any) string {
 		return strconv.FormatInt(v, 10)
 	}
 	return fmt.Sprint(v)
-}
-
-func quoteIdents(names []string) string {
-	q := make([]string, len(names))
-	for i, n := range names {
-		q[i] = quoteIdent(n)
-	}
-	return strings.Join(q, ", ")
 }

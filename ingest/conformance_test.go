@@ -541,7 +541,7 @@ func flowRows(t *testing.T, c *store.Case, orderBy string) []map[string]any {
 	t.Helper()
 	var cols []string
 	for _, f := range Fields() {
-		cols = append(cols, quoteIdent(f.Column()))
+		cols = append(cols, store.QuoteIdent(f.Column()))
 	}
 	rows, err := c.DB.Query(`SELECT ` + strings.Join(cols, ", ") + ` FROM ` + flowsWithRowid(t, c) + ` ORDER BY ` + orderBy)
 	if err != nil {
@@ -695,7 +695,7 @@ func renderV2(t *testing.T, c *store.Case) []string {
 	t.Helper()
 	var exprs []string
 	for _, name := range strings.Fields(formatV2) {
-		col := quoteIdent(strings.ReplaceAll(name, "-", "_"))
+		col := store.QuoteIdent(strings.ReplaceAll(name, "-", "_"))
 		if name == "start" || name == "end" {
 			col = fmt.Sprintf("epoch(%s)::BIGINT", col)
 		}

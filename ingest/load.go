@@ -110,20 +110,20 @@ func (l *load) engineText(ctx context.Context) error {
 		cols = append(cols, "'_export_ts': 'VARCHAR'")
 	}
 	for _, f := range l.det.Fields {
-		cols = append(cols, fmt.Sprintf("%s: '%s'", quoteString(f.Column()), f.ParseType()))
+		cols = append(cols, fmt.Sprintf("%s: '%s'", store.QuoteString(f.Column()), f.ParseType()))
 	}
 	ins, sel := insertColumns(l.det.Fields, func(f Field) string {
 		if f.Kind == KTime {
-			return fmt.Sprintf("make_timestamp(%s::BIGINT * 1000000)", quoteIdent(f.Column()))
+			return fmt.Sprintf("make_timestamp(%s::BIGINT * 1000000)", store.QuoteIdent(f.Column()))
 		}
-		return quoteIdent(f.Column())
+		return store.QuoteIdent(f.Column())
 	})
 	hasHeader := l.det.Shape == ShapeTextHeader
 	q := fmt.Sprintf(`INSERT INTO flow_records (%s, file_id)
 		SELECT %s, %d FROM read_csv(%s, delim = ' ', quote = '', escape = '', header = %t, skip = %d,
 			auto_detect = false, nullstr = '-', compression = '%s', columns = {%s},
 			store_rejects = true, rejects_table = 'ingest_rejects', rejects_scan = 'ingest_reject_scans')`,
-		quoteIdents(ins), strings.Join(sel, ", "), l.fileID, quoteString(l.path), hasHeader, l.det.Skip,
+		store.QuoteIdents(ins), strings.Join(sel, ", "), l.fileID, store.QuoteString(l.path), hasHeader, l.det.Skip,
 		l.det.Compression, strings.Join(cols, ", "))
 	if _, err := l.exec(ctx, q); err != nil {
 		return fmt.Errorf("ingest: load %s: %w", l.path, err)
@@ -464,7 +464,7 @@ func (l *load) indexAddresses(ctx context.Context) error {
 			return errFallback
 		}
 		a = a.Unmap()
-		values = append(values, fmt.Sprintf("(%s, %d, %s::UHUGEINT)", quoteString(s), store.Family(a), store.AddrNum(a)))
+		values = append(values, fmt.Sprintf("(%s, %d, %s::UHUGEINT)", store.QuoteString(s), store.Family(a), store.AddrNum(a)))
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -510,15 +510,11 @@ func (l *load) finishManifest(ctx context.Context) error {
 	return nil
 }
 
-func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-
 // listLiteral renders names as a DuckDB list literal for a ?::VARCHAR[] parameter.
 func listLiteral(names []string) string {
 	q := make([]string, len(names))
 	for i, n := range names {
-		q[i] = quoteString(n)
+		q[i] = store.QuoteString(n)
 	}
 	return "[" + strings.Join(q, ", ") + "]"
 }

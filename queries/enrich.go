@@ -10,17 +10,6 @@ import (
 	"github.com/investigator/investigator/store"
 )
 
-// specialRanges are the address blocks that are not globally routable
-// (RFC 6890 and its successors): their addresses have scope "private" and
-// are never sent to a WHOIS server.
-var specialRanges = []string{
-	"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-	"192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15",
-	"198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
-	"::/128", "::1/128", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32",
-	"fc00::/7", "fe80::/10", "ff00::/8",
-}
-
 // flowsInputs fingerprints what case_flows is built from: the records, the
 // focus and the VPC blocks. enrichInputs adds what address_info also uses.
 const (
@@ -141,8 +130,9 @@ func prepare(ctx context.Context, c *store.Case, f fingerprint) (bool, error) {
 // scope, cloud range and WHOIS network.
 func addressInfoSQL() string {
 	var special []string
-	for _, s := range specialRanges {
-		first, last := store.PrefixRange(netip.MustParsePrefix(s))
+	// The blocks that are not globally reachable: scope "private".
+	for _, p := range store.SpecialPrefixes() {
+		first, last := store.PrefixRange(p)
 		special = append(special, fmt.Sprintf("(%s::UHUGEINT, %s::UHUGEINT)", first, last))
 	}
 	return `INSERT INTO address_info

@@ -172,10 +172,7 @@ func (s *server) loadRanges(c echo.Context) error {
 		return err
 	}
 	defer cs.Close()
-	if _, err := cidrs.SyncChanges(ctx, cs, cidrs.Home{Dir: s.o.Home}); err != nil {
-		return err
-	}
-	if _, err := asn.Sync(ctx, cs, asn.Home{Dir: s.o.Home}); err != nil {
+	if _, err := cidrs.SyncHome(ctx, cs, cidrs.Home{Dir: s.o.Home}); err != nil {
 		return err
 	}
 	if _, err := queries.Prepare(ctx, cs); err != nil {

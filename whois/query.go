@@ -179,19 +179,3 @@ func classify(err error) (retry, pause bool) {
 
 // defaultDialer is what Options.Dialer nil means.
 func defaultDialer() proxy.Dialer { return &net.Dialer{KeepAlive: -1} }
-
-// allowedReferral refuses referrals a hostile answer could use to make us
-// connect somewhere odd: IP literals in special blocks and localhost.
-func allowedReferral(server string) bool {
-	h := hostOf(server)
-	if h == "" || h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return false
-	}
-	if ip, err := netip.ParseAddr(h); err == nil {
-		return !Special(ip)
-	}
-	return true
-}
-
-// serverKey is the limiter key of host:port: its host.
-func serverKey(server string) string { return hostOf(server) }

@@ -147,8 +147,8 @@ func save(ctx context.Context, db *sql.DB, s saved, now time.Time, maxAge time.D
 	_, err = tx.ExecContext(ctx, `INSERT INTO whois (query_ip, network, start_num, end_num, org, netname, country, asn,
 			registry, server, fetched_at, raw, handle, org_handle, abuse, created, updated, referral)
 		VALUES (?, ?, ?::UHUGEINT, ?::UHUGEINT, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		s.query.String(), networkText(a), first, last, null(a.Org), null(a.NetName), null(a.Country), null(a.ASN),
-		null(a.Registry), s.server, now.UTC(), clipRaw(utf8Text(s.raw)), null(a.Handle), null(a.OrgHandle), null(a.Abuse),
+		s.query.String(), networkText(a), first, last, store.Nullable(a.Org), store.Nullable(a.NetName), store.Nullable(a.Country), store.Nullable(a.ASN),
+		store.Nullable(a.Registry), s.server, now.UTC(), clipRaw(utf8Text(s.raw)), store.Nullable(a.Handle), store.Nullable(a.OrgHandle), store.Nullable(a.Abuse),
 		date(a.Created), date(a.Updated), chainText(s.chain))
 	if err != nil {
 		return fmt.Errorf("whois: save: %w", err)
@@ -157,13 +157,6 @@ func save(ctx context.Context, db *sql.DB, s saved, now time.Time, maxAge time.D
 		return fmt.Errorf("whois: save: %w", err)
 	}
 	return nil
-}
-
-func null(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }
 
 func date(t time.Time) any {

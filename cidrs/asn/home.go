@@ -1,43 +1,36 @@
 package asn
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path/filepath"
 	"time"
 
-	"github.com/investigator/investigator/cidrs"
-	"github.com/investigator/investigator/internal/fsutil"
+	"github.com/investigator/investigator/cidrs/snapshot"
+	"github.com/investigator/investigator/internal/format"
 )
 
-// Home is the folder where investigator keeps what it has fetched (the same
-// folder as cidrs.Home). The ASN data lives in Dir/asn: one current
-// snapshot, kept as the raw file as imported (asn-SHA.EXT, compressed if it
-// was) and a JSON sidecar describing it (current.meta.json). A snapshot is
-// replaced by writing the new raw file, then the sidecar that points at it,
-// then removing the old raw file, so a crash leaves either the old snapshot
-// or the new one.
+// Home is the folder where investigator keeps what it has fetched, the same
+// folder as cidrs.Home (cidrs.DefaultHome finds it; cidrs.Home.ASN is this).
+// The ASN data lives in Dir/asn: one current snapshot, kept as the raw file
+// as imported (asn-SHA.EXT, compressed if it was) and a JSON sidecar
+// describing it (current.meta.json), as package snapshot keeps them.
 type Home struct{ Dir string }
-
-// DefaultHome is cidrs.DefaultHome: $INVESTIGATOR_HOME, else
-// $XDG_DATA_HOME/investigator, else ~/.local/share/investigator.
-func DefaultHome() (Home, error) {
-	h, err := cidrs.DefaultHome()
-	return Home{Dir: h.Dir}, err
-}
 
 // MaxFileSize is the largest file imported. iptoasn's combined TSV is about
 // 30 MB uncompressed, GeoLite2-ASN about 10 MB.
 const MaxFileSize = 1 << 30
 
-func (h Home) dir() string      { return filepath.Join(h.Dir, "asn") }
-func (h Home) metaPath() string { return filepath.Join(h.dir(), "current.meta.json") }
+// currentKey is the key of the one ASN snapshot: its sidecar is current.meta.json.
+const currentKey = "current"
+
+func (h Home) folder() snapshot.Folder {
+	return snapshot.Folder{Dir: filepath.Join(h.Dir, "asn"), Package: "asn", Again: "import the ASN file again"}
+}
+
+func (h Home) dir() string      { return h.folder().Dir }
+func (h Home) metaPath() string { return h.folder().MetaPath(currentKey) }
 
 // Info describes the stored snapshot: what the sidecar holds.
 type Info struct {
@@ -86,12 +79,12 @@ type ImportResult struct {
 // home and parsed in one pass; a MaxMind DB is then held in memory whole).
 // Importing the bytes that are already current writes nothing.
 func (h Home) Import(path string) (ImportResult, error) {
-	f, err := os.Open(path)
+	file, err := os.Open(path)
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("asn: import: %w", err)
 	}
-	defer f.Close()
-	st, err := f.Stat()
+	defer file.Close()
+	st, err := file.Stat()
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("asn: import: %w", err)
 	}
@@ -105,37 +98,28 @@ func (h Home) Import(path string) (ImportResult, error) {
 	if err != nil {
 		return ImportResult{}, err
 	}
+	f := h.folder()
 	// The same size as the current snapshot: perhaps the same bytes, which
 	// hashing tells far faster than parsing.
 	if prev != nil && prev.Bytes == st.Size() {
-		sum, err := hashOf(f)
+		sum, err := snapshot.Hash(file)
 		if err != nil {
 			return ImportResult{}, fmt.Errorf("asn: import: %w", err)
 		}
-		if sum == prev.SHA256 && h.intact(*prev) {
+		if sum == prev.SHA256 && f.Intact(prev.raw()) {
 			return ImportResult{Path: path, Status: StatusUnchanged, Info: *prev, Previous: prev}, nil
 		}
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
+		if _, err := file.Seek(0, io.SeekStart); err != nil {
 			return ImportResult{}, fmt.Errorf("asn: import: %w", err)
 		}
 	}
 
-	if err := os.MkdirAll(h.dir(), 0o755); err != nil {
-		return ImportResult{}, fmt.Errorf("asn: %w", err)
-	}
-	tmp, err := os.CreateTemp(h.dir(), ".tmp-*")
+	stage, err := f.Stage()
 	if err != nil {
-		return ImportResult{}, fmt.Errorf("asn: %w", err)
+		return ImportResult{}, err
 	}
-	keep := false
-	defer func() {
-		if !keep {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	sum := sha256.New()
-	tee := io.TeeReader(f, io.MultiWriter(tmp, sum))
+	defer stage.Discard()
+	tee := io.TeeReader(file, stage)
 	s, err := parseStream(filepath.Base(path), tee)
 	if err != nil {
 		return ImportResult{}, err
@@ -145,8 +129,8 @@ func (h Home) Import(path string) (ImportResult, error) {
 	if _, err := io.Copy(io.Discard, tee); err != nil {
 		return ImportResult{}, fmt.Errorf("asn: import: %w", err)
 	}
-	s.SHA256 = hexSum(sum)
-	if prev != nil && prev.SHA256 == s.SHA256 && h.intact(*prev) {
+	s.SHA256 = stage.SHA256()
+	if prev != nil && prev.SHA256 == s.SHA256 && f.Intact(prev.raw()) {
 		return ImportResult{Path: path, Status: StatusUnchanged, Info: *prev, Previous: prev}, nil
 	}
 
@@ -157,29 +141,16 @@ func (h Home) Import(path string) (ImportResult, error) {
 		Ranges: len(s.Ranges), IPv4: v4, IPv6: v6, ASNs: s.ASNs(), NotRouted: s.NotRouted, Skipped: s.Skipped,
 		File: "asn-" + s.SHA256[:12] + extension(s.Format, s.Container),
 	}
-	if err := tmp.Sync(); err != nil {
-		return ImportResult{}, fmt.Errorf("asn: import: %w", err)
+	var old string
+	if prev != nil {
+		old = prev.File
 	}
-	if err := tmp.Close(); err != nil {
-		return ImportResult{}, fmt.Errorf("asn: import: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(h.dir(), info.File)); err != nil {
-		return ImportResult{}, fmt.Errorf("asn: import: %w", err)
-	}
-	keep = true
-	meta, err := json.MarshalIndent(info, "", "  ")
-	if err != nil {
-		return ImportResult{}, fmt.Errorf("asn: %w", err)
-	}
-	if err := writeAtomic(h.metaPath(), append(meta, '\n')); err != nil {
+	if err := stage.Commit(currentKey, info.File, info, old); err != nil {
 		return ImportResult{}, err
 	}
 	res := ImportResult{Path: path, Status: StatusNew, Info: info, Notes: notes(s, info, prev)}
 	if prev != nil {
 		res.Status, res.Previous = StatusReplaced, prev
-		if prev.File != info.File && safeName(prev.File) {
-			os.Remove(filepath.Join(h.dir(), prev.File))
-		}
 	}
 	return res, nil
 }
@@ -188,17 +159,17 @@ func (h Home) Import(path string) (ImportResult, error) {
 func notes(s Snapshot, info Info, prev *Info) []string {
 	var out []string
 	if s.Skipped > 0 {
-		out = append(out, fmt.Sprintf("%d %s not ASN ranges, skipped", s.Skipped, plural(s.Skipped, "line is", "lines are")))
+		out = append(out, fmt.Sprintf("%s %s not ASN ranges, skipped", format.Nouns(int64(s.Skipped), "line"), format.Be(int64(s.Skipped))))
 		for _, l := range s.SkippedLines {
 			out = append(out, "  "+l)
 		}
 	}
 	if s.NotRouted > 0 {
-		what := plural(s.NotRouted, "row of AS 0 (not routed)", "rows of AS 0 (not routed)")
+		what := format.Nouns(int64(s.NotRouted), "row") + " of AS 0 (not routed)"
 		if s.Format == FormatMMDB {
-			what = plural(s.NotRouted, "network without an AS number", "networks without an AS number")
+			what = format.Nouns(int64(s.NotRouted), "network") + " without an AS number"
 		}
-		out = append(out, fmt.Sprintf("%d %s passed over", s.NotRouted, what))
+		out = append(out, what+" passed over")
 	}
 	if prev == nil {
 		return out
@@ -218,13 +189,6 @@ func notes(s Snapshot, info Info, prev *Info) []string {
 	return out
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
 func extension(format, container string) string {
 	ext := ".tsv"
 	if format == FormatMMDB {
@@ -241,55 +205,12 @@ func extension(format, container string) string {
 	return ext
 }
 
-func safeName(name string) bool {
-	return name != "" && name != "." && name != ".." && filepath.Base(name) == name
-}
-
-func hashOf(r io.Reader) (string, error) {
-	h := sha256.New()
-	if _, err := io.Copy(h, r); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// intact tells whether the stored raw file is there with the bytes the
-// sidecar names.
-func (h Home) intact(in Info) bool {
-	if !safeName(in.File) {
-		return false
-	}
-	f, err := os.Open(filepath.Join(h.dir(), in.File))
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	sum, err := hashOf(f)
-	return err == nil && sum == in.SHA256
-}
-
-func writeAtomic(path string, data []byte) error {
-	if err := fsutil.WriteAtomic(path, data); err != nil {
-		return fmt.Errorf("asn: %w", err)
-	}
-	return nil
-}
+func (in Info) raw() snapshot.Raw { return snapshot.Raw{File: in.File, SHA256: in.SHA256} }
 
 // CurrentInfo reads the sidecar of the current snapshot; nil when the home
 // has none.
 func (h Home) CurrentInfo() (*Info, error) {
-	b, err := os.ReadFile(h.metaPath())
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("asn: %w", err)
-	}
-	var in Info
-	if err := json.Unmarshal(b, &in); err != nil {
-		return nil, fmt.Errorf("asn: %s is damaged (%v): delete it and import the ASN file again", h.metaPath(), err)
-	}
-	return &in, nil
+	return snapshot.ReadMeta[Info](h.folder(), currentKey)
 }
 
 // Current parses the current snapshot, checking that the stored bytes are
@@ -299,28 +220,14 @@ func (h Home) Current() (*Snapshot, Info, error) {
 	if err != nil || in == nil {
 		return nil, Info{}, err
 	}
-	if !safeName(in.File) {
-		return nil, Info{}, fmt.Errorf("asn: %s names no raw file: import the ASN file again", h.metaPath())
-	}
-	f, err := os.Open(filepath.Join(h.dir(), in.File))
+	var s Snapshot
+	err = h.folder().Read(currentKey, "the stored ASN snapshot", in.raw(), func(r io.Reader) (err error) {
+		s, err = parseStream(in.Source, r)
+		return err
+	})
 	if err != nil {
-		return nil, Info{}, fmt.Errorf("asn: the stored ASN snapshot: %w (import the ASN file again)", err)
-	}
-	defer f.Close()
-	sum := sha256.New()
-	tee := io.TeeReader(f, sum)
-	s, perr := parseStream(in.Source, tee)
-	if _, err := io.Copy(io.Discard, tee); err != nil {
-		return nil, Info{}, fmt.Errorf("asn: the stored ASN snapshot: %w", err)
-	}
-	if got := hexSum(sum); got != in.SHA256 {
-		return nil, Info{}, fmt.Errorf("asn: the stored ASN snapshot %s has changed since it was imported (sha256 differs): import the ASN file again", in.File)
-	}
-	if perr != nil {
-		return nil, Info{}, perr
+		return nil, Info{}, err
 	}
 	s.SHA256, s.FetchedAt = in.SHA256, in.FetchedAt
 	return &s, *in, nil
 }
-
-func hexSum(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }

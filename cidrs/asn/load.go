@@ -145,7 +145,7 @@ func replace(ctx context.Context, conn *sql.Conn, s Snapshot) error {
 				return fmt.Errorf("range %d (%s-%s) is not a range: %s", i, r.First, r.Last, reason)
 			}
 			if err := a.AppendRow(id, uint8(store.Family(r.First)), addrNum(r.First), addrNum(r.Last),
-				int64(r.ASN), nullable(r.Name), nullable(r.Country)); err != nil {
+				int64(r.ASN), store.Nullable(r.Name), store.Nullable(r.Country)); err != nil {
 				a.Close()
 				return err
 			}
@@ -168,11 +168,4 @@ func addrNum(a netip.Addr) any {
 		return binary.BigEndian.Uint64(b[8:])
 	}
 	return new(big.Int).SetBytes(b[:])
-}
-
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }

@@ -249,7 +249,7 @@ func TestSync(t *testing.T) {
 		t.Fatalf("second sync: %v %v", changed, err)
 	}
 	other := newCase(t)
-	if _, err := Sync(ctx, other, h); err == nil || !strings.Contains(err.Error(), "has changed since it was imported") {
+	if _, err := Sync(ctx, other, h); err == nil || !strings.Contains(err.Error(), "has changed since it was stored") {
 		t.Fatalf("sync of a damaged home: %v", err)
 	}
 }

@@ -25,6 +25,9 @@ func TestASNImportAndAnalyses(t *testing.T) {
 	if !strings.Contains(r.stdout, "EXAMPLE-NET,AS64500") {
 		t.Fatalf("ssh-inbound with ASN data:\n%s%s", r.stdout, r.stderr)
 	}
+	if !strings.Contains(r.stderr, "Loaded the home folder's ASN data into the case") {
+		t.Fatalf("analyze did not say it loaded the ASN data:\n%s", r.stderr)
+	}
 	if r := c.run("asn", "import", filepath.Join(t.TempDir(), "missing.tsv")); r.code != exitFail {
 		t.Fatalf("missing file: %d", r.code)
 	}

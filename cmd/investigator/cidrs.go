@@ -366,7 +366,8 @@ func (a *app) cidrsLoadCommand(home func() (cidrs.Home, error)) *cobra.Command {
 		Short: "Put the current snapshots into a case",
 		Long: `Put the home folder's current snapshots into a case, in one transaction: a provider
 whose snapshot the case does not hold yet has its rows in cidr_ranges replaced;
-the others are left as they are. Loading again changes nothing.`,
+the others are left as they are. Then the home's ASN data (investigator asn
+import), when the case does not hold it yet. Loading again changes nothing.`,
 		Example: `  investigator cidrs load incident-42
   duckdb -readonly cases/incident-42.duckdb "SELECT provider, count(*) FROM cidr_ranges GROUP BY ALL"`,
 		Args: cobra.ExactArgs(1),
@@ -388,10 +389,14 @@ the others are left as they are. Loading again changes nothing.`,
 				return err
 			}
 			defer c.Close()
-			changes, err := cidrs.SyncChanges(ctx, c, h)
+			synced, err := cidrs.SyncHome(ctx, c, h)
 			if err != nil {
 				return err
 			}
+			if synced.ASN {
+				fmt.Fprintln(a.stderr, asnLoaded)
+			}
+			changes := synced.Ranges
 			if outFmt.json() {
 				if changes == nil {
 					changes = []cidrs.Change{}
@@ -399,6 +404,9 @@ the others are left as they are. Loading again changes nothing.`,
 				return writeJSON(a.stdout, changes)
 			}
 			if len(changes) == 0 {
+				if synced.ASN {
+					return nil
+				}
 				var provs []string
 				for _, in := range infos {
 					provs = append(provs, in.Provider)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/investigator/investigator/cidrs"
-	"github.com/investigator/investigator/cidrs/asn"
 	"github.com/investigator/investigator/internal/format"
 	"github.com/investigator/investigator/store"
 )
@@ -19,19 +18,18 @@ func (a *app) syncRanges(ctx context.Context, c *store.Case) error {
 	if err != nil {
 		return err
 	}
-	changes, err := cidrs.SyncChanges(ctx, c, home)
-	if err != nil {
-		return err
-	}
-	for _, ch := range changes {
+	synced, err := cidrs.SyncHome(ctx, c, home)
+	for _, ch := range synced.Ranges {
 		fmt.Fprintf(a.stderr, "Loaded %s ranges into the case (%s prefixes from %s)\n", ch.Provider, format.Count(int64(ch.Prefixes)), ch.Source)
 	}
-	changed, err := asn.Sync(ctx, c, asn.Home{Dir: home.Dir})
 	if err != nil {
 		return err
 	}
-	if changed {
-		fmt.Fprintln(a.stderr, "Loaded the home folder's ASN data into the case")
+	if synced.ASN {
+		fmt.Fprintln(a.stderr, asnLoaded)
 	}
 	return nil
 }
+
+// asnLoaded says that a sync loaded the home's ASN data.
+const asnLoaded = "Loaded the home folder's ASN data into the case"

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/athena/types"
 
 	"github.com/investigator/investigator/ingest"
+	"github.com/investigator/investigator/store"
 )
 
 // Plan is what a pull will do, known before its query runs: what a dry run
@@ -183,9 +184,9 @@ func tableMetadata(ctx context.Context, api MetadataAPI, o Options) (*tableInfo,
 // discoverByQuery learns the table's column names from an empty query.
 func discoverByQuery(ctx context.Context, api API, o Options) ([]string, error) {
 	db, tbl, _ := splitTable(o.Table)
-	from := quoteIdent(db) + "." + quoteIdent(tbl)
+	from := store.QuoteIdent(db) + "." + store.QuoteIdent(tbl)
 	if o.Catalog != "" && !strings.EqualFold(o.Catalog, DefaultCatalog) {
-		from = quoteIdent(strings.ToLower(o.Catalog)) + "." + from
+		from = store.QuoteIdent(strings.ToLower(o.Catalog)) + "." + from
 	}
 	exec, err := run(ctx, api, o, "SELECT * FROM "+from+" LIMIT 0")
 	if err != nil {
@@ -213,7 +214,7 @@ func suggestPartitionFilter(t *tableInfo, start, end time.Time) string {
 		name := strings.ToLower(aws.ToString(p.Name))
 		typ := strings.ToLower(aws.ToString(p.Type))
 		if typ == "date" {
-			return fmt.Sprintf("%s BETWEEN DATE %s AND DATE %s", quoteIdent(name), quoteString(start.Format(time.DateOnly)), quoteString(end.Format(time.DateOnly)))
+			return fmt.Sprintf("%s BETWEEN DATE %s AND DATE %s", store.QuoteIdent(name), store.QuoteString(start.Format(time.DateOnly)), store.QuoteString(end.Format(time.DateOnly)))
 		}
 		if typ != "string" && !strings.HasPrefix(typ, "varchar") {
 			continue
@@ -228,7 +229,7 @@ func suggestPartitionFilter(t *tableInfo, start, end time.Time) string {
 		if strings.Contains(layout, "15") {
 			start = start.Truncate(time.Hour)
 		}
-		return fmt.Sprintf("%s BETWEEN %s AND %s", quoteIdent(name), quoteString(start.Format(layout)), quoteString(end.Format(layout)))
+		return fmt.Sprintf("%s BETWEEN %s AND %s", store.QuoteIdent(name), store.QuoteString(start.Format(layout)), store.QuoteString(end.Format(layout)))
 	}
 	return ""
 }

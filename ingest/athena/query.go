@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/investigator/investigator/ingest"
+	"github.com/investigator/investigator/store"
 )
 
 // DefaultCatalog is Athena's name for the AWS Glue Data Catalog.
@@ -30,12 +31,6 @@ func splitTable(table string) (db, tbl string, err error) {
 	}
 	return strings.ToLower(parts[0]), strings.ToLower(parts[1]), nil
 }
-
-// quoteIdent quotes an identifier for Athena's SQL (Trino): "name".
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-
-// quoteString quotes a string literal: 'text'.
-func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // fieldOrder is the position of each flow-log column in AWS's field table,
 // the canonical order of a select list.
@@ -101,9 +96,9 @@ func normalizeFocus(focus []netip.Addr) ([]netip.Addr, error) {
 func addrLiterals(focus []netip.Addr) string {
 	var lits []string
 	for _, a := range focus {
-		lits = append(lits, quoteString(a.String()))
+		lits = append(lits, store.QuoteString(a.String()))
 		if a.Is6() {
-			lits = append(lits, quoteString(a.StringExpanded()))
+			lits = append(lits, store.QuoteString(a.StringExpanded()))
 		}
 	}
 	return strings.Join(lits, ", ")
@@ -173,15 +168,15 @@ func BuildQuery(o Options) (string, error) {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(quoteIdent(c))
+		b.WriteString(store.QuoteIdent(c))
 	}
 	b.WriteString("\nFROM ")
 	if o.Catalog != "" && !strings.EqualFold(o.Catalog, DefaultCatalog) {
-		b.WriteString(quoteIdent(strings.ToLower(o.Catalog)) + ".")
+		b.WriteString(store.QuoteIdent(strings.ToLower(o.Catalog)) + ".")
 	}
-	b.WriteString(quoteIdent(db) + "." + quoteIdent(tbl))
+	b.WriteString(store.QuoteIdent(db) + "." + store.QuoteIdent(tbl))
 	lo, hi := windowBounds(o.Start, o.End)
-	fmt.Fprintf(&b, "\nWHERE %s BETWEEN %d AND %d", quoteIdent("start"), lo, hi)
+	fmt.Fprintf(&b, "\nWHERE %s BETWEEN %d AND %d", store.QuoteIdent("start"), lo, hi)
 	if len(focus) > 0 {
 		lits := addrLiterals(focus)
 		addrCols := []string{"srcaddr", "dstaddr"}
@@ -196,7 +191,7 @@ func BuildQuery(o Options) (string, error) {
 			} else {
 				b.WriteString("\n    OR ")
 			}
-			fmt.Fprintf(&b, "%s IN (%s)", quoteIdent(c), lits)
+			fmt.Fprintf(&b, "%s IN (%s)", store.QuoteIdent(c), lits)
 		}
 		b.WriteString(")")
 	}

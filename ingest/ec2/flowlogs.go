@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/investigator/investigator/internal/format"
 )
 
 // flowLog converts what DescribeFlowLogs says into a FlowLog, filling in the
@@ -208,13 +210,13 @@ func (e *NoFlowLogsError) Error() string {
 	for _, u := range e.Instances {
 		var on []string
 		if len(u.InterfaceIDs) > 0 {
-			on = append(on, plural(len(u.InterfaceIDs), "its network interface ", "its network interfaces ")+strings.Join(u.InterfaceIDs, ", "))
+			on = append(on, "its "+format.Plural(int64(len(u.InterfaceIDs)), "network interface")+" "+strings.Join(u.InterfaceIDs, ", "))
 		}
 		if len(u.SubnetIDs) > 0 {
-			on = append(on, plural(len(u.SubnetIDs), "its subnet ", "its subnets ")+strings.Join(u.SubnetIDs, ", "))
+			on = append(on, "its "+format.Plural(int64(len(u.SubnetIDs)), "subnet")+" "+strings.Join(u.SubnetIDs, ", "))
 		}
 		if len(u.VPCIDs) > 0 {
-			on = append(on, plural(len(u.VPCIDs), "its VPC ", "its VPCs ")+strings.Join(u.VPCIDs, ", "))
+			on = append(on, "its "+format.Plural(int64(len(u.VPCIDs)), "VPC")+" "+strings.Join(u.VPCIDs, ", "))
 		}
 		msg := "no flow log covers instance " + u.InstanceID
 		if len(on) > 0 {
@@ -248,11 +250,4 @@ func (e *NoFlowLogsError) Error() string {
 func createCommand(resourceType string, ids []string) string {
 	return fmt.Sprintf("aws ec2 create-flow-logs --resource-type %s --resource-ids %s --traffic-type ALL --max-aggregation-interval 60 --log-destination-type s3 --log-destination arn:aws:s3:::BUCKET/PREFIX",
 		resourceType, strings.Join(ids, " "))
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

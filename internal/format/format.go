@@ -48,6 +48,14 @@ func Bytes(n int64) string {
 // Nouns renders n and its noun: "1 file", "2,000 files", "3 addresses".
 func Nouns(n int64, noun string) string { return Count(n) + " " + Plural(n, noun) }
 
+// Be is the verb after n of them: "1 line is", "2 lines are".
+func Be(n int64) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
+}
+
 // Plural is the noun for n of them, by the English rules the nouns we
 // count need: file → files, address → addresses, query → queries.
 func Plural(n int64, noun string) string {

@@ -31,4 +31,9 @@ func TestNouns(t *testing.T) {
 			t.Errorf("Nouns(%d, %q) = %q, want %q", c.n, c.noun, got, c.want)
 		}
 	}
+	for n, want := range map[int64]string{0: "are", 1: "is", 2: "are"} {
+		if got := Be(n); got != want {
+			t.Errorf("Be(%d) = %q, want %q", n, got, want)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package cidrs
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -113,7 +114,11 @@ func (h Home) ImportAll(paths []string, provider string) ([]ImportResult, error)
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
-			return nil, fmt.Errorf("cidrs: import: %w", err)
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // the path is the subject: not "stat PATH: ..."
+			}
+			return nil, fileError(p, err)
 		}
 		if !st.IsDir() {
 			files = append(files, p)
@@ -137,10 +142,10 @@ func (h Home) ImportAll(paths []string, provider string) ([]ImportResult, error)
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("cidrs: import %s: %w", p, err)
+			return nil, fileError(p, err)
 		}
 		if len(found) == 0 {
-			return nil, fmt.Errorf("cidrs: import: no files in %s", p)
+			return nil, &Error{Subject: p, Msg: "the directory has no files"}
 		}
 		sort.Strings(found)
 		files = append(files, found...)
@@ -178,7 +183,7 @@ func (h Home) ImportAll(paths []string, provider string) ([]ImportResult, error)
 		}
 		for _, r := range rest {
 			results = append(results, ImportResult{Paths: []string{r.path}, Provider: prov, Status: StatusFailed,
-				Err: fmt.Errorf("cidrs: %s: another %s file of this import is newer (%s)", r.name, prov, pick.name)})
+				Err: &Error{Subject: r.name, Msg: fmt.Sprintf("another %s file of this import is newer (%s)", prov, pick.name)}})
 		}
 		res := ImportResult{Paths: pick.paths, Provider: prov}
 		for _, p := range ps {
@@ -233,7 +238,7 @@ func readFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("cidrs: %w", err)
 	}
 	if st.Size() > MaxFileSize {
-		return nil, fmt.Errorf("cidrs: %s: %d bytes is more than any range file (the limit is %d MB)", filepath.Base(path), st.Size(), MaxFileSize>>20)
+		return nil, &Error{Subject: filepath.Base(path), Msg: fmt.Sprintf("%d bytes is more than any range file (the limit is %d MB)", st.Size(), MaxFileSize>>20)}
 	}
 	data := make([]byte, 0, st.Size())
 	buf := bytes.NewBuffer(data)

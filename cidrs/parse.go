@@ -116,7 +116,7 @@ var providerName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 // '_', starting with a letter or digit (it names files in the home folder).
 func ValidProvider(name string) error {
 	if !providerName.MatchString(name) {
-		return fmt.Errorf("cidrs: %q is not a provider name: use lower-case letters, digits, '-' and '_' (e.g. cloudflare)", name)
+		return &Error{Msg: fmt.Sprintf("%q is not a provider name: use lower-case letters, digits, '-' and '_' (e.g. cloudflare)", name)}
 	}
 	return nil
 }
@@ -152,25 +152,25 @@ func Parse(source string, data []byte, provider string) (Snapshot, error) {
 	)
 	switch {
 	case len(trimmed) == 0:
-		return Snapshot{}, fmt.Errorf("cidrs: %s: the file is empty", name)
+		return Snapshot{}, &Error{Subject: name, Msg: "the file is empty"}
 	case trimmed[0] == '{':
 		raw, err = parseJSONObject(&s, trimmed)
 	case trimmed[0] == '[':
 		raw, err = parseJSONArray(&s, trimmed)
 	case trimmed[0] == '<':
-		return Snapshot{}, fmt.Errorf("cidrs: %s: an HTML or XML page, not a range file (a download that went to an error or login page?)", name)
+		return Snapshot{}, &Error{Subject: name, Msg: "an HTML or XML page, not a range file (a download that went to an error or login page?)"}
 	case bytes.IndexByte(trimmed[:min(len(trimmed), 4096)], 0) >= 0:
-		return Snapshot{}, fmt.Errorf("cidrs: %s: binary data, not a range file", name)
+		return Snapshot{}, &Error{Subject: name, Msg: "binary data, not a range file"}
 	default:
 		raw, err = parseText(&s, body)
 	}
 	if err != nil {
-		return Snapshot{}, fmt.Errorf("cidrs: %s: %w", name, err)
+		return Snapshot{}, fileError(name, err)
 	}
 	switch s.Format {
 	case FormatAWS, FormatGoogle, FormatAzure, FormatOracle, FormatGitHub:
 		if provider != "" && provider != s.Provider {
-			return Snapshot{}, fmt.Errorf("cidrs: %s: this is %s (provider %s), not %s: leave --provider out for it", name, describeFormat(s.Format), s.Provider, provider)
+			return Snapshot{}, &Error{Subject: name, Msg: fmt.Sprintf("this is %s (provider %s), not %s: leave --provider out for it", describeFormat(s.Format), s.Provider, provider)}
 		}
 	default:
 		// The file does not say whose it is, or says it only loosely (the
@@ -181,11 +181,11 @@ func Parse(source string, data []byte, provider string) (Snapshot, error) {
 			s.Provider = providerFromName(name)
 		}
 		if s.Provider == "" {
-			return Snapshot{}, fmt.Errorf("cidrs: %s: a %s does not say whose ranges it holds: pass the provider with --provider NAME (e.g. --provider cloudflare)", name, describeFormat(s.Format))
+			return Snapshot{}, &Error{Subject: name, Msg: fmt.Sprintf("a %s does not say whose ranges it holds: pass the provider with --provider NAME (e.g. --provider cloudflare)", describeFormat(s.Format))}
 		}
 	}
 	if len(raw) == 0 {
-		return Snapshot{}, fmt.Errorf("cidrs: %s: %s holds no prefixes", name, describeFormat(s.Format))
+		return Snapshot{}, &Error{Subject: name, Msg: describeFormat(s.Format) + " holds no prefixes"}
 	}
 	s.Entries = len(raw)
 	s.Ranges = canonical(raw)

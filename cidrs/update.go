@@ -94,7 +94,7 @@ func (h Home) Update(ctx context.Context, client *http.Client, sources map[strin
 			for _, u := range sources[p] {
 				data, err := fetch(ctx, client, u, MaxFileSize)
 				if err != nil {
-					results[i].Status, results[i].Err = StatusFailed, fmt.Errorf("cidrs: %s: %w", p, err)
+					results[i].Status, results[i].Err = StatusFailed, fileError(p, err)
 					results[i].Offline = errors.Is(err, ErrOffline)
 					return
 				}
@@ -130,9 +130,9 @@ func (h Home) Update(ctx context.Context, client *http.Client, sources map[strin
 
 func noSource(provider string) error {
 	if provider == "azure" || strings.HasPrefix(provider, "azure-") {
-		return fmt.Errorf("cidrs: azure: Microsoft publishes its Service Tags under a new file name every week, so there is no URL to fetch: download ServiceTags_Public_YYYYMMDD.json from %s and import it (cidrs import FILE)", AzureDownload)
+		return &Error{Subject: "azure", Msg: fmt.Sprintf("Microsoft publishes its Service Tags under a new file name every week, so there is no URL to fetch: download ServiceTags_Public_YYYYMMDD.json from %s and import it (cidrs import FILE)", AzureDownload)}
 	}
-	return fmt.Errorf("cidrs: %s: no URL to fetch it from: import its file instead (cidrs import FILE --provider %s)", provider, provider)
+	return &Error{Subject: provider, Msg: fmt.Sprintf("no URL to fetch it from: import its file instead (cidrs import FILE --provider %s)", provider)}
 }
 
 // assemble parses what was fetched for one provider into one snapshot.
@@ -148,7 +148,7 @@ func assemble(provider string, parts []source) (Snapshot, []byte, error) {
 			return Snapshot{}, nil, err
 		}
 		if s.Format != FormatList && s.Format != FormatGeofeed {
-			return Snapshot{}, nil, fmt.Errorf("cidrs: %s: %s is %s: only plain lists and geofeeds can be merged into one snapshot", provider, p.name, describeFormat(s.Format))
+			return Snapshot{}, nil, &Error{Subject: provider, Msg: fmt.Sprintf("%s is %s: only plain lists and geofeeds can be merged into one snapshot", p.name, describeFormat(s.Format))}
 		}
 		names = append(names, p.name)
 	}

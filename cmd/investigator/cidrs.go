@@ -268,9 +268,9 @@ go on. On a machine without network, fetch the files elsewhere and import them.`
 					continue
 				}
 				err := r.Err
-				if err != nil {
-					// The provider is in its own column.
-					err = errors.New(strings.TrimPrefix(friendly(err), r.Provider+": "))
+				var ce *cidrs.Error
+				if errors.As(err, &ce) && ce.Subject == r.Provider {
+					err = errors.New(ce.Msg) // the provider is in its own column
 				}
 				a.resultLine(r.Status, r.Provider, strings.Join(r.Sources, " + "), r.Info, r.Previous, err, r.Notes)
 			}

@@ -1,0 +1,29 @@
+package cidrs
+
+import "github.com/investigator/investigator/internal/usererr"
+
+// Error is a range file or a provider that cannot be read, imported or
+// fetched: what it is about (a file's name, a provider), and why, written
+// for people.
+type Error struct {
+	Subject string // the file or provider; "" when the message names it
+	Msg     string
+	Err     error // the cause, when there is one
+}
+
+func (e *Error) Error() string { return "cidrs: " + e.UserMessage() }
+
+// UserMessage is the subject and the reason: "notes.txt: not a range file".
+func (e *Error) UserMessage() string {
+	if e.Subject == "" {
+		return e.Msg
+	}
+	return e.Subject + ": " + e.Msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// fileError is an Error about subject, with err's text for people.
+func fileError(subject string, err error) *Error {
+	return &Error{Subject: subject, Msg: usererr.Message(err), Err: err}
+}

@@ -2,6 +2,8 @@ package queries
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -36,10 +38,19 @@ type fingerprint struct {
 
 func (f fingerprint) dataVersion() string { return f.parts["address_info"] }
 
-// parts are the derived tables, in build order, with what each is built from.
+// parts are the derived tables, in build order, with what each is built
+// from. address_info's inputs include the statement that builds it (and so
+// the special-purpose list it embeds): a case built by an older definition
+// is rebuilt, and its stored results answered again.
 var parts = []struct{ name, inputs string }{
-	{"address_info", enrichInputs},
+	{"address_info", "concat_ws('|', " + enrichInputs + ", '" + definition(addressInfoSQL()) + "')"},
 	{"case_flows", flowsInputs},
+}
+
+// definition is a short fingerprint of a derived table's statement.
+func definition(stmt string) string {
+	sum := sha256.Sum256([]byte(stmt))
+	return hex.EncodeToString(sum[:8])
 }
 
 func currentFingerprint(ctx context.Context, c *store.Case) (fingerprint, error) {

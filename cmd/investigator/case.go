@@ -120,7 +120,7 @@ it, and the flow logs that cover it; --no-discover records the id alone.`,
 			}
 			defer c.Close()
 			if description != "" {
-				if _, err := c.DB.ExecContext(ctx, `UPDATE case_info SET description = ?`, description); err != nil {
+				if err := c.SetDescription(ctx, description); err != nil {
 					return err
 				}
 			}

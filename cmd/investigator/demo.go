@@ -139,7 +139,7 @@ func (a *app) buildDemoCase(ctx context.Context, name string, opts demo.Options,
 // describeDemo records what the demo case is about: the web server, its
 // addresses, the VPC, and the provider ranges of its peers.
 func describeDemo(ctx context.Context, c *store.Case, env demo.Case, rangeFiles []string) error {
-	if _, err := c.DB.ExecContext(ctx, `UPDATE case_info SET description = ?`,
+	if err := c.SetDescription(ctx,
 		fmt.Sprintf("Demo: web server %s in %s (%s, %s) under attack", env.InstanceID, env.VPCID, env.AccountID, env.Region)); err != nil {
 		return err
 	}

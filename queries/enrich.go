@@ -197,31 +197,20 @@ func addressInfoSQL() string {
 		LEFT JOIN asn n ON n.addr = a.addr`
 }
 
-// Peers are the case's peers, most active (by flows) first; max > 0 keeps
-// the first max. It rebuilds the derived tables first when they are stale,
-// so the case must then be open for writing.
+// Peers are the case's peers, most active (by flows) first, as TopPeers
+// ranks them; max > 0 keeps the first max. It rebuilds the derived tables
+// first when they are stale, so the case must then be open for writing.
 func Peers(ctx context.Context, c *store.Case, max int) ([]netip.Addr, error) {
 	if _, err := Prepare(ctx, c); err != nil {
 		return nil, err
 	}
-	q := `SELECT peer_ip FROM case_flows WHERE peer_ip IS NOT NULL GROUP BY peer_ip ORDER BY count(*) DESC, peer_ip`
-	if max > 0 {
-		q += fmt.Sprintf(" LIMIT %d", max)
-	}
-	rows, err := c.DB.QueryContext(ctx, q)
+	top, err := TopPeers(ctx, c, max)
 	if err != nil {
-		return nil, fmt.Errorf("queries: peers: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	var out []netip.Addr
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, fmt.Errorf("queries: peers: %w", err)
-		}
-		if a, err := netip.ParseAddr(s); err == nil {
-			out = append(out, a)
-		}
+	out := make([]netip.Addr, len(top))
+	for i, p := range top {
+		out[i] = p.Addr
 	}
-	return out, rows.Err()
+	return out, nil
 }

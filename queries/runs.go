@@ -23,8 +23,20 @@ type RunInfo struct {
 
 // Runs lists the case's recorded runs, newest first.
 func Runs(ctx context.Context, c *store.Case) ([]RunInfo, error) {
+	return runs(ctx, c, "", 0)
+}
+
+// RunHistory lists the last runs of one analysis, newest first; limit > 0
+// keeps the newest limit.
+func RunHistory(ctx context.Context, c *store.Case, analysis string, limit int) ([]RunInfo, error) {
+	return runs(ctx, c, analysis, limit)
+}
+
+// runs lists the runs of analysis ("": of all), newest first, at most limit
+// (0: all).
+func runs(ctx context.Context, c *store.Case, analysis string, limit int) ([]RunInfo, error) {
 	rows, err := c.DB.QueryContext(ctx, `SELECT run_id, analysis, version, sha256, params::VARCHAR, row_count, started_at, finished_at, program
-		FROM analysis_runs ORDER BY id DESC`)
+		FROM analysis_runs WHERE ? = '' OR analysis = ? ORDER BY id DESC LIMIT ?`, analysis, analysis, limitArg(limit))
 	if err != nil {
 		return nil, fmt.Errorf("queries: runs: %w", err)
 	}
@@ -40,5 +52,8 @@ func Runs(ctx context.Context, c *store.Case) ([]RunInfo, error) {
 		r.Took = finished.Sub(r.RanAt).Round(time.Millisecond)
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("queries: runs: %w", err)
+	}
+	return out, nil
 }

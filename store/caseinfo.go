@@ -112,6 +112,15 @@ func (c *Case) Info(ctx context.Context) (Info, error) {
 	return info, rows.Err()
 }
 
+// SetDescription records what the case is about, replacing what it said;
+// an empty text leaves it without one.
+func (c *Case) SetDescription(ctx context.Context, text string) error {
+	if _, err := c.DB.ExecContext(ctx, `UPDATE case_info SET description = nullif(?, '')`, text); err != nil {
+		return fmt.Errorf("store: set description: %w", err)
+	}
+	return nil
+}
+
 // AddInstances records instances; ones already recorded are left as they are.
 func (c *Case) AddInstances(ctx context.Context, ins []Instance) (added int, err error) {
 	for _, in := range ins {
@@ -214,12 +223,4 @@ func timePtr(t sql.NullTime) *time.Time {
 	}
 	u := t.Time.UTC()
 	return &u
-}
-
-// SetDescription sets what the investigation is about.
-func (c *Case) SetDescription(ctx context.Context, text string) error {
-	if _, err := c.DB.ExecContext(ctx, `UPDATE case_info SET description = ?`, text); err != nil {
-		return fmt.Errorf("store: set description: %w", err)
-	}
-	return nil
 }

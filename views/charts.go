@@ -88,7 +88,7 @@ func num(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
 // the flows view, peers and ports from case_flows when it is current.
 func charts(ctx context.Context, cs *store.Case, caseName string, sum store.Summary) (ChartsVM, error) {
 	var vm ChartsVM
-	tl, err := timeline(ctx, cs, sum.First, sum.Last, "flows WHERE start IS NOT NULL")
+	tl, err := timeline(ctx, cs, sum.First, sum.Last, queries.TimelineFilter{})
 	if err != nil {
 		return vm, err
 	}
@@ -101,41 +101,30 @@ func charts(ctx context.Context, cs *store.Case, caseName string, sum store.Summ
 		vm.Stale, vm.PrepareHref, vm.Href = true, caseHref(caseName)+"/prepare", caseHref(caseName)
 		return vm, nil
 	}
-	peers, err := topCounts(ctx, cs, `SELECT peer_ip::VARCHAR, count(*) AS n FROM case_flows WHERE peer_ip IS NOT NULL
-		GROUP BY peer_ip ORDER BY n DESC, peer_ip LIMIT ?`)
+	peers, err := queries.TopPeers(ctx, cs, chartTop)
 	if err != nil {
-		return vm, fmt.Errorf("views: top peers: %w", err)
+		return vm, err
 	}
-	vm.Peers = barsVM("Top peers by flows", peers, func(label string) string { return addrHref(caseName, label) })
-	ports, err := topCounts(ctx, cs, `SELECT dstport::VARCHAR, count(*) AS n FROM case_flows WHERE dstport IS NOT NULL
-		GROUP BY dstport ORDER BY n DESC, dstport LIMIT ?`)
+	rows := make([]labelCount, len(peers))
+	for i, p := range peers {
+		rows[i] = labelCount{p.Addr.String(), p.Flows}
+	}
+	vm.Peers = barsVM("Top peers by flows", rows, func(label string) string { return addrHref(caseName, label) })
+	ports, err := queries.TopPorts(ctx, cs, chartTop)
 	if err != nil {
-		return vm, fmt.Errorf("views: top ports: %w", err)
+		return vm, err
 	}
-	vm.Ports = barsVM("Top destination ports by flows", ports, func(string) string { return "" })
+	rows = make([]labelCount, len(ports))
+	for i, p := range ports {
+		rows[i] = labelCount{strconv.Itoa(p.Port), p.Flows}
+	}
+	vm.Ports = barsVM("Top destination ports by flows", rows, func(string) string { return "" })
 	return vm, nil
 }
 
 type labelCount struct {
 	label string
 	n     int64
-}
-
-func topCounts(ctx context.Context, cs *store.Case, q string) ([]labelCount, error) {
-	rows, err := cs.DB.QueryContext(ctx, q, chartTop)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []labelCount
-	for rows.Next() {
-		var lc labelCount
-		if err := rows.Scan(&lc.label, &lc.n); err != nil {
-			return nil, err
-		}
-		out = append(out, lc)
-	}
-	return out, rows.Err()
 }
 
 func barsVM(title string, rows []labelCount, href func(string) string) BarsVM {
@@ -171,9 +160,8 @@ func max0(a, b int64) int64 {
 }
 
 // timeline counts by action, in about timelineBuckets buckets from first to
-// last, the flows of source: a table and its condition ("flows WHERE …"),
-// with the condition's arguments.
-func timeline(ctx context.Context, cs *store.Case, firstAt, lastAt *time.Time, source string, args ...any) (TimelineVM, error) {
+// last, the flows the filter keeps.
+func timeline(ctx context.Context, cs *store.Case, firstAt, lastAt *time.Time, f queries.TimelineFilter) (TimelineVM, error) {
 	vm := TimelineVM{ViewBox: "0 0 " + num(tlWidth) + " " + num(tlHeight)}
 	if firstAt == nil || lastAt == nil {
 		vm.AriaLabel = "Flows over time: no flows"
@@ -183,37 +171,24 @@ func timeline(ctx context.Context, cs *store.Case, firstAt, lastAt *time.Time, s
 	span := last.Sub(first)
 	bucket := niceBucket(int64(math.Ceil(span.Seconds() / timelineBuckets)))
 	n := int(int64(span.Seconds())/bucket) + 1
-	rows, err := cs.DB.QueryContext(ctx, `SELECT time_bucket(to_seconds(?::BIGINT), start, ?::TIMESTAMP) AS b,
-		count(*) FILTER (WHERE action = 'ACCEPT'), count(*) FILTER (WHERE action = 'REJECT')
-		FROM `+source+` GROUP BY b ORDER BY b`, append([]any{bucket, first}, args...)...)
+	buckets, err := queries.Timeline(ctx, cs, f, first, last, time.Duration(bucket)*time.Second)
 	if err != nil {
-		return vm, fmt.Errorf("views: timeline: %w", err)
+		return vm, err
 	}
-	defer rows.Close()
 	type counts struct{ acc, rej int64 }
 	byIdx := map[int]*counts{}
 	var peak int64
-	for rows.Next() {
-		var (
-			b        time.Time
-			acc, rej int64
-		)
-		if err := rows.Scan(&b, &acc, &rej); err != nil {
-			return vm, fmt.Errorf("views: timeline: %w", err)
-		}
-		i := int(int64(b.Sub(first).Seconds()) / bucket)
+	for _, b := range buckets {
+		i := int(int64(b.Start.Sub(first).Seconds()) / bucket)
 		i = min(max(i, 0), n-1)
 		c := byIdx[i]
 		if c == nil {
 			c = &counts{}
 			byIdx[i] = c
 		}
-		c.acc += acc
-		c.rej += rej
+		c.acc += b.Accepted
+		c.rej += b.Rejected
 		peak = max0(peak, c.acc+c.rej)
-	}
-	if err := rows.Err(); err != nil {
-		return vm, fmt.Errorf("views: timeline: %w", err)
 	}
 
 	plotW, plotH := tlWidth-tlLeft-tlRight, tlHeight-tlTopPad-tlBottomAxis

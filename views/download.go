@@ -14,7 +14,8 @@ import (
 // resultCSV downloads the result the analysis page shows for the same
 // parameters (the stored one; a run only when there is none) as CSV.
 func (s *server) resultCSV(c echo.Context) error {
-	_, a, _, res, err := s.analysisResult(c)
+	acc, a, _, res, err := s.analysisResult(c)
+	defer acc.close()
 	if err != nil {
 		return err
 	}
@@ -29,7 +30,8 @@ func (s *server) resultCSV(c echo.Context) error {
 // resultJSON downloads the same result as JSON, in the shape the command
 // line writes.
 func (s *server) resultJSON(c echo.Context) error {
-	_, a, _, res, err := s.analysisResult(c)
+	acc, a, _, res, err := s.analysisResult(c)
+	defer acc.close()
 	if err != nil {
 		return err
 	}

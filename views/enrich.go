@@ -2,7 +2,6 @@ package views
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -52,69 +51,28 @@ type SnapshotRow struct {
 
 // enrichStatus reads what enrichment the case holds.
 func enrichStatus(ctx context.Context, cs *store.Case) (EnrichVM, error) {
-	var vm EnrichVM
-	snap := func(provider, source, sha string, date sql.NullTime, loaded time.Time, n int64) SnapshotRow {
-		r := SnapshotRow{Provider: provider, Source: source, Loaded: format.Time(loaded), Count: n, Date: "-", sha256: sha}
-		if date.Valid {
-			r.Date = date.Time.UTC().Format(time.DateOnly)
-		}
-		return r
-	}
-	rows, err := cs.DB.QueryContext(ctx, `SELECT provider, source, sha256, snapshot_date, loaded_at, prefixes FROM cidr_snapshots ORDER BY provider`)
+	st, err := queries.Enrichment(ctx, cs)
 	if err != nil {
-		return vm, fmt.Errorf("views: range snapshots: %w", err)
+		return EnrichVM{}, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			p, src, sha string
-			date        sql.NullTime
-			loaded      time.Time
-			n           int64
-		)
-		if err := rows.Scan(&p, &src, &sha, &date, &loaded, &n); err != nil {
-			return vm, fmt.Errorf("views: range snapshots: %w", err)
-		}
-		vm.Ranges = append(vm.Ranges, snap(p, src, sha, date, loaded, n))
+	vm := EnrichVM{Public: st.Public, Covered: st.Covered, Networks: st.Networks, LastFetched: format.Stamp(st.LastFetched), Stale: st.Stale}
+	for _, r := range st.Ranges {
+		vm.Ranges = append(vm.Ranges, snapshotRow(r))
 	}
-	if err := rows.Err(); err != nil {
-		return vm, fmt.Errorf("views: range snapshots: %w", err)
-	}
-	var (
-		src, sha     sql.NullString
-		date, loaded sql.NullTime
-		n            sql.NullInt64
-	)
-	// A case holds one ASN snapshot at most.
-	if err := cs.DB.QueryRowContext(ctx, `SELECT any_value(source), any_value(sha256), any_value(snapshot_date), max(loaded_at), sum(ranges)::BIGINT FROM asn_snapshots`).
-		Scan(&src, &sha, &date, &loaded, &n); err != nil {
-		return vm, fmt.Errorf("views: ASN snapshot: %w", err)
-	}
-	if src.Valid {
-		r := snap("ASN", src.String, sha.String, date, loaded.Time, n.Int64)
+	if st.ASN != nil {
+		r := snapshotRow(*st.ASN)
 		vm.ASN = &r
-	}
-	var last sql.NullTime
-	if err := cs.DB.QueryRowContext(ctx, `SELECT count(*), max(fetched_at) FROM whois`).Scan(&vm.Networks, &last); err != nil {
-		return vm, fmt.Errorf("views: WHOIS networks: %w", err)
-	}
-	vm.LastFetched = format.Stamp(nullTime(last))
-	if err := cs.DB.QueryRowContext(ctx, `SELECT count(*),
-		count(*) FILTER (WHERE EXISTS (SELECT 1 FROM whois w WHERE a.num BETWEEN w.start_num AND w.end_num))
-		FROM address_info a WHERE scope = 'public'`).Scan(&vm.Public, &vm.Covered); err != nil {
-		return vm, fmt.Errorf("views: WHOIS coverage: %w", err)
-	}
-	if vm.Stale, err = queries.Stale(ctx, cs); err != nil {
-		return vm, err
 	}
 	return vm, nil
 }
 
-func nullTime(t sql.NullTime) *time.Time {
-	if !t.Valid {
-		return nil
+// snapshotRow shows a snapshot: its date (or a dash) and when it was loaded.
+func snapshotRow(s queries.RangeSnapshot) SnapshotRow {
+	r := SnapshotRow{Provider: s.Provider, Source: s.Source, Loaded: format.Time(s.LoadedAt), Count: s.Count, Date: "-", sha256: s.SHA256}
+	if s.Date != nil {
+		r.Date = s.Date.UTC().Format(time.DateOnly)
 	}
-	return &t.Time
+	return r
 }
 
 // withHome adds what the request needs beyond the case's data: the home

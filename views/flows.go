@@ -6,9 +6,9 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -48,16 +48,13 @@ func (s *server) flows(c echo.Context) error {
 	q := c.QueryParams()
 	get := func(k string) string { return strings.TrimSpace(q.Get(k)) }
 	f := flowFilter{Start: get("start"), End: get("end")}
-	var where []string
-	var args []any
+	var qf queries.FlowFilter
 	if v := get("addr"); v != "" {
 		a, err := netip.ParseAddr(v)
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("addr: not an IP address: %q.", v))
 		}
-		f.Addr = a.String()
-		where = append(where, "(srcaddr = ? OR dstaddr = ? OR pkt_srcaddr = ? OR pkt_dstaddr = ?)")
-		args = append(args, f.Addr, f.Addr, f.Addr, f.Addr)
+		f.Addr, qf.Addr = a.String(), a
 	}
 	if v := get("port"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 16)
@@ -65,8 +62,8 @@ func (s *server) flows(c echo.Context) error {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("port: want a number from 0 to 65535, not %q.", v))
 		}
 		f.Port = strconv.FormatUint(n, 10)
-		where = append(where, "(srcport = ? OR dstport = ?)")
-		args = append(args, int64(n), int64(n))
+		port := uint16(n)
+		qf.Port = &port
 	}
 	if v := get("protocol"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 8)
@@ -74,18 +71,20 @@ func (s *server) flows(c echo.Context) error {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("protocol: want a protocol number from 0 to 255, not %q.", v))
 		}
 		f.Protocol = strconv.FormatUint(n, 10)
-		where = append(where, "protocol = ?")
-		args = append(args, int64(n))
+		proto := uint8(n)
+		qf.Protocol = &proto
 	}
 	if v := get("action"); v != "" {
 		f.Action = strings.ToUpper(v)
 		if f.Action != "ACCEPT" && f.Action != "REJECT" {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("action: want ACCEPT or REJECT, not %q.", v))
 		}
-		where = append(where, "action::VARCHAR = ?")
-		args = append(args, f.Action)
+		qf.Action = f.Action
 	}
-	for _, b := range []struct{ name, value, cond string }{{"start", f.Start, "start >= ?"}, {"end", f.End, "start <= ?"}} {
+	for _, b := range []struct {
+		name, value string
+		dest        **time.Time
+	}{{"start", f.Start, &qf.Start}, {"end", f.End, &qf.End}} {
 		if b.value == "" {
 			continue
 		}
@@ -93,8 +92,7 @@ func (s *server) flows(c echo.Context) error {
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, b.name+": "+err.Error())
 		}
-		where = append(where, b.cond)
-		args = append(args, t)
+		*b.dest = &t
 	}
 	page := 1
 	if v := get("page"); v != "" {
@@ -105,21 +103,13 @@ func (s *server) flows(c echo.Context) error {
 		page = n
 	}
 
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
-	}
-	totals := `SELECT count(*), coalesce(sum(packets), 0)::BIGINT, coalesce(sum(bytes), 0)::BIGINT,
-		count(*) FILTER (action = 'ACCEPT'), count(*) FILTER (action = 'REJECT'), min(start), max("end") FROM flows` + cond
-	// One more row than a page tells whether there is a next page.
-	query := "SELECT * FROM flows" + cond + " ORDER BY start, srcaddr LIMIT ? OFFSET ?"
-	pageArgs := append(slices.Clone(args), int64(flowsPerPage+1), int64((page-1)*flowsPerPage))
-
 	key := "flows " + f.values().Encode() + " " + strconv.Itoa(page)
 	if relativeTimes(f) {
 		key = "" // relative times move with the clock: not kept
 	}
-	compute := func() (any, error) { return s.flowRows(ctx, caseName, totals, args, query, pageArgs) }
+	compute := func() (any, error) {
+		return s.flowPage(ctx, caseName, qf, queries.Page{Number: page, Size: flowsPerPage})
+	}
 	var v any
 	if key == "" {
 		v, err = compute()
@@ -129,14 +119,12 @@ func (s *server) flows(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res := v.(flowRows)
-	rows := res.rows
-	more := len(rows) > flowsPerPage
-	if more {
-		rows = rows[:flowsPerPage]
-	}
+	res := v.(queries.FlowPage)
+	rows := res.Rows
+	t := res.Totals
+	totals := FlowTotals{Records: t.Records, Packets: t.Packets, Bytes: t.Bytes, Accepted: t.Accepted, Rejected: t.Rejected, First: t.First, Last: t.Last}
 	vm := FlowsVM{Case: caseName, Href: caseHref(caseName) + "/flows", Addr: f.Addr, Port: f.Port, Protocol: f.Protocol, Action: f.Action, Start: f.Start, End: f.End,
-		Page: page, First: (page-1)*flowsPerPage + 1, Count: len(rows), Totals: res.totals, Result: simpleTable(caseName, res.cols, rows, true)}
+		Page: page, First: (page-1)*flowsPerPage + 1, Count: len(rows), Totals: totals, Result: simpleTable(caseName, res.Columns, rows, true)}
 	pageHref := func(n int) string {
 		pq := f.values()
 		if n > 1 {
@@ -150,7 +138,7 @@ func (s *server) flows(c echo.Context) error {
 	if page > 1 {
 		vm.PrevHref = pageHref(page - 1)
 	}
-	if more {
+	if res.More {
 		vm.NextHref = pageHref(page + 1)
 	}
 	return render(c, http.StatusOK, flowsPage(vm), nil)
@@ -166,26 +154,12 @@ func relativeTimes(f flowFilter) bool {
 	return false
 }
 
-type flowRows struct {
-	totals FlowTotals
-	cols   []queries.Column
-	rows   [][]any
-}
-
-// flowRows reads the totals of the filtered records and one page of them.
-func (s *server) flowRows(ctx context.Context, caseName, totals string, args []any, query string, pageArgs []any) (any, error) {
+// flowPage reads one page of the filtered records and their totals.
+func (s *server) flowPage(ctx context.Context, caseName string, f queries.FlowFilter, page queries.Page) (any, error) {
 	cs, err := s.openRead(ctx, caseName)
 	if err != nil {
 		return nil, err
 	}
 	defer cs.Close()
-	var r flowRows
-	t := &r.totals
-	if err := cs.DB.QueryRowContext(ctx, totals, args...).Scan(&t.Records, &t.Packets, &t.Bytes, &t.Accepted, &t.Rejected, &t.First, &t.Last); err != nil {
-		return nil, err
-	}
-	if r.cols, r.rows, err = queries.Query(ctx, cs.DB, query, 0, pageArgs...); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return queries.Flows(ctx, cs, f, page)
 }

@@ -2,10 +2,8 @@ package views
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -131,31 +129,28 @@ func (s *server) overview(c echo.Context) error {
 	return render(c, http.StatusOK, overviewPage(vm), nil)
 }
 
-// coverageGap is the silence between records the overview counts as a gap
-// in coverage (the coverage analysis's default).
+// coverageGap is the silence between the records of an interface that the
+// overview counts as a gap in coverage: the coverage analysis's default
+// gap, which is what queries.Overview counts with (a test keeps them equal).
 const coverageGap = 15 * time.Minute
 
+// gapsUnknown is OverviewVM.Gaps when the gaps cannot be counted without
+// rebuilding the derived tables.
+const gapsUnknown = -1
+
 // overviewCounts counts the case's peers (the addresses that are not its
-// focus) and the silences longer than coverageGap between its records.
+// focus) and its coverage gaps as the coverage analysis counts them.
 func overviewCounts(ctx context.Context, cs *store.Case, vm *OverviewVM) error {
-	if err := cs.DB.QueryRowContext(ctx, `SELECT count(*) FROM addresses a WHERE NOT EXISTS (SELECT 1 FROM focus_ips f WHERE f.addr = a.addr)`).
-		Scan(&vm.Peers); err != nil {
-		return fmt.Errorf("views: peers: %w", err)
-	}
-	// Records reduced to one row a minute, as the coverage analysis does.
-	var longest sql.NullFloat64
-	err := cs.DB.QueryRowContext(ctx, `WITH m AS (
-			SELECT time_bucket(INTERVAL 1 MINUTE, start) AS minute, min(start) AS first_start, max("end") AS last_end
-			FROM flows WHERE start IS NOT NULL GROUP BY ALL
-		), r AS (
-			SELECT first_start, max(last_end) OVER (ORDER BY minute ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS seen_until FROM m
-		)
-		SELECT count(*), max(epoch(first_start - seen_until)) FROM r WHERE first_start - seen_until > to_seconds(?::DOUBLE)`,
-		coverageGap.Seconds()).Scan(&vm.Gaps, &longest)
+	o, err := queries.Overview(ctx, cs)
 	if err != nil {
-		return fmt.Errorf("views: coverage gaps: %w", err)
+		return err
 	}
-	vm.LongestGap = time.Duration(longest.Float64 * float64(time.Second))
+	vm.Peers = o.Peers
+	if !o.GapsKnown {
+		vm.Gaps = gapsUnknown
+		return nil
+	}
+	vm.Gaps, vm.LongestGap = o.Gaps, o.LongestGap
 	return nil
 }
 
@@ -183,12 +178,13 @@ func (s *server) analysisRows(caseName string) []AnalysisRow {
 func (s *server) analysis(c echo.Context) error {
 	ctx := c.Request().Context()
 	caseName := c.Param("case")
-	p, a, given, res, err := s.analysisResult(c)
+	acc, a, given, res, err := s.analysisResult(c)
+	defer acc.close()
 	var bad *paramError
 	if errors.As(err, &bad) {
 		// The form again, saying what is wrong, with no result.
 		vm := AnalysisVM{Case: caseName, Analysis: a, Href: analysisHref(caseName, a.Name), Values: given, ParamError: bad.msg}
-		if vm.Runs, err = s.runHistory(ctx, p, caseName, a.Name); err != nil {
+		if vm.Runs, err = s.runHistory(ctx, acc, a.Name); err != nil {
 			return err
 		}
 		return render(c, http.StatusBadRequest, analysisPage(vm), analysisFragment(vm))
@@ -213,7 +209,7 @@ func (s *server) analysis(c echo.Context) error {
 		// Sorting, paging or filtering: the rows only, the rest stays.
 		return render(c, http.StatusOK, resultRows(vm.Result), nil)
 	}
-	if vm.Runs, err = s.runHistory(ctx, p, caseName, a.Name); err != nil {
+	if vm.Runs, err = s.runHistory(ctx, acc, a.Name); err != nil {
 		return err
 	}
 	return render(c, http.StatusOK, analysisPage(vm), analysisFragment(vm))
@@ -232,13 +228,16 @@ func (e *paramError) Unwrap() error { return echo.NewHTTPError(http.StatusBadReq
 
 // analysisResult resolves the case and analysis of the request, binds the
 // given parameters (form on POST, query on GET) and answers them as the
-// analysis page does: a fresh run on POST, else the stored result.
-func (s *server) analysisResult(c echo.Context) (path string, a queries.Analysis, given map[string]string, res *queries.Result, err error) {
+// analysis page does: a fresh run on POST, else the stored result. The
+// request's access to the case comes back with it (nil when there is no
+// such case), for the caller to read more and close.
+func (s *server) analysisResult(c echo.Context) (acc *caseAccess, a queries.Analysis, given map[string]string, res *queries.Result, err error) {
 	ctx := c.Request().Context()
-	path, err = s.casePath(c.Param("case"))
+	path, err := s.casePath(c.Param("case"))
 	if err != nil {
 		return
 	}
+	acc = s.access(path)
 	a, ok := s.reg.Get(c.Param("name"))
 	if !ok {
 		err = echo.NewHTTPError(http.StatusNotFound, "No such analysis.")
@@ -265,36 +264,26 @@ func (s *server) analysisResult(c echo.Context) (path string, a queries.Analysis
 		err = &paramError{msg: err.Error()}
 		return
 	}
-	res, err = s.run(ctx, path, a, params, c.Request().Method == http.MethodPost)
+	res, err = s.run(ctx, acc, a, params, c.Request().Method == http.MethodPost)
 	return
 }
 
 // runHistoryLen is how many runs of an analysis its page lists.
 const runHistoryLen = 20
 
-// runHistory lists the last runs of one analysis in a case, newest first.
-func (s *server) runHistory(ctx context.Context, path, caseName, analysis string) ([]RunRow, error) {
-	v, err := s.cache.get(path, "runs "+analysis, func() (any, error) {
-		cs, err := s.openRead(ctx, caseName)
+// runHistory lists the last runs of one analysis in a case, newest first:
+// those a run of this request read on its write handle, else through the
+// request's read-only handle.
+func (s *server) runHistory(ctx context.Context, acc *caseAccess, analysis string) ([]RunRow, error) {
+	if acc.runs != nil {
+		return acc.runs, nil
+	}
+	v, err := s.cache.get(acc.path, "runs "+analysis, func() (any, error) {
+		cs, err := acc.read(ctx)
 		if err != nil {
 			return nil, err
 		}
-		defer cs.Close()
-		runs, err := queries.Runs(ctx, cs)
-		if err != nil {
-			return nil, err
-		}
-		out := []RunRow{}
-		for _, r := range runs {
-			if r.Analysis != analysis {
-				continue
-			}
-			out = append(out, runRow(r))
-			if len(out) == runHistoryLen {
-				break
-			}
-		}
-		return out, nil
+		return runRows(ctx, cs, analysis)
 	})
 	if err != nil {
 		return nil, err
@@ -302,47 +291,78 @@ func (s *server) runHistory(ctx context.Context, path, caseName, analysis string
 	return v.([]RunRow), nil
 }
 
-// run answers an analysis: a stored result through a read-only handle when
-// one exists and the derived tables are current, else a run on a handle
-// opened for writing just for it.
-func (s *server) run(ctx context.Context, path string, a queries.Analysis, params map[string]any, fresh bool) (*queries.Result, error) {
-	o := queries.Options{Fresh: fresh, Program: s.o.Program}
+func runRows(ctx context.Context, cs *store.Case, analysis string) ([]RunRow, error) {
+	runs, err := queries.RunHistory(ctx, cs, analysis, runHistoryLen)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RunRow, len(runs))
+	for i, r := range runs {
+		out[i] = runRow(r)
+	}
+	return out, nil
+}
+
+// run answers an analysis: a stored result through the request's read-only
+// handle when the case has one for the same question on the same data; else
+// (a miss, or a fresh run asked for) a run on a handle opened for writing
+// just for it, which also reads the run history the page lists. A case that
+// cannot be read is an error, never taken for a miss.
+func (s *server) run(ctx context.Context, acc *caseAccess, a queries.Analysis, params map[string]any, fresh bool) (*queries.Result, error) {
 	if !fresh {
-		if r, ok := s.storedResult(ctx, path, a, params); ok {
-			return r, nil
+		r, err := s.storedResult(ctx, acc, a, params)
+		if err != nil || r != nil {
+			return r, err
 		}
 	}
-	cs, err := store.Open(ctx, path, store.Options{Wait: s.o.Wait})
+	acc.closeRead()
+	cs, err := store.Open(ctx, acc.path, store.Options{Wait: s.o.Wait})
 	if err != nil {
 		return nil, err
 	}
 	defer cs.Close()
-	return queries.Run(ctx, cs, a, params, o)
+	r, err := queries.Run(ctx, cs, a, params, queries.Options{Fresh: fresh, Program: s.o.Program})
+	if err != nil {
+		return nil, err
+	}
+	if acc.runs, err = runRows(ctx, cs, a.Name); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
-// storedResult answers from the case's stored runs through a read-only
-// handle, when it has the same question on the same data.
-func (s *server) storedResult(ctx context.Context, path string, a queries.Analysis, params map[string]any) (*queries.Result, bool) {
+// errNoStored is a miss of storedResult's cache look-up (errors are not kept,
+// so the next request looks again).
+var errNoStored = errors.New("views: no stored result")
+
+// storedResult is the case's stored result of the same question on the same
+// data, nil when there is none.
+func (s *server) storedResult(ctx context.Context, acc *caseAccess, a queries.Analysis, params map[string]any) (*queries.Result, error) {
 	key, err := json.Marshal(params)
 	if err != nil {
-		return nil, false
+		return nil, err
 	}
-	v, err := s.cache.get(path, "stored "+a.Name+" "+a.SHA256+" "+string(key), func() (any, error) {
-		cs, err := store.Open(ctx, path, store.Options{ReadOnly: true, Wait: s.o.Wait})
+	v, err := s.cache.get(acc.path, "stored "+a.Name+" "+a.SHA256+" "+string(key), func() (any, error) {
+		cs, err := acc.read(ctx)
 		if err != nil {
 			return nil, err
 		}
-		defer cs.Close()
 		r, err := queries.Stored(ctx, cs, a, params)
-		if err != nil || r == nil {
-			return nil, errors.New("no stored result") // not kept: the next request looks again
+		if err != nil {
+			return nil, err
+		}
+		if r == nil {
+			return nil, errNoStored
 		}
 		return r, nil
 	})
-	if err != nil {
-		return nil, false
+	switch {
+	case errors.Is(err, errNoStored):
+		return nil, nil
+	case err != nil:
+		return nil, err
 	}
-	return v.(*queries.Result), true
+	return v.(*queries.Result), nil
 }
 
 // downloadHrefs are the CSV and JSON downloads of an analysis with the

@@ -66,8 +66,10 @@ type OverviewVM struct {
 	Charts   ChartsVM
 	Enrich   EnrichVM
 	// Peers: addresses of the case other than its focus. Gaps: silences
-	// longer than coverageGap between records, the longest LongestGap;
-	// CoverageHref is the analysis that details them.
+	// longer than coverageGap between the records of an interface, as the
+	// coverage analysis counts them, the longest LongestGap (gapsUnknown
+	// while the derived tables must be rebuilt to know the focus's
+	// interfaces); CoverageHref is the analysis that details them.
 	Peers, Gaps  int64
 	LongestGap   time.Duration
 	CoverageHref string
@@ -75,6 +77,9 @@ type OverviewVM struct {
 
 // gapsText shows the coverage gaps of a case.
 func gapsText(n int64, longest time.Duration) string {
+	if n == gapsUnknown {
+		return "not counted until the derived tables are rebuilt"
+	}
 	if n == 0 {
 		return "none over " + duration(coverageGap)
 	}

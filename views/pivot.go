@@ -2,13 +2,10 @@ package views
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/netip"
 	"net/url"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -62,7 +59,7 @@ func (s *server) pivotVM(ctx context.Context, path, caseName string, addr netip.
 			vm.Stale = true
 			return vm, nil
 		}
-		if err := pivotData(ctx, cs, caseName, &vm); err != nil {
+		if err := pivotData(ctx, cs, caseName, addr, &vm); err != nil {
 			return nil, err
 		}
 		return vm, nil
@@ -79,75 +76,26 @@ func (s *server) pivotVM(ctx context.Context, path, caseName string, addr netip.
 	return vm, nil
 }
 
-func pivotData(ctx context.Context, cs *store.Case, caseName string, vm *PivotVM) error {
-	a := vm.Addr
-	var (
-		t           PivotTotals
-		first, last sql.NullTime
-	)
-	err := cs.DB.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(packets), 0)::BIGINT, coalesce(sum(bytes), 0)::BIGINT,
-		min(start), max("end"),
-		count(*) FILTER (WHERE action = 'ACCEPT'), count(*) FILTER (WHERE action = 'REJECT')
-		FROM case_flows WHERE peer_ip = ?`, a).
-		Scan(&t.Flows, &t.Packets, &t.Bytes, &first, &last, &t.Accepted, &t.Rejected)
+// pivotData fills vm with what the case knows about addr.
+func pivotData(ctx context.Context, cs *store.Case, caseName string, addr netip.Addr, vm *PivotVM) error {
+	p, err := queries.Pivot(ctx, cs, addr, pivotTop)
 	if err != nil {
-		return fmt.Errorf("views: address totals: %w", err)
-	}
-	if first.Valid {
-		t.First = &first.Time
-	}
-	if last.Valid {
-		t.Last = &last.Time
-	}
-	vm.Totals = t
-	if vm.Timeline, err = timeline(ctx, cs, t.First, t.Last, "case_flows WHERE peer_ip = ? AND start IS NOT NULL", a); err != nil {
 		return err
 	}
-
-	cols, rows, err := queries.Query(ctx, cs.DB, `SELECT local_ip, count(*) AS flows, sum(packets)::BIGINT AS packets, sum(bytes)::BIGINT AS bytes,
-		count(*) FILTER (WHERE action = 'REJECT') AS rejected, min(start) AS first_seen, max("end") AS last_seen
-		FROM case_flows WHERE peer_ip = ? GROUP BY local_ip ORDER BY flows DESC, local_ip LIMIT `+itoa(pivotTop), 0, a)
-	if err != nil {
-		return fmt.Errorf("views: address counterparts: %w", err)
+	t := p.Totals
+	vm.Totals = PivotTotals{Flows: t.Flows, Packets: t.Packets, Bytes: t.Bytes, Accepted: t.Accepted, Rejected: t.Rejected, First: t.First, Last: t.Last}
+	if vm.Timeline, err = timeline(ctx, cs, t.First, t.Last, queries.TimelineFilter{Peer: addr}); err != nil {
+		return err
 	}
-	vm.Counterparts = simpleTable(caseName, cols, rows, false)
-
-	cols, rows, err = queries.Query(ctx, cs.DB, `SELECT direction, protocol, dstport, count(*) AS flows, sum(packets)::BIGINT AS packets, sum(bytes)::BIGINT AS bytes,
-		count(*) FILTER (WHERE action = 'REJECT') AS rejected
-		FROM case_flows WHERE peer_ip = ? GROUP BY direction, protocol, dstport ORDER BY flows DESC, dstport LIMIT `+itoa(pivotTop), 0, a)
-	if err != nil {
-		return fmt.Errorf("views: address ports: %w", err)
+	vm.Counterparts = simpleTable(caseName, p.Counterparts.Columns, p.Counterparts.Rows, false)
+	vm.Ports = simpleTable(caseName, p.Ports.Columns, p.Ports.Rows, false)
+	if in := p.Info; in != nil {
+		vm.Info = &PivotInfo{Scope: in.Scope, Provider: in.Provider, CloudService: in.CloudService, CloudRegion: in.CloudRegion,
+			CloudPrefix: in.CloudPrefix, Org: in.Org, ASN: in.ASN}
 	}
-	vm.Ports = simpleTable(caseName, cols, rows, false)
-
-	var info PivotInfo
-	err = cs.DB.QueryRowContext(ctx, `SELECT scope, coalesce(provider, ''), coalesce(cloud_service, ''), coalesce(cloud_region, ''),
-		coalesce(cloud_prefix, ''), coalesce(org, ''), coalesce(asn, '') FROM address_info WHERE addr = ?`, a).
-		Scan(&info.Scope, &info.Provider, &info.CloudService, &info.CloudRegion, &info.CloudPrefix, &info.Org, &info.ASN)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
-		return fmt.Errorf("views: address info: %w", err)
-	default:
-		vm.Info = &info
-	}
-
-	var (
-		w       PivotWhois
-		fetched time.Time
-	)
-	err = cs.DB.QueryRowContext(ctx, `SELECT coalesce(w.network, ''), coalesce(w.org, ''), coalesce(w.netname, ''), coalesce(w.country, ''),
-		coalesce(w.asn, ''), coalesce(w.registry, ''), coalesce(w.server, ''), w.fetched_at
-		FROM whois w, address_info a WHERE a.addr = ? AND a.num BETWEEN w.start_num AND w.end_num
-		ORDER BY w.end_num - w.start_num LIMIT 1`, a).
-		Scan(&w.Network, &w.Org, &w.Netname, &w.Country, &w.ASN, &w.Registry, &w.Server, &fetched)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
-		return fmt.Errorf("views: address whois: %w", err)
-	default:
-		w.FetchedAt = format.Time(fetched)
-		vm.Whois = &w
+	if w := p.Whois; w != nil {
+		vm.Whois = &PivotWhois{Network: w.Network, Org: w.Org, Netname: w.Netname, Country: w.Country, ASN: w.ASN,
+			Registry: w.Registry, Server: w.Server, FetchedAt: format.Time(w.FetchedAt)}
 	}
 	return nil
 }

@@ -62,14 +62,10 @@ func (s *server) runConsole(ctx context.Context, path string, vm *SQLVM) {
 		return
 	}
 	defer cs.Close()
-	// One connection, so the settings below hold for the statement.
-	cs.DB.SetMaxOpenConns(1)
-	for _, q := range []string{`SET enable_external_access = false`, `SET lock_configuration = true`} {
-		if _, err := cs.DB.ExecContext(ctx, q); err != nil {
-			s.log.Error("sql console: lock down", "stmt", q, "err", err)
-			vm.Error = "The console could not be made safe; the statement was not run."
-			return
-		}
+	if err := queries.Sandbox(ctx, cs); err != nil {
+		s.log.Error("sql console: lock down", "err", err)
+		vm.Error = "The console could not be made safe; the statement was not run."
+		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, sqlTimeout)
 	defer cancel()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/investigator/investigator/ingest"
+	"github.com/investigator/investigator/queries"
 	"github.com/investigator/investigator/store"
 )
 
@@ -329,4 +331,60 @@ func TestCoverageGaps(t *testing.T) {
 	if got := text(r, `[data-testid="gaps"] .value`); got != "1 over 15m (longest 2h)" {
 		t.Errorf("gaps %q", got)
 	}
+}
+
+// TestCoverageGapsPerInterface: gaps are counted per interface, as the
+// coverage analysis counts them. The two interfaces' records interleave, so
+// the case as a whole is never silent for 15 minutes; each interface is.
+func TestCoverageGapsPerInterface(t *testing.T) {
+	lines := []string{
+		"2 123456789012 eni-a 198.51.100.7 10.0.1.10 49152 22 6 10 840 1700000000 1700000060 REJECT OK", // a: 0m
+		"2 123456789012 eni-b 198.51.100.7 10.0.1.10 49153 22 6 10 840 1700000600 1700000660 REJECT OK", // b: 10m
+		"2 123456789012 eni-b 198.51.100.7 10.0.1.10 49154 22 6 10 840 1700001200 1700001260 REJECT OK", // b: 20m
+		"2 123456789012 eni-a 198.51.100.7 10.0.1.10 49155 22 6 10 840 1700001800 1700001860 REJECT OK", // a: 30m, 29m after
+		"2 123456789012 eni-b 198.51.100.7 10.0.1.10 49156 22 6 10 840 1700002400 1700002460 REJECT OK", // b: 40m, 19m after
+	}
+	e := newServerWith(t, lines)
+	r := get(t, e, "/cases/demo")
+	if got := text(r, `[data-testid="gaps"] .value`); got != "2 over 15m (longest 29m)" {
+		t.Errorf("gaps %q", got)
+	}
+
+	t.Run("the gap is the coverage analysis's", func(t *testing.T) {
+		c, err := store.Open(context.Background(), filepath.Join(casesDir(t, e), "demo"+store.Ext), store.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		o, err := queries.Overview(context.Background(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Gap != coverageGap || o.Gaps != 2 {
+			t.Errorf("queries.Overview: gap %s, %d gaps; the overview says %s", o.Gap, o.Gaps, coverageGap)
+		}
+	})
+
+	t.Run("a focus needs the derived tables", func(t *testing.T) {
+		dir := casesDir(t, e)
+		c, err := store.Open(context.Background(), filepath.Join(dir, "demo"+store.Ext), store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.AddFocus(context.Background(), []store.FocusIP{{Addr: netip.MustParseAddr("10.0.1.10"), Source: "test"}}); err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		r := get(t, e, "/cases/demo")
+		if got := text(r, `[data-testid="gaps"] .value`); got != "not counted until the derived tables are rebuilt" {
+			t.Errorf("stale: gaps %q", got)
+		}
+		if r := post(t, e, "/cases/demo/prepare", url.Values{"next": {"/cases/demo"}}, nil); r.code != http.StatusSeeOther {
+			t.Fatalf("prepare: status %d", r.code)
+		}
+		r = get(t, e, "/cases/demo")
+		if got := text(r, `[data-testid="gaps"] .value`); got != "2 over 15m (longest 29m)" {
+			t.Errorf("rebuilt: gaps %q", got)
+		}
+	})
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/investigator/investigator/cidrs"
 	"github.com/investigator/investigator/internal/format"
+	"github.com/investigator/investigator/queries"
 )
 
 func (a *app) cidrsCommand() *cobra.Command {
@@ -369,7 +370,7 @@ whose snapshot the case does not hold yet has its rows in cidr_ranges replaced;
 the others are left as they are. Then the home's ASN data (investigator asn
 import), when the case does not hold it yet. Loading again changes nothing.`,
 		Example: `  investigator cidrs load incident-42
-  duckdb -readonly cases/incident-42.duckdb "SELECT provider, count(*) FROM cidr_ranges GROUP BY ALL"`,
+  duckdb -readonly cases/incident-42.duckdb "` + queries.ExampleSQL("ranges") + `"`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			h, err := home()

@@ -38,7 +38,7 @@ The tables: flows (every record, one typed column per field), case_flows (flows
 seen from the focus: src_ip, dst_ip, direction, peer_ip), address_info (scope,
 cloud provider, org per address), ingest_files, rejects, focus_ips, vpc_cidrs,
 cidr_ranges, whois, analysis_runs.`,
-		Example: `  investigator sql demo "SELECT action, count(*) FROM flows GROUP BY ALL"
+		Example: `  investigator sql demo "` + queries.ExampleSQL("actions") + `"
   investigator sql demo --format csv < queries.sql
   investigator sql demo`,
 		Args: cobra.RangeArgs(1, 2),
@@ -112,6 +112,22 @@ func (a *app) runSQL(ctx context.Context, c *store.Case, query string, outFmt re
 	if truncated {
 		fmt.Fprintf(a.stderr, "(only the first %s rows: --max-rows shows more, or add a LIMIT)\n", format.Count(int64(maxRows)))
 	}
+	return nil
+}
+
+// printTables lists the case's tables and views, as a result of SQL is shown.
+func (a *app) printTables(ctx context.Context, c *store.Case) error {
+	began := time.Now()
+	tables, err := queries.Tables(ctx, c)
+	if err != nil {
+		return err
+	}
+	rows := make([][]any, len(tables))
+	for i, t := range tables {
+		rows[i] = []any{t.Name, t.Kind}
+	}
+	writeRows(a.stdout, []queries.Column{{Name: "name", Type: "VARCHAR"}, {Name: "kind", Type: "VARCHAR"}}, rows, false)
+	fmt.Fprintf(a.stdout, "%s in %s\n", format.Nouns(int64(len(rows)), "row"), time.Since(began).Round(time.Millisecond))
 	return nil
 }
 
@@ -208,7 +224,9 @@ func (a *app) sqlPrompt(ctx context.Context, c *store.Case, maxRows int) error {
 			case ".quit", ".exit":
 				return nil
 			case ".tables":
-				a.runSQL(ctx, c, `SELECT table_name AS name, table_type AS kind FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1`, "table", maxRows) //nolint:errcheck // printed
+				if err := a.printTables(ctx, c); err != nil {
+					fmt.Fprintln(a.stdout, "Error:", friendly(err))
+				}
 			default:
 				fmt.Fprintln(a.stdout, "Commands: .tables, .quit. Anything else is SQL, ended with ';'.")
 			}

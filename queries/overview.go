@@ -1,0 +1,91 @@
+package queries
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/investigator/investigator/store"
+)
+
+// OverviewCounts are what a case's overview counts beyond the store's summary.
+type OverviewCounts struct {
+	// Peers are the addresses of the case that are not its focus.
+	Peers int64
+	// Gaps are the silences longer than Gap between the records of one
+	// interface, summed over the interfaces, exactly as the coverage analysis
+	// counts them with its default gap; LongestGap is the longest of them.
+	Gaps       int64
+	LongestGap time.Duration
+	Gap        time.Duration
+	// GapsKnown is false when the case has a focus and its derived tables are
+	// out of date: the interfaces the coverage analysis looks at (those that
+	// carried the focus's traffic) are then not known until they are rebuilt,
+	// and Gaps and LongestGap are zero.
+	GapsKnown bool
+}
+
+// Overview counts the case's peers and its coverage gaps. It only reads, so
+// it works on a case opened read-only.
+func Overview(ctx context.Context, c *store.Case) (OverviewCounts, error) {
+	var o OverviewCounts
+	var focus bool
+	if err := c.DB.QueryRowContext(ctx, `SELECT
+			(SELECT count(*) FROM addresses a WHERE NOT EXISTS (SELECT 1 FROM focus_ips f WHERE f.addr = a.addr)),
+			EXISTS (SELECT 1 FROM focus_ips)`).Scan(&o.Peers, &focus); err != nil {
+		return o, fmt.Errorf("queries: overview: peers: %w", err)
+	}
+	a, err := coverageAnalysis()
+	if err != nil {
+		return o, err
+	}
+	params, err := a.Bind(nil, time.Now())
+	if err != nil {
+		return o, fmt.Errorf("queries: overview: %w", err)
+	}
+	gap, ok := params["gap"].(duckdb.Interval)
+	if !ok {
+		return o, fmt.Errorf("queries: overview: the coverage analysis's gap is a %T, not an interval", params["gap"])
+	}
+	o.Gap = time.Duration(gap.Days)*24*time.Hour + time.Duration(gap.Micros)*time.Microsecond
+	fp, err := currentFingerprint(ctx, c)
+	if err != nil {
+		return o, err
+	}
+	// Without a focus the analysis looks at every interface, whatever the
+	// derived tables hold; with one, at those case_flows names.
+	if focus && slices.Contains(fp.stale, "case_flows") {
+		return o, nil
+	}
+	// The analysis's page shows at most its limit of interfaces; the overview
+	// counts them all.
+	params["limit"] = int64(math.MaxInt32)
+	args := make([]any, 0, len(params))
+	for name, v := range params {
+		args = append(args, sql.Named(name, v))
+	}
+	var longest sql.NullFloat64
+	if err := c.DB.QueryRowContext(ctx, "SELECT coalesce(sum(gaps), 0)::BIGINT, epoch(max(longest_gap)) FROM (\n"+a.Body+"\n)", args...).
+		Scan(&o.Gaps, &longest); err != nil {
+		return o, fmt.Errorf("queries: overview: coverage gaps: %w", err)
+	}
+	o.LongestGap = time.Duration(math.Round(longest.Float64 * float64(time.Second)))
+	o.GapsKnown = true
+	return o, nil
+}
+
+// coverageAnalysis is the coverage analysis, whose definition of a gap the
+// overview shares.
+func coverageAnalysis() (Analysis, error) {
+	b, err := fs.ReadFile(files, "coverage.sql")
+	if err != nil {
+		return Analysis{}, fmt.Errorf("queries: overview: %w", err)
+	}
+	return ParseAnalysis("coverage", string(b))
+}

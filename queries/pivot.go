@@ -1,0 +1,118 @@
+package queries
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/investigator/investigator/store"
+)
+
+// Table is a small result: its columns and rows, values as in results.
+type Table struct {
+	Columns []Column
+	Rows    [][]any
+}
+
+// AddressPivot is what a case knows about one address.
+type AddressPivot struct {
+	// Totals are its flows as the peer of the focus.
+	Totals PeerTotals
+	// Counterparts are the local addresses it talked to (local_ip, flows,
+	// packets, bytes, rejected, first_seen, last_seen), most flows first;
+	// Ports its flows by direction, protocol and destination port
+	// (direction, protocol, dstport, flows, packets, bytes, rejected).
+	Counterparts, Ports Table
+	// Info is its address_info row, nil when the case has none.
+	Info *AddressInfo
+	// Whois is the smallest stored WHOIS network holding it, nil when none.
+	Whois *WhoisNetwork
+}
+
+// PeerTotals count the flows of one peer.
+type PeerTotals struct {
+	Flows, Packets, Bytes, Accepted, Rejected int64
+	First, Last                               *time.Time // the first start and the last end; nil without flows
+}
+
+// AddressInfo is an address's row of address_info ("" where unknown).
+type AddressInfo struct {
+	Scope, Provider, CloudService, CloudRegion, CloudPrefix, Org, ASN string
+}
+
+// WhoisNetwork is a stored WHOIS network ("" where the answer said nothing).
+type WhoisNetwork struct {
+	Network, Org, Netname, Country, ASN, Registry, Server string
+	FetchedAt                                             time.Time
+}
+
+// Pivot reads what the case knows about addr from its derived tables as they
+// are (the caller checks Stale): its totals, its top counterparts and ports
+// (top > 0 rows each, ties by address and port), its address_info row and
+// its WHOIS network.
+func Pivot(ctx context.Context, c *store.Case, addr netip.Addr, top int) (AddressPivot, error) {
+	var p AddressPivot
+	a := addr.String()
+	t := &p.Totals
+	if err := c.DB.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(packets), 0)::BIGINT, coalesce(sum(bytes), 0)::BIGINT,
+		min(start), max("end"),
+		count(*) FILTER (WHERE action = 'ACCEPT'), count(*) FILTER (WHERE action = 'REJECT')
+		FROM case_flows WHERE peer_ip = ?`, a).
+		Scan(&t.Flows, &t.Packets, &t.Bytes, &t.First, &t.Last, &t.Accepted, &t.Rejected); err != nil {
+		return p, fmt.Errorf("queries: pivot: totals: %w", err)
+	}
+	utc(t.First)
+	utc(t.Last)
+
+	var err error
+	p.Counterparts.Columns, p.Counterparts.Rows, err = Query(ctx, c.DB, `SELECT local_ip, count(*) AS flows, sum(packets)::BIGINT AS packets, sum(bytes)::BIGINT AS bytes,
+		count(*) FILTER (WHERE action = 'REJECT') AS rejected, min(start) AS first_seen, max("end") AS last_seen
+		FROM case_flows WHERE peer_ip = ? GROUP BY local_ip ORDER BY flows DESC, local_ip LIMIT ?`, 0, a, limitArg(top))
+	if err != nil {
+		return p, fmt.Errorf("queries: pivot: counterparts: %w", err)
+	}
+	p.Ports.Columns, p.Ports.Rows, err = Query(ctx, c.DB, `SELECT direction, protocol, dstport, count(*) AS flows, sum(packets)::BIGINT AS packets, sum(bytes)::BIGINT AS bytes,
+		count(*) FILTER (WHERE action = 'REJECT') AS rejected
+		FROM case_flows WHERE peer_ip = ? GROUP BY direction, protocol, dstport ORDER BY flows DESC, dstport LIMIT ?`, 0, a, limitArg(top))
+	if err != nil {
+		return p, fmt.Errorf("queries: pivot: ports: %w", err)
+	}
+
+	var info AddressInfo
+	err = c.DB.QueryRowContext(ctx, `SELECT scope, coalesce(provider, ''), coalesce(cloud_service, ''), coalesce(cloud_region, ''),
+		coalesce(cloud_prefix, ''), coalesce(org, ''), coalesce(asn, '') FROM address_info WHERE addr = ?`, a).
+		Scan(&info.Scope, &info.Provider, &info.CloudService, &info.CloudRegion, &info.CloudPrefix, &info.Org, &info.ASN)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return p, fmt.Errorf("queries: pivot: address info: %w", err)
+	default:
+		p.Info = &info
+	}
+
+	var w WhoisNetwork
+	err = c.DB.QueryRowContext(ctx, `SELECT coalesce(w.network, ''), coalesce(w.org, ''), coalesce(w.netname, ''), coalesce(w.country, ''),
+		coalesce(w.asn, ''), coalesce(w.registry, ''), coalesce(w.server, ''), w.fetched_at
+		FROM whois w, address_info a WHERE a.addr = ? AND a.num BETWEEN w.start_num AND w.end_num
+		ORDER BY w.end_num - w.start_num LIMIT 1`, a).
+		Scan(&w.Network, &w.Org, &w.Netname, &w.Country, &w.ASN, &w.Registry, &w.Server, &w.FetchedAt)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return p, fmt.Errorf("queries: pivot: whois: %w", err)
+	default:
+		w.FetchedAt = w.FetchedAt.UTC()
+		p.Whois = &w
+	}
+	return p, nil
+}
+
+// utc puts a scanned time in UTC.
+func utc(t *time.Time) {
+	if t != nil {
+		*t = t.UTC()
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -129,15 +128,6 @@ func (s *server) overview(c echo.Context) error {
 	return render(c, http.StatusOK, overviewPage(vm), nil)
 }
 
-// coverageGap is the silence between the records of an interface that the
-// overview counts as a gap in coverage: the coverage analysis's default
-// gap, which is what queries.Overview counts with (a test keeps them equal).
-const coverageGap = 15 * time.Minute
-
-// gapsUnknown is OverviewVM.Gaps when the gaps cannot be counted without
-// rebuilding the derived tables.
-const gapsUnknown = -1
-
 // overviewCounts counts the case's peers (the addresses that are not its
 // focus) and its coverage gaps as the coverage analysis counts them.
 func overviewCounts(ctx context.Context, cs *store.Case, vm *OverviewVM) error {
@@ -145,12 +135,7 @@ func overviewCounts(ctx context.Context, cs *store.Case, vm *OverviewVM) error {
 	if err != nil {
 		return err
 	}
-	vm.Peers = o.Peers
-	if !o.GapsKnown {
-		vm.Gaps = gapsUnknown
-		return nil
-	}
-	vm.Gaps, vm.LongestGap = o.Gaps, o.LongestGap
+	vm.Peers, vm.GapsText = o.Peers, gapsText(o)
 	return nil
 }
 

@@ -65,25 +65,23 @@ type OverviewVM struct {
 	Analyses []AnalysisRow
 	Charts   ChartsVM
 	Enrich   EnrichVM
-	// Peers: addresses of the case other than its focus. Gaps: silences
-	// longer than coverageGap between the records of an interface, as the
-	// coverage analysis counts them, the longest LongestGap (gapsUnknown
-	// while the derived tables must be rebuilt to know the focus's
-	// interfaces); CoverageHref is the analysis that details them.
-	Peers, Gaps  int64
-	LongestGap   time.Duration
+	// Peers: addresses of the case other than its focus. GapsText: the
+	// silences between the records of an interface, as the coverage
+	// analysis counts them; CoverageHref is the analysis that details them.
+	Peers        int64
+	GapsText     string
 	CoverageHref string
 }
 
 // gapsText shows the coverage gaps of a case.
-func gapsText(n int64, longest time.Duration) string {
-	if n == gapsUnknown {
+func gapsText(o queries.OverviewCounts) string {
+	switch {
+	case !o.GapsKnown:
 		return "not counted until the derived tables are rebuilt"
+	case o.Gaps == 0:
+		return "none over " + duration(o.Gap)
 	}
-	if n == 0 {
-		return "none over " + duration(coverageGap)
-	}
-	return format.Count(n) + " over " + duration(coverageGap) + " (longest " + duration(longest.Round(time.Minute)) + ")"
+	return format.Count(o.Gaps) + " over " + duration(o.Gap) + " (longest " + duration(o.LongestGap.Round(time.Minute)) + ")"
 }
 
 // shortSource is the end of a manifest entry's source, its file name (the

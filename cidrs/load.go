@@ -46,22 +46,16 @@ func Sync(ctx context.Context, c *store.Case, h Home) (changed bool, err error) 
 // SyncChanges is Sync, telling what it changed. It parses only the snapshots
 // the case does not already hold.
 func SyncChanges(ctx context.Context, c *store.Case, h Home) ([]Change, error) {
-	infos, err := h.List()
+	held, err := CaseHeld(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	if len(infos) == 0 {
-		return nil, nil
-	}
-	have, err := caseSnapshots(ctx, c.DB)
+	pending, err := h.pendingRanges(held)
 	if err != nil {
 		return nil, err
 	}
 	var snaps []Snapshot
-	for _, in := range infos {
-		if cur, ok := have[in.Provider]; ok && cur.sha == in.SHA256 {
-			continue
-		}
+	for _, in := range pending {
 		s, err := h.snapshot(in)
 		if err != nil {
 			return nil, err
@@ -72,6 +66,71 @@ func SyncChanges(ctx context.Context, c *store.Case, h Home) ([]Change, error) {
 		return nil, nil
 	}
 	return Load(ctx, c, snaps)
+}
+
+// Held is what a case holds of the snapshots a home folder keeps: each
+// provider's range snapshot and the ASN data, by the sha256 of their files.
+type Held struct {
+	Ranges map[string]string // provider -> sha256
+	ASN    string            // "" when it holds none
+}
+
+// CaseHeld reads what the case holds (read-only is enough).
+func CaseHeld(ctx context.Context, c *store.Case) (Held, error) {
+	have, err := caseSnapshots(ctx, c.DB)
+	if err != nil {
+		return Held{}, err
+	}
+	held := Held{Ranges: map[string]string{}}
+	for p, s := range have {
+		held.Ranges[p] = s.sha
+	}
+	held.ASN, err = asn.CaseSHA(ctx, c)
+	return held, err
+}
+
+// pendingRanges are the home's current range snapshots a case that holds
+// held lacks: what SyncChanges loads.
+func (h Home) pendingRanges(held Held) ([]Info, error) {
+	infos, err := h.List()
+	if err != nil {
+		return nil, err
+	}
+	var out []Info
+	for _, in := range infos {
+		if held.Ranges[in.Provider] != in.SHA256 {
+			out = append(out, in)
+		}
+	}
+	return out, nil
+}
+
+// Pending is what SyncHome would load into a case that holds held, for
+// people: "aws of 2026-11-20", "ASN data of 2026-11-21". It reads the home
+// folder only.
+func (h Home) Pending(held Held) ([]string, error) {
+	day := func(date, fetched time.Time) string {
+		if date.IsZero() {
+			date = fetched
+		}
+		return date.UTC().Format(time.DateOnly)
+	}
+	ranges, err := h.pendingRanges(held)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, in := range ranges {
+		out = append(out, in.Provider+" of "+day(in.Date, in.FetchedAt))
+	}
+	in, err := h.ASN().CurrentInfo()
+	if err != nil {
+		return out, err
+	}
+	if in != nil && in.SHA256 != held.ASN {
+		out = append(out, "ASN data of "+day(in.Date, in.FetchedAt))
+	}
+	return out, nil
 }
 
 // HomeChanges is what SyncHome put into a case.

@@ -306,9 +306,27 @@ func TestSyncHome(t *testing.T) {
 	if in, err := h.ASN().CurrentInfo(); err != nil || in == nil || in.File != asnFile {
 		t.Fatalf("ASN: %+v %v", in, err)
 	}
+	pending := func() []string {
+		t.Helper()
+		held, err := CaseHeld(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := h.Pending(held)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if p := pending(); len(p) != 2 || !strings.HasPrefix(p[0], "aws of ") || !strings.HasPrefix(p[1], "ASN data of ") {
+		t.Fatalf("pending before the sync: %q", p)
+	}
 	ch, err := SyncHome(ctx, c, h)
 	if err != nil || len(ch.Ranges) != 1 || ch.Ranges[0].Provider != "aws" || ch.Ranges[0].Prefixes != 6 || !ch.ASN {
 		t.Fatalf("sync: %+v %v", ch, err)
+	}
+	if p := pending(); len(p) != 0 {
+		t.Fatalf("pending after the sync: %q", p)
 	}
 	if n := countRows(t, c, `SELECT count(*) FROM asn_ranges WHERE asn = 64500`); n != 1 {
 		t.Fatalf("%d ASN ranges", n)

@@ -12,7 +12,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/investigator/investigator/cidrs"
-	"github.com/investigator/investigator/cidrs/asn"
 	"github.com/investigator/investigator/internal/format"
 	"github.com/investigator/investigator/queries"
 	"github.com/investigator/investigator/store"
@@ -85,30 +84,16 @@ func (s *server) withHome(caseName string, vm EnrichVM) EnrichVM {
 	if s.o.Home == "" {
 		return vm
 	}
-	have := map[string]string{}
+	held := cidrs.Held{Ranges: map[string]string{}}
 	for _, r := range vm.Ranges {
-		have[r.Provider] = r.sha256
+		held.Ranges[r.Provider] = r.sha256
 	}
-	day := func(date, fetched time.Time) string {
-		if date.IsZero() {
-			date = fetched
-		}
-		return date.UTC().Format(time.DateOnly)
+	if vm.ASN != nil {
+		held.ASN = vm.ASN.sha256
 	}
-	vm.Pending = nil // the cached value is shared
-	infos, err := cidrs.Home{Dir: s.o.Home}.List()
-	if err != nil {
+	var err error
+	if vm.Pending, err = (cidrs.Home{Dir: s.o.Home}).Pending(held); err != nil { // a fresh slice: the cached value is shared
 		s.log.Warn("home folder", "dir", s.o.Home, "err", err)
-	}
-	for _, in := range infos {
-		if have[in.Provider] != in.SHA256 {
-			vm.Pending = append(vm.Pending, in.Provider+" of "+day(in.Date, in.FetchedAt))
-		}
-	}
-	if in, err := (asn.Home{Dir: s.o.Home}).CurrentInfo(); err != nil {
-		s.log.Warn("home folder", "dir", s.o.Home, "err", err)
-	} else if in != nil && (vm.ASN == nil || vm.ASN.sha256 != in.SHA256) {
-		vm.Pending = append(vm.Pending, "ASN data of "+day(in.Date, in.FetchedAt))
 	}
 	return vm
 }

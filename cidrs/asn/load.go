@@ -56,11 +56,8 @@ func Sync(ctx context.Context, c *store.Case, h Home) (changed bool, err error) 
 		return false, err
 	}
 	have, err := caseSHA(ctx, c.DB)
-	if err != nil {
+	if err != nil || have == in.SHA256 {
 		return false, err
-	}
-	if have == in.SHA256 {
-		return false, nil
 	}
 	s, _, err := h.Current()
 	if err != nil {
@@ -71,6 +68,10 @@ func Sync(ctx context.Context, c *store.Case, h Home) (changed bool, err error) 
 	}
 	return LoadIntoCase(ctx, c, *s)
 }
+
+// CaseSHA is the sha256 of the file the case's ASN data came from; "" when
+// it holds none. Read-only is enough.
+func CaseSHA(ctx context.Context, c *store.Case) (string, error) { return caseSHA(ctx, c.DB) }
 
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/investigator/investigator/cidrs"
 	"github.com/investigator/investigator/internal/format"
 	"github.com/investigator/investigator/queries"
 	"github.com/investigator/investigator/store"
@@ -143,11 +144,7 @@ func (a *app) runAnalyze(ctx context.Context, caseArg string, f analyzeFlags, gi
 		list = []queries.Analysis{an}
 	}
 	// Bind before touching the case: a bad value is a usage error.
-	type job struct {
-		an     queries.Analysis
-		params map[string]any
-	}
-	var jobs []job
+	var jobs []analysisJob
 	for _, an := range list {
 		mine := map[string]string{}
 		for k, v := range given {
@@ -164,7 +161,7 @@ func (a *app) runAnalyze(ctx context.Context, caseArg string, f analyzeFlags, gi
 		if err != nil {
 			return usageError{err}
 		}
-		jobs = append(jobs, job{an, params})
+		jobs = append(jobs, analysisJob{an, params})
 	}
 
 	if len(f.logFiles) > 0 {
@@ -183,42 +180,21 @@ func (a *app) runAnalyze(ctx context.Context, caseArg string, f analyzeFlags, gi
 		return usagef("--instance-ip, --vpc-cidr and --instance-id go with --log-file, or with ingest and case new")
 	}
 
-	c, err := a.openCase(ctx, caseArg, false)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if err := a.syncRanges(ctx, c); err != nil {
-		return err
-	}
-	run := func(j job) (*queries.Result, error) {
-		return queries.Run(ctx, c, j.an, j.params, queries.Options{Fresh: f.fresh, Program: a.program()})
-	}
-	if f.whois {
-		// Look up the addresses the results hold, then answer again: the
-		// data version changed, so the results carry the orgs.
-		var first []*queries.Result
-		for _, j := range jobs {
-			r, err := run(j)
-			if err != nil {
-				return err
-			}
-			first = append(first, r)
-		}
-		quiet := *a
-		quiet.stdout = a.stderr
-		if err := quiet.runWhois(ctx, c, resultAddrs(first...), f.wf); err != nil {
-			return err
-		}
-	}
+	// Read-only first: the case is held for writing only when something is
+	// to be written (a result the case does not hold, ranges to load).
 	var results []*queries.Result
-	for _, j := range jobs {
-		r, err := run(j)
-		if err != nil {
+	if !f.fresh && !f.whois {
+		if results, err = a.storedResults(ctx, caseArg, jobs); err != nil {
 			return err
 		}
-		results = append(results, r)
-		if f.format == "table" {
+	}
+	if results == nil {
+		if results, err = a.runJobs(ctx, caseArg, jobs, f); err != nil {
+			return err
+		}
+	}
+	if f.format == "table" {
+		for _, r := range results {
 			if err := writeResultTable(a.stdout, r); err != nil {
 				return err
 			}
@@ -244,6 +220,84 @@ func (a *app) runAnalyze(ctx context.Context, caseArg string, f analyzeFlags, gi
 		}
 	}
 	return nil
+}
+
+// analysisJob is one analysis with its bound parameters.
+type analysisJob struct {
+	an     queries.Analysis
+	params map[string]any
+}
+
+// storedResults answers every job from the case's stored runs through a
+// read-only handle: nil when one of them has none, or the home folder has
+// ranges the case does not hold yet (loading them changes the answers). A
+// read error is an error, never taken for a miss.
+func (a *app) storedResults(ctx context.Context, caseArg string, jobs []analysisJob) ([]*queries.Result, error) {
+	c, err := a.openCase(ctx, caseArg, true)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	home, err := a.home()
+	if err != nil {
+		return nil, err
+	}
+	held, err := cidrs.CaseHeld(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if pending, err := home.Pending(held); err != nil || len(pending) > 0 {
+		return nil, err
+	}
+	var out []*queries.Result
+	for _, j := range jobs {
+		r, err := queries.Stored(ctx, c, j.an, j.params)
+		if err != nil || r == nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// runJobs answers the jobs on the case opened for writing: the home
+// folder's ranges loaded first, then each job from a stored run or run and
+// recorded; --whois looks the results' addresses up and answers again.
+func (a *app) runJobs(ctx context.Context, caseArg string, jobs []analysisJob, f analyzeFlags) ([]*queries.Result, error) {
+	c, err := a.openCase(ctx, caseArg, false)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	if err := a.syncRanges(ctx, c); err != nil {
+		return nil, err
+	}
+	runAll := func() ([]*queries.Result, error) {
+		var out []*queries.Result
+		for _, j := range jobs {
+			r, err := queries.Run(ctx, c, j.an, j.params, queries.Options{Fresh: f.fresh, Program: a.program()})
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+		}
+		return out, nil
+	}
+	if f.whois {
+		// Look up the addresses the results hold, then answer again: the
+		// data version changed, so the results carry the orgs.
+		first, err := runAll()
+		if err != nil {
+			return nil, err
+		}
+		quiet := *a
+		quiet.stdout = a.stderr
+		if err := quiet.runWhois(ctx, c, resultAddrs(first...), f.wf); err != nil {
+			return nil, err
+		}
+		f.fresh = false // the first answers stand where the data did not change
+	}
+	return runAll()
 }
 
 // sanitizeName makes a case name out of a file name.

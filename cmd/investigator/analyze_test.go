@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/investigator/investigator/store"
 )
 
 var (
@@ -143,5 +146,30 @@ func TestOriginalToolForm(t *testing.T) {
 	c.mustRun(args...)
 	if r := c.mustRun("sql", "vpc-flow-logs", "SELECT count(*) AS n FROM flows"); !strings.Contains(r.stdout, "\n4\n") && !strings.Contains(r.stdout, " 4\n") {
 		t.Fatalf("records after two runs:\n%s", r.stdout)
+	}
+}
+
+// A question the case has answered is answered again through a read-only
+// handle: another reader holding the case does not stand in the way, and
+// only a run that writes needs the case to itself.
+func TestAnalyzeStoredReadOnly(t *testing.T) {
+	c := analyzedCase(t)
+	first := c.mustRun("analyze", "web", "--analysis", "ssh-inbound")
+	reader, err := store.Open(context.Background(), filepath.Join(c.cases, "web"+store.Ext), store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	again := c.mustRun("analyze", "web", "--analysis", "ssh-inbound")
+	if runIDRE.FindString(again.stdout) != runIDRE.FindString(first.stdout) {
+		t.Errorf("not the stored result:\n%s", again.stdout)
+	}
+	// Analyses the case has not answered need the write handle, which the
+	// reader excludes.
+	if r := c.run("--wait", "0s", "analyze", "web", "--analysis", "all"); r.code != exitLocked {
+		t.Errorf("analyses not stored yet, with a reader holding the case: exit %d, want %d\n%s", r.code, exitLocked, r.stderr)
+	}
+	if r := c.run("--wait", "0s", "analyze", "web", "--analysis", "ssh-inbound", "--fresh"); r.code != exitLocked {
+		t.Errorf("--fresh with a reader holding the case: exit %d, want %d\n%s", r.code, exitLocked, r.stderr)
 	}
 }

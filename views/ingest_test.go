@@ -189,12 +189,8 @@ func TestIngestPage(t *testing.T) {
 
 	t.Run("AWS not configured", func(t *testing.T) {
 		r := get(t, e, "/cases/demo/ingest")
-		howto := text(r, `[data-testid="aws-howto"]`)
-		for _, want := range []string{"not available", "without access to AWS", "AWS_PROFILE", "AWS_REGION", "AWS_ACCESS_KEY_ID"} {
-			if !strings.Contains(howto, want) {
-				t.Errorf("the explanation lacks %q:\n%s", want, howto)
-			}
-		}
+		holds(t, "the explanation", text(r, `[data-testid="aws-howto"]`),
+			"not available", "without access to AWS", "AWS_PROFILE", "AWS_REGION", "AWS_ACCESS_KEY_ID")
 		if _, disabled := r.doc.Find(`[data-testid="pull-form"] fieldset`).Attr("disabled"); !disabled {
 			t.Error("the AWS form is usable")
 		}
@@ -249,16 +245,11 @@ func TestUpload(t *testing.T) {
 			t.Errorf("error %q", msg)
 		}
 		logText := text(r, `[data-testid="job-log"]`)
-		for _, want := range []string{
+		holds(t, "the log", logText,
 			"loaded     upload:good.log: 3 records",
 			"loaded     upload:bad.log: 2 records, 1 rejected line",
 			"  line 2: ",
-			"refused    upload:junk.bin: ",
-		} {
-			if !strings.Contains(logText, want) {
-				t.Errorf("the log lacks %q:\n%s", want, logText)
-			}
-		}
+			"refused    upload:junk.bin: ")
 		if i := strings.Index(logText, "refused    upload:junk.bin: "); i >= 0 && len(strings.TrimSpace(strings.SplitN(logText[i:], ": ", 2)[1])) < 10 {
 			t.Errorf("no reason for the refusal:\n%s", logText)
 		}
@@ -638,6 +629,16 @@ func TestStaleUploads(t *testing.T) {
 	for _, d := range []string{young, other} {
 		if _, err := os.Stat(d); err != nil {
 			t.Errorf("%s was removed: %v", d, err)
+		}
+	}
+}
+
+// holds fails the test for each of wants that text (what) does not hold.
+func holds(t *testing.T, what, text string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(text, w) {
+			t.Errorf("%s lacks %q:\n%s", what, w, text)
 		}
 	}
 }

@@ -3,7 +3,6 @@ package cidrs
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
 	"time"
 
@@ -254,25 +253,19 @@ func replace(ctx context.Context, conn *sql.Conn, s Snapshot) error {
 	if err != nil {
 		return fmt.Errorf("cidrs: load %s: %w", s.Provider, err)
 	}
-	err = conn.Raw(func(dc any) error {
-		a, err := duckdb.NewAppenderWithColumns(dc.(driver.Conn), "", "", "cidr_ranges",
-			[]string{"snapshot_id", "provider", "service", "region", "prefix", "family", "bits", "start_num", "end_num"})
-		if err != nil {
-			return err
-		}
+	cols := []string{"snapshot_id", "provider", "service", "region", "prefix", "family", "bits", "start_num", "end_num"}
+	err = store.WithAppender(conn, "cidr_ranges", cols, func(a *duckdb.Appender) error {
 		for i, r := range s.Ranges {
 			if i%8192 == 0 && ctx.Err() != nil {
-				a.Close()
 				return ctx.Err()
 			}
 			lo, hi := store.PrefixNums(r.Prefix)
 			if err := a.AppendRow(id, s.Provider, store.Nullable(r.Service), store.Nullable(r.Region), r.Prefix.String(),
 				uint8(store.Family(r.Prefix.Addr())), uint8(r.Prefix.Bits()), lo, hi); err != nil {
-				a.Close()
 				return err
 			}
 		}
-		return a.Close()
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("cidrs: load %s: append ranges: %w", s.Provider, err)

@@ -236,18 +236,7 @@ func (l *load) storeRejects(ctx context.Context, rejects []Reject) error {
 }
 
 func (l *load) withAppender(ctx context.Context, table string, cols []string, fn func(*duckdb.Appender) error) error {
-	err := l.conn.Raw(func(dc any) error {
-		a, err := duckdb.NewAppenderWithColumns(dc.(driver.Conn), "", "", table, cols)
-		if err != nil {
-			return err
-		}
-		if err := fn(a); err != nil {
-			a.Close()
-			return err
-		}
-		return a.Close()
-	})
-	if err != nil {
+	if err := store.WithAppender(l.conn, table, cols, fn); err != nil {
 		return fmt.Errorf("ingest: append to %s: %w", table, err)
 	}
 	return nil

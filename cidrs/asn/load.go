@@ -3,7 +3,6 @@ package asn
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -126,32 +125,24 @@ func replace(ctx context.Context, conn *sql.Conn, s Snapshot) error {
 		VALUES (?, ?, ?, ?, ?, ?)`, id, s.Source, s.Format, s.SHA256, date, int64(len(s.Ranges))); err != nil {
 		return fmt.Errorf("asn: load: %w", err)
 	}
-	err := conn.Raw(func(dc any) error {
-		a, err := duckdb.NewAppenderWithColumns(dc.(driver.Conn), "", "", "asn_ranges",
-			[]string{"snapshot_id", "family", "start_num", "end_num", "asn", "as_name", "country"})
-		if err != nil {
-			return err
-		}
+	cols := []string{"snapshot_id", "family", "start_num", "end_num", "asn", "as_name", "country"}
+	err := store.WithAppender(conn, "asn_ranges", cols, func(a *duckdb.Appender) error {
 		for i, r := range s.Ranges {
 			if i%8192 == 0 && ctx.Err() != nil {
-				a.Close()
 				return ctx.Err()
 			}
 			if !r.First.IsValid() || !r.Last.IsValid() {
-				a.Close()
 				return fmt.Errorf("range %d has no addresses", i)
 			}
 			if reason := checkRange(r.First.Unmap(), r.Last.Unmap()); reason != "" {
-				a.Close()
 				return fmt.Errorf("range %d (%s-%s) is not a range: %s", i, r.First, r.Last, reason)
 			}
 			if err := a.AppendRow(id, uint8(store.Family(r.First)), addrNum(r.First), addrNum(r.Last),
 				int64(r.ASN), store.Nullable(r.Name), store.Nullable(r.Country)); err != nil {
-				a.Close()
 				return err
 			}
 		}
-		return a.Close()
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("asn: load: append ranges: %w", err)

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 )
 
 // Shape is how a file carries its flow records.
@@ -33,6 +32,9 @@ type Detected struct {
 	// Skip is the number of physical lines before the first content line
 	// (blank lines); for text-header the header is the line after them.
 	Skip int
+	// lineParser: the engine cannot read the file as detected (lines that
+	// are not text before its header): the line parser reads it.
+	lineParser bool
 }
 
 // NotFlowLogError says why a file is not a flow log at all.
@@ -78,36 +80,92 @@ func Detect(r io.Reader, o DetectOptions) (Detected, error) {
 		if err != nil {
 			return d, &NotFlowLogError{fmt.Sprintf("broken gzip: %v", err)}
 		}
-		prefix, err := io.ReadAll(io.LimitReader(zr, sniffSize))
+		prefix, long, err := sniff(zr)
 		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 			return d, &NotFlowLogError{fmt.Sprintf("broken gzip: %v", err)}
 		}
-		return detectText(d, prefix, o)
+		return detectText(d, prefix, long, o)
 	default:
 		d.Compression = "none"
-		prefix, _ := br.Peek(sniffSize)
-		return detectText(d, prefix, o)
+		prefix, long, _ := sniff(br)
+		return detectText(d, prefix, long, o)
 	}
 }
 
-func detectText(d Detected, prefix []byte, o DetectOptions) (Detected, error) {
-	if bytes.IndexByte(prefix, 0) >= 0 || !validUTF8Prefix(prefix) {
-		return d, &NotFlowLogError{"binary data"}
+// sniff reads the prefix that detection judges. A first line longer than
+// the prefix (but not than maxLine) is passed over, as the reject it is:
+// the prefix then starts on the line after it, and long is set.
+func sniff(r io.Reader) (prefix []byte, long bool, err error) {
+	prefix, err = io.ReadAll(io.LimitReader(r, sniffSize))
+	if err != nil || len(prefix) < sniffSize || bytes.IndexByte(prefix, '\n') >= 0 {
+		return prefix, false, err
 	}
-	prefix = bytes.TrimPrefix(prefix, bom)
-	// The first content line, and how many blank lines precede it.
-	var first string
-	for rest := prefix; len(rest) > 0; {
-		line := rest
-		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-			line, rest = rest[:i], rest[i+1:]
-		} else {
-			rest = nil
-		}
-		if first = cleanLine(line); first != "" {
+	br := bufio.NewReader(io.LimitReader(r, maxLine))
+	for {
+		_, err := br.ReadSlice('\n')
+		if err == nil {
 			break
 		}
-		d.Skip++
+		if err != bufio.ErrBufferFull {
+			return prefix, false, nil // no end of line in reach: judge what we have
+		}
+	}
+	next, err := io.ReadAll(io.LimitReader(br, sniffSize))
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return prefix, false, nil
+	}
+	return next, true, nil
+}
+
+// detectText decides a text file's shape from its first content line that is
+// text. Whether the file is text at all is decided from the sniffed prefix
+// as a whole: lines with binary bytes, escape sequences or invalid UTF-8 are
+// rejects of a flow log, unless no line parses as a record and such lines are
+// at least as many as the text lines (then the file is binary). longFirst
+// says the prefix starts after a first line longer than the sniff.
+func detectText(d Detected, prefix []byte, longFirst bool, o DetectOptions) (Detected, error) {
+	prefix = bytes.TrimPrefix(prefix, bom)
+	var (
+		first      string // the first content line that is text
+		firstIdx   int    // its index among the physical lines
+		text       []string
+		binary     int
+		seenAny    bool
+		sniffed    = sniffLines(prefix, len(prefix) == sniffSize)
+		binaryFile = &NotFlowLogError{"binary data"}
+	)
+	if longFirst {
+		// the long line counts as a line that is not a record's text
+		sniffed = append([][]byte{[]byte("\x00")}, sniffed...)
+	}
+	for i, b := range sniffed {
+		s := cleanLine(b)
+		if s == "" {
+			if !seenAny {
+				d.Skip++
+			}
+			continue
+		}
+		seenAny = true
+		if textProblem(s) != "" {
+			binary++
+			continue
+		}
+		if first == "" {
+			first, firstIdx = s, i
+		}
+		text = append(text, s)
+	}
+	if first == "" && binary > 0 {
+		return d, binaryFile
+	}
+	// mostlyBinary: no line of the prefix is a record in these fields, and
+	// lines that are not text are at least as many as those that are.
+	mostlyBinary := func(fields []Field, export bool) bool {
+		if binary == 0 || binary < len(text) {
+			return false
+		}
+		return !anyRecord(text, fields, export)
 	}
 	switch {
 	case first == "":
@@ -140,21 +198,60 @@ func detectText(d Detected, prefix []byte, o DetectOptions) (Detected, error) {
 	if names, ok := headerNames(first); ok {
 		fields, err := resolveFields(names, o.Lenient)
 		if err != nil {
-			return d, fmt.Errorf("header line %d: %w", d.Skip+1, err)
+			return d, fmt.Errorf("header line %d: %w", firstIdx+1, err)
+		}
+		if mostlyBinary(fields, false) {
+			return d, binaryFile
 		}
 		d.Shape, d.Fields, d.Header = ShapeTextHeader, fields, first
+		// Lines before the header that are not text would be skipped by
+		// the engine without a word: the line parser rejects each.
+		d.lineParser = firstIdx != d.Skip
 		return d, nil
 	}
 	if _, rest, ok := splitExportTimestamp(first); ok {
 		d.Shape = ShapeExport
-		fields, err := headerlessFields(rest, o)
-		d.Fields = fields
-		return d, err
+		return headerlessShape(d, rest, text, o, mostlyBinary)
 	}
 	d.Shape = ShapeText
+	return headerlessShape(d, first, text, o, mostlyBinary)
+}
+
+// headerlessShape decides the fields of header-less lines: the user's
+// --log-format, or the default format when the first line has its fields or
+// another line of the prefix is a default record (the first line being a
+// reject, not the file's format).
+func headerlessShape(d Detected, first string, text []string, o DetectOptions, mostlyBinary func([]Field, bool) bool) (Detected, error) {
+	export := d.Shape == ShapeExport
 	fields, err := headerlessFields(first, o)
+	if err != nil && anyRecord(text, DefaultFields(), export) {
+		fields, err = DefaultFields(), nil
+	}
+	if mostlyBinary(fields, export) {
+		return d, &NotFlowLogError{"binary data"}
+	}
 	d.Fields = fields
 	return d, err
+}
+
+// anyRecord reports whether one of the lines parses as a record in fields.
+func anyRecord(lines []string, fields []Field, export bool) bool {
+	if fields == nil {
+		return false
+	}
+	for _, s := range lines {
+		if export {
+			_, rest, ok := splitExportTimestamp(s)
+			if !ok {
+				continue
+			}
+			s = rest
+		}
+		if _, err := ParseRecord(fields, s); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // headerlessFields decides the format of lines that carry no header: the
@@ -213,15 +310,4 @@ var TransitGatewayDefault = []string{
 	"dstaddr", "srcport", "dstport", "protocol", "packets", "bytes", "start", "end", "log-status", "type",
 	"packets-lost-no-route", "packets-lost-blackhole", "packets-lost-mtu-exceeded", "packets-lost-ttl-expired",
 	"tcp-flags", "region", "flow-direction", "pkt-src-aws-service", "pkt-dst-aws-service",
-}
-
-// validUTF8Prefix is utf8.Valid that forgives a sequence cut at the end.
-func validUTF8Prefix(b []byte) bool {
-	for i := 0; i < 3 && len(b) > 0; i++ {
-		if utf8.Valid(b) {
-			return true
-		}
-		b = b[:len(b)-1]
-	}
-	return utf8.Valid(b)
 }

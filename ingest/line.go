@@ -116,8 +116,8 @@ func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	// do not cut a UTF-8 sequence in half
-	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
+	// do not cut a UTF-8 sequence in half (one is at most 4 bytes long)
+	for back := 0; back < 3 && n > 0 && n < len(s) && s[n]&0xC0 == 0x80; back++ {
 		n--
 	}
 	return s[:n] + "…"

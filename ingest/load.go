@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/netip"
 	"os"
 	"slices"
@@ -44,7 +45,7 @@ type load struct {
 
 func (l *load) run(ctx context.Context, res *FileResult) error {
 	l.begun = time.Now()
-	fast := l.det.Shape == ShapeText || l.det.Shape == ShapeTextHeader || l.det.Shape == ShapeExport
+	fast := (l.det.Shape == ShapeText || l.det.Shape == ShapeTextHeader || l.det.Shape == ShapeExport) && !l.det.lineParser
 	err := l.attempt(ctx, res, fast)
 	if errors.Is(err, errFallback) {
 		*res = FileResult{Path: res.Path, Size: res.Size, SHA256: res.SHA256, Compression: res.Compression, Shape: res.Shape, Fields: res.Fields}
@@ -126,12 +127,52 @@ func (l *load) engineText(ctx context.Context) error {
 		store.QuoteIdents(ins), strings.Join(sel, ", "), l.fileID, store.QuoteString(l.path), hasHeader, l.det.Skip,
 		l.det.Compression, strings.Join(cols, ", "))
 	if _, err := l.exec(ctx, q); err != nil {
+		var de *duckdb.Error
+		if ctx.Err() == nil && errors.As(err, &de) && de.Type == duckdb.ErrorTypeInvalidInput {
+			// The reader gave up on the whole file (a carriage return inside
+			// a line, say): the line parser rejects the lines it cannot read.
+			l.in.opts.logger().Debug("ingest: engine cannot read the file", "path", l.path, "err", err)
+			return errFallback
+		}
 		return fmt.Errorf("ingest: load %s: %w", l.path, err)
 	}
 	if err := l.engineRejects(ctx); err != nil {
 		return err
 	}
+	if err := l.controlCharacters(ctx); err != nil {
+		return err
+	}
 	return l.applyWindowSQL(ctx)
+}
+
+// controlCharacters sends the file to the line parser when a value the
+// engine took as text holds a control character (a NUL, an escape sequence):
+// its line is a reject, and only the line parser knows its number. Addresses
+// are checked when they are indexed, typed values when they are read.
+func (l *load) controlCharacters(ctx context.Context) error {
+	const pattern = `'[\x00-\x1f\x7f-\x9f]'`
+	var conds []string
+	for _, f := range l.det.Fields {
+		if f.Kind == KString && f.Stored() {
+			conds = append(conds, fmt.Sprintf("regexp_matches(%s, %s)", store.QuoteIdent(f.Column()), pattern))
+		}
+	}
+	if hasExtra(l.det.Fields) {
+		conds = append(conds, fmt.Sprintf("regexp_matches(CAST(extra AS VARCHAR), %s)", pattern))
+	}
+	if len(conds) == 0 {
+		return nil
+	}
+	var found bool
+	err := l.conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM flow_records WHERE file_id = ? AND (%s))`,
+		strings.Join(conds, " OR ")), l.fileID).Scan(&found)
+	if err != nil {
+		return fmt.Errorf("ingest: check values: %w", err)
+	}
+	if found {
+		return errFallback
+	}
+	return nil
 }
 
 // rejectBatch bounds the rejected lines held in memory at once: a file in the
@@ -148,13 +189,14 @@ func (l *load) engineRejects(ctx context.Context) error {
 		}
 	}()
 	if _, err := l.exec(ctx, `CREATE TEMP TABLE ingest_reject_lines AS
-		SELECT row_number() OVER (ORDER BY line) AS n, line, arg_min(csv_line, column_idx) AS raw, arg_min(error_message, column_idx) AS msg
+		SELECT row_number() OVER (ORDER BY line) AS n, line, arg_min(csv_line, column_idx) AS raw, arg_min(error_message, column_idx) AS msg,
+			bool_or(error_type = 'INVALID ENCODING') AS not_utf8, bool_or(error_type = 'LINE SIZE OVER MAXIMUM') AS long
 		FROM ingest_rejects GROUP BY line`); err != nil {
 		return fmt.Errorf("ingest: read rejects: %w", err)
 	}
 	headerToks := strings.Fields(l.det.Header)
 	for from := int64(0); ; from += rejectBatch {
-		rows, err := l.conn.QueryContext(ctx, `SELECT line, raw, msg FROM ingest_reject_lines WHERE n > ? AND n <= ? ORDER BY n`, from, from+rejectBatch)
+		rows, err := l.conn.QueryContext(ctx, `SELECT line, raw, msg, not_utf8, long FROM ingest_reject_lines WHERE n > ? AND n <= ? ORDER BY n`, from, from+rejectBatch)
 		if err != nil {
 			return fmt.Errorf("ingest: read rejects: %w", err)
 		}
@@ -164,11 +206,20 @@ func (l *load) engineRejects(ctx context.Context) error {
 			read++
 			var line int64
 			var raw, msg string
-			if err := rows.Scan(&line, &raw, &msg); err != nil {
+			var notUTF8, long bool
+			if err := rows.Scan(&line, &raw, &msg, &notUTF8, &long); err != nil {
 				rows.Close()
 				return fmt.Errorf("ingest: read rejects: %w", err)
 			}
 			raw = lastLine(raw)
+			switch {
+			case notUTF8: // the engine shows the bytes as '?'
+				rejects = append(rejects, Reject{Line: line, Raw: raw, Reason: reasonNotUTF8})
+				continue
+			case long:
+				rejects = append(rejects, Reject{Line: line, Raw: raw, Reason: reasonLongLine})
+				continue
+			}
 			if names, ok := headerNames(raw); ok {
 				if slices.Equal(names, headerToks) {
 					continue // the header repeated (concatenated objects)
@@ -193,6 +244,9 @@ func (l *load) engineRejects(ctx context.Context) error {
 
 // reason explains a rejected line in our own words, falling back to the engine's.
 func (l *load) reason(raw, engineMsg string) string {
+	if p := textProblem(raw); p != "" {
+		return p
+	}
 	body := raw
 	if l.det.Shape == ShapeExport {
 		_, rest, ok := splitExportTimestamp(raw)
@@ -217,9 +271,10 @@ func lastLine(s string) string {
 
 func (l *load) storeRejects(ctx context.Context, rejects []Reject) error {
 	l.res.Rejected += int64(len(rejects))
-	for _, r := range rejects {
+	for i := range rejects {
+		rejects[i].Raw = safeRaw(rejects[i].Raw)
 		if len(l.res.Rejects) < reportRejects {
-			l.res.Rejects = append(l.res.Rejects, r)
+			l.res.Rejects = append(l.res.Rejects, rejects[i])
 		}
 	}
 	if len(rejects) == 0 {
@@ -227,7 +282,7 @@ func (l *load) storeRejects(ctx context.Context, rejects []Reject) error {
 	}
 	return l.withAppender(ctx, "rejects", []string{"file_id", "line", "reason", "raw"}, func(a *duckdb.Appender) error {
 		for _, r := range rejects {
-			if err := a.AppendRow(int32(l.fileID), r.Line, r.Reason, truncate(r.Raw, maxRaw)); err != nil {
+			if err := a.AppendRow(int32(l.fileID), r.Line, r.Reason, r.Raw); err != nil {
 				return err
 			}
 		}
@@ -318,66 +373,58 @@ func (l *load) lineParser(ctx context.Context) error {
 		rejects = append(rejects, Reject{Line: n, Raw: raw, Reason: err.Error()})
 	}
 
-	var lineNo int64
-	for {
-		b, rerr := br.ReadBytes('\n')
-		if len(b) == 0 && rerr != nil {
-			if rerr == io.EOF {
-				break
-			}
-			return fmt.Errorf("ingest: read %s: %w", l.path, rerr)
-		}
-		lineNo++
-		if lineNo%65536 == 0 && ctx.Err() != nil {
-			return ctx.Err()
-		}
-		s := cleanLine(b)
+	// record parses one line (or one part of a line split at a lone
+	// carriage return) of physical line n.
+	record := func(n int64, s string) error {
+		s = strings.TrimSpace(s)
 		if s == "" {
-			continue
+			return nil
 		}
 		raw := s
+		if p := textProblem(s); p != "" {
+			reject(n, raw, errors.New(p))
+			return nil
+		}
 		if strings.HasPrefix(s, "{") {
 			msg, err := unwrapMessage(s)
 			if err != nil {
-				reject(lineNo, raw, err)
-				continue
+				reject(n, raw, err)
+				return nil
+			}
+			if p := textProblem(msg); p != "" {
+				reject(n, raw, fmt.Errorf("message: %s", p))
+				return nil
 			}
 			s = msg
 		}
 		if names, ok := headerNames(s); ok {
 			if slices.Equal(names, headerToks) {
-				continue
+				return nil
 			}
 			fs, err := resolveFields(names, l.in.opts.Lenient)
 			if err != nil {
-				reject(lineNo, raw, fmt.Errorf("header: %w", err))
-				continue
+				reject(n, raw, fmt.Errorf("header: %w", err))
+				return nil
 			}
 			if err := flush(); err != nil {
 				return err
 			}
 			fields, headerToks = fs, names
 			startIdx = slices.IndexFunc(fields, func(f Field) bool { return f.Name == "start" })
-			continue
+			return nil
 		}
 		if l.det.Shape == ShapeExport {
 			_, rest, ok := splitExportTimestamp(s)
 			if !ok {
-				reject(lineNo, raw, errors.New("expected a CloudWatch export timestamp before the record"))
-				continue
+				reject(n, raw, errors.New("expected a CloudWatch export timestamp before the record"))
+				return nil
 			}
 			s = rest
 		}
 		vals, err := ParseRecord(fields, s)
 		if err != nil {
-			reject(lineNo, raw, err)
-			if len(rejects) >= rejectBatch {
-				if err := l.storeRejects(ctx, rejects); err != nil {
-					return err
-				}
-				rejects = rejects[:0]
-			}
-			continue
+			reject(n, raw, err)
+			return nil
 		}
 		var start any
 		if startIdx >= 0 {
@@ -385,19 +432,71 @@ func (l *load) lineParser(ctx context.Context) error {
 		}
 		if !l.inWindow(start) {
 			l.res.OutsideWindow++
-			continue
+			return nil
 		}
 		batch = append(batch, appendRow(fields, vals, l.fileID))
 		if len(batch) >= 8192 {
-			if err := flush(); err != nil {
+			return flush()
+		}
+		return nil
+	}
+
+	var lineNo int64
+	var buf []byte
+	for {
+		b, long, rerr := readLine(br, buf)
+		buf = b
+		// A gzip stream that ends early or breaks: what came before it lands.
+		broken := rerr != nil && rerr != io.EOF && l.det.Compression == "gzip" && !isFileError(rerr)
+		if rerr != nil && rerr != io.EOF && !broken {
+			return fmt.Errorf("ingest: read %s: %w", l.path, rerr)
+		}
+		if len(b) == 0 && rerr != nil {
+			if broken {
+				reject(lineNo+1, "", errors.New(reasonGzipEnd))
+			}
+			break
+		}
+		lineNo++
+		if lineNo%65536 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		switch {
+		case broken:
+			reject(lineNo, string(b), errors.New(reasonGzipEnd))
+		case long:
+			reject(lineNo, string(b), errors.New(reasonLongLine))
+		default:
+			line := cleanLine(b)
+			// A lone carriage return ends a record too (old Mac line ends,
+			// progress output): each part is judged on its own.
+			for part := range strings.SplitSeq(line, "\r") {
+				if err := record(lineNo, part); err != nil {
+					return err
+				}
+			}
+		}
+		if len(rejects) >= rejectBatch {
+			if err := l.storeRejects(ctx, rejects); err != nil {
 				return err
 			}
+			rejects = rejects[:0]
+		}
+		if rerr != nil {
+			break
 		}
 	}
 	if err := flush(); err != nil {
 		return err
 	}
 	return l.storeRejects(ctx, rejects)
+}
+
+// isFileError reports whether err comes from reading the file itself, not
+// from the data in it.
+func isFileError(err error) bool {
+	var pe *fs.PathError
+	return errors.As(err, &pe)
 }
 
 // ipv4Octet matches one octet the way netip does: 0-255, no leading zeros.

@@ -22,7 +22,8 @@ var (
 
 // textProblem says what makes a line something other than flow-log text:
 // invalid UTF-8, a NUL byte, an escape character (ANSI terminal sequences),
-// other control characters. Tabs and carriage returns are blanks, not problems.
+// other control characters. Tabs, vertical tabs, form feeds and carriage
+// returns are blanks (both paths read them so), not problems.
 func textProblem(s string) string {
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -32,7 +33,7 @@ func textProblem(s string) string {
 				return "a NUL byte: binary data, not text"
 			case c == 0x1b:
 				return "an escape character (a terminal escape sequence?): not flow-log text"
-			case (c < 0x20 && c != '\t' && c != '\r') || c == 0x7f:
+			case (c < 0x20 && !blank(c)) || c == 0x7f:
 				return fmt.Sprintf("control character 0x%02x: binary data, not text", c)
 			}
 			i++
@@ -50,12 +51,14 @@ func textProblem(s string) string {
 	return ""
 }
 
+func blank(c byte) bool { return c == '\t' || c == '\v' || c == '\f' || c == '\r' }
+
 // safeRaw is a rejected line as the case keeps it: cut to maxRaw, and with
 // invalid bytes and control characters written as \xNN, so that it is safe
 // to show on a terminal or a page.
 func safeRaw(s string) string {
 	s = truncate(s, maxRaw)
-	if textProblem(s) == "" && !strings.ContainsAny(s, "\t\r") {
+	if textProblem(s) == "" && !strings.ContainsAny(s, "\v\f\r") {
 		return s
 	}
 	var b strings.Builder
@@ -64,7 +67,7 @@ func safeRaw(s string) string {
 		switch {
 		case r == utf8.RuneError && n == 1:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r < 0x20 || (r >= 0x7f && r <= 0x9f):
+		case (r < 0x20 && r != '\t') || (r >= 0x7f && r <= 0x9f):
 			fmt.Fprintf(&b, `\x%02x`, r)
 		default:
 			b.WriteString(s[i : i+n])

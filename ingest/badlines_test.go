@@ -31,6 +31,7 @@ var garbage = []struct {
 	{name: "CR-only line end", line: "downloading 45%\r" + v2Lines[1], records: 1, reason: "expected 14 fields, found 2"},
 	{name: "very long line", line: strings.Repeat("x", maxLine+100), reason: "longer than 2000000 bytes"},
 	{name: "a line of a different shape", line: "Phony unsupported log format.", reason: "expected 14 fields, found 4"},
+	{name: "an HTML line", line: "<html><body>502 Bad Gateway</body></html>", reason: "expected 14 fields, found 3"},
 	{name: "too many fields", line: v2Lines[1] + " 17", reason: "expected 14 fields, found 15"},
 }
 

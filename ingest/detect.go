@@ -170,7 +170,7 @@ func detectText(d Detected, prefix []byte, longFirst bool, o DetectOptions) (Det
 	switch {
 	case first == "":
 		return d, &NotFlowLogError{"the file has no content (only blank lines)"}
-	case strings.HasPrefix(first, "<"):
+	case strings.HasPrefix(first, "<") && !anyRecord(text, orDefault(o.LogFormat), false):
 		return d, &NotFlowLogError{"it looks like HTML or XML (an error page saved in place of the log?)"}
 	case strings.HasPrefix(first, "["):
 		d.Shape = ShapeJSONRecords
@@ -232,6 +232,13 @@ func headerlessShape(d Detected, first string, text []string, o DetectOptions, m
 	}
 	d.Fields = fields
 	return d, err
+}
+
+func orDefault(fields []Field) []Field {
+	if fields == nil {
+		return DefaultFields()
+	}
+	return fields
 }
 
 // anyRecord reports whether one of the lines parses as a record in fields.

@@ -3,8 +3,13 @@ package ingest
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/investigator/investigator/store"
 )
 
 func FuzzParseRecord(f *testing.F) {
@@ -91,6 +96,71 @@ func FuzzParseLogFormat(f *testing.F) {
 		again, err := ParseLogFormat(FormatString(fs), false)
 		if err != nil || len(again) != len(fs) {
 			t.Fatalf("format %q does not round-trip: %v", FormatString(fs), err)
+		}
+	})
+}
+
+// FuzzCorruptedLine: one good file with one corrupted line lands every other
+// record; the corrupted line lands if it is still a record, or is the one
+// reject, at its physical line number (and it must be a reject when it is
+// not text). The fuzzer picks the line, the place and the bytes.
+func FuzzCorruptedLine(f *testing.F) {
+	for _, s := range []struct {
+		line, at uint
+		data     string
+		header   bool
+	}{
+		{1, 0, "\x00", true}, {3, 10, "\xff\xfe", true}, {7, 100, "\x1b[31m", false}, {2, 5, " x", false},
+		{4, 0, "\x80\x80", true}, {5, 30, "\u009b", true}, {1, 3, "\t", false}, {6, 200, "junk", true},
+	} {
+		f.Add(s.line, s.at, []byte(s.data), s.header)
+	}
+	c, err := store.Create(context.Background(), filepath.Join(f.TempDir(), "f.duckdb"), "f", "fuzz", store.Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { c.Close() })
+	const n = 8
+	f.Fuzz(func(t *testing.T, line, at uint, data []byte, header bool) {
+		data = bytes.ReplaceAll(bytes.ReplaceAll(data, []byte("\n"), nil), []byte("\r"), nil) // one line stays one line
+		recs := make([]string, n)
+		for i := range recs {
+			recs[i] = v2Lines[i%len(v2Lines)]
+		}
+		k := int(line % n)
+		if !header && k == 0 {
+			k = 1 // the first line of a header-less file is its format
+		}
+		orig := recs[k]
+		pos := int(at % uint(len(orig)+1))
+		bad := orig[:pos] + string(data) + orig[pos:]
+		recs[k] = bad
+		ls := recs
+		phys := k + 1
+		if header {
+			ls = append([]string{v2Header}, recs...)
+			phys++
+		}
+		p := filepath.Join(t.TempDir(), "x.log")
+		if err := os.WriteFile(p, []byte(strings.Join(ls, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		in, err := Begin(context.Background(), c, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := in.File(context.Background(), p)
+		if r.Status == Duplicate {
+			return // the same file came from another input
+		}
+		if r.Status != Loaded {
+			t.Fatalf("line %d %q: status %s: %v", phys, bad, r.Status, r.Err())
+		}
+		switch {
+		case r.Rejected == 0 && r.Records == n && textProblem(bad) == "":
+		case r.Rejected == 1 && r.Records == n-1 && r.Rejects[0].Line == int64(phys):
+		default:
+			t.Fatalf("line %d %q: records %d rejected %d %+v", phys, bad, r.Records, r.Rejected, r.Rejects)
 		}
 	})
 }

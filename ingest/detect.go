@@ -82,11 +82,11 @@ func Detect(r io.Reader, o DetectOptions) (Detected, error) {
 		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 			return d, &NotFlowLogError{fmt.Sprintf("broken gzip: %v", err)}
 		}
-		return detectText(d, prefix, o)
+		return detectShape(d, prefix, o)
 	default:
 		d.Compression = "none"
 		prefix, _ := br.Peek(sniffSize)
-		return detectText(d, prefix, o)
+		return detectShape(d, prefix, o)
 	}
 }
 

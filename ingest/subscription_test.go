@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/investigator/investigator/store"
 )
 
 // The fixtures follow the examples of AWS's CloudWatch Logs documentation
@@ -326,4 +329,69 @@ func TestSubscriptionColumnsNullForOtherShapes(t *testing.T) {
 	if n := queryInt(t, c, `SELECT count(*) FROM ingest_files WHERE log_groups IS NULL AND log_streams IS NULL AND control_messages IS NULL`); n != 1 {
 		t.Fatal("subscription columns set for a text file")
 	}
+}
+
+// subBenchFile writes n events in the default format as Firehose writes a
+// subscription to S3: gzip of concatenated objects of 1,000 events each.
+func subBenchFile(b *testing.B, n int) string {
+	b.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	for i := 0; i < n; i += 1000 {
+		var msgs []string
+		for j := i; j < min(i+1000, n); j++ {
+			msgs = append(msgs, fmt.Sprintf("2 123456789012 eni-%08x 10.0.%d.%d 198.51.%d.%d %d 443 6 %d %d %d %d ACCEPT OK",
+				j%7, j%250, j%200, j%100, j%250, 1024+j%60000, 1+j%90, 60+j%9000, 1700000000+j, 1700000060+j))
+		}
+		zw.Write([]byte(compact(dataObject(subStream, msgs...))))
+	}
+	zw.Close()
+	p := filepath.Join(b.TempDir(), "firehose.gz")
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+func BenchmarkIngestSubscription(b *testing.B) {
+	const n = 100_000
+	path := subBenchFile(b, n)
+	for b.Loop() {
+		b.StopTimer()
+		c, err := store.Create(context.Background(), filepath.Join(b.TempDir(), "b.duckdb"), "b", "bench", store.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		in, _ := Begin(context.Background(), c, Options{})
+		b.StartTimer()
+		r := in.File(context.Background(), path)
+		b.StopTimer()
+		if r.Records != n {
+			b.Fatalf("%+v", r)
+		}
+		c.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+// BenchmarkPayloadDecoder is the decoder alone: gunzip, JSON, events.
+func BenchmarkPayloadDecoder(b *testing.B) {
+	const n = 100_000
+	data, err := os.ReadFile(subBenchFile(b, n))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		events := 0
+		d := newPayloadDecoder(payloadSink{
+			event:  func(int64, int64, *payloadHeader, *logEvent) error { events++; return nil },
+			broken: func(_, _ int64, err error) error { b.Fatal(err); return nil },
+		})
+		if err := d.decode(bytes.NewReader(data)); err != nil || events != n {
+			b.Fatal(events, err)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
 }

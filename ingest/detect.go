@@ -84,11 +84,11 @@ func Detect(r io.Reader, o DetectOptions) (Detected, error) {
 		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 			return d, &NotFlowLogError{fmt.Sprintf("broken gzip: %v", err)}
 		}
-		return detectText(d, prefix, long, o)
+		return detectShape(d, prefix, long, o)
 	default:
 		d.Compression = "none"
 		prefix, long, _ := sniff(br)
-		return detectText(d, prefix, long, o)
+		return detectShape(d, prefix, long, o)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,7 +68,7 @@ func FuzzDetect(f *testing.F) {
 			return
 		}
 		switch d.Shape {
-		case ShapeText, ShapeTextHeader, ShapeExport, ShapeJSONMessage:
+		case ShapeText, ShapeTextHeader, ShapeExport, ShapeJSONMessage, ShapeSubscription:
 			if len(d.Fields) == 0 {
 				t.Fatalf("shape %s without fields", d.Shape)
 			}
@@ -161,6 +162,59 @@ func FuzzCorruptedLine(f *testing.F) {
 		case r.Rejected == 1 && r.Records == n-1 && r.Rejects[0].Line == int64(phys):
 		default:
 			t.Fatalf("line %d %q: records %d rejected %d %+v", phys, bad, r.Records, r.Rejected, r.Rejects)
+		}
+	})
+}
+
+// FuzzPayloadDecoder: whatever the bytes, the decoder ends without panic,
+// reports events in order with positions that only grow, and a broken input
+// costs at most the events after the break: a valid payload with bytes
+// appended still gives every one of its events.
+func FuzzPayloadDecoder(f *testing.F) {
+	good := `{"messageType":"DATA_MESSAGE","owner":"1","logGroup":"g","logStream":"eni-1-all","subscriptionFilters":["f"],"logEvents":[{"id":"1","timestamp":1,"message":"a"},{"id":"2","timestamp":2,"message":"b"}]}`
+	control := `{"messageType":"CONTROL_MESSAGE","owner":"CloudwatchLogs","logGroup":"","logStream":"","subscriptionFilters":[],"logEvents":[{"id":"","timestamp":1,"message":"CWL CONTROL MESSAGE"}]}`
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(good))
+	zw.Close()
+	for _, s := range []string{
+		good, good + good, good + "\n" + control, control, "{", "{}", `{"logEvents":null}`, `{"logEvents":[1]}`,
+		`{"logEvents":[{"message":2}],"messageType":"DATA_MESSAGE"}`, gz.String(), gz.String() + gz.String(),
+		base64.StdEncoding.EncodeToString(gz.Bytes()), "H4sI\nH4sI", "\ufeff" + good, good[:50],
+	} {
+		f.Add([]byte(s), []byte("x"))
+	}
+	f.Fuzz(func(t *testing.T, data, tail []byte) {
+		run := func(b []byte) []string {
+			var got []string
+			last := int64(0)
+			d := newPayloadDecoder(payloadSink{
+				event: func(n, obj int64, h *payloadHeader, e *logEvent) error {
+					if n <= last || obj < 1 {
+						t.Fatalf("event %d (object %d) after %d", n, obj, last)
+					}
+					last = n
+					got = append(got, e.Message)
+					return nil
+				},
+				broken: func(n, obj int64, err error) error {
+					if err == nil || err.Error() == "" || n < 1 {
+						t.Fatalf("broken at %d without a reason: %v", n, err)
+					}
+					return nil
+				},
+			})
+			if err := d.decode(bytes.NewReader(b)); err != nil {
+				t.Fatalf("decode: %v", err)
+			}
+			return got
+		}
+		run(data)
+		if !bytes.Equal(data, []byte(good)) {
+			return
+		}
+		if got := run(append(append([]byte(nil), data...), tail...)); len(got) < 2 || got[0] != "a" || got[1] != "b" {
+			t.Fatalf("a valid payload with %q appended gave %q", tail, got)
 		}
 	})
 }

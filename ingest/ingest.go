@@ -66,6 +66,11 @@ type FileResult struct {
 	First         *time.Time    `json:"first_start,omitempty"`
 	Last          *time.Time    `json:"last_end,omitempty"`
 	Duration      time.Duration `json:"duration_ns"`
+	// ControlMessages, LogGroups and LogStreams are what CloudWatch Logs
+	// subscription payloads said: health checks skipped, where the records came from.
+	ControlMessages int64    `json:"control_messages,omitempty"`
+	LogGroups       []string `json:"log_groups,omitempty"`
+	LogStreams      []string `json:"log_streams,omitempty"`
 	// Rejects are the first few rejected lines, for the report.
 	Rejects []Reject `json:"rejects,omitempty"`
 	err     error

@@ -88,6 +88,8 @@ func (l *load) load(ctx context.Context, fast bool) error {
 		err = l.engineText(ctx)
 	case l.det.Shape == ShapeParquet || l.det.Shape == ShapeJSONRecords:
 		err = l.columnar(ctx)
+	case l.det.Shape == ShapeSubscription:
+		err = l.subscription(ctx)
 	default:
 		err = l.lineParser(ctx)
 	}

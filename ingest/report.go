@@ -19,12 +19,19 @@ func (r FileResult) Report() []string {
 		if r.OutsideWindow > 0 {
 			msg += ", " + format.Count(r.OutsideWindow) + " outside the window"
 		}
+		if r.ControlMessages > 0 {
+			msg += ", " + format.Nouns(r.ControlMessages, "control message") + " skipped"
+		}
 		shape := string(r.Shape)
 		if r.Compression == "gzip" {
 			shape += ", gzip"
 		}
 		lines := []string{msg + " (" + shape + ")"}
 		for _, rj := range r.Rejects {
+			if r.Shape == ShapeSubscription {
+				lines = append(lines, "  "+rj.Reason) // it names the object and the event
+				continue
+			}
 			lines = append(lines, fmt.Sprintf("  line %d: %s", rj.Line, rj.Reason))
 		}
 		if more := r.Rejected - int64(len(r.Rejects)); more > 0 {

@@ -52,8 +52,15 @@ PATH is a file, a directory (walked recursively, e.g. a tree made by
 text with a header line (S3 delivery), plain or gzip (decided by content, not
 name); header-less text in the default format or the one --log-format gives;
 CloudWatch Logs exports to S3 (a timestamp before each record); JSON lines with
-a "message" field (Firehose, subscriptions); JSON records (SIEM exports); and
-Parquet.
+a "message" field (Firehose); CloudWatch Logs subscription payloads
+(cloudwatch-subscription: the {"messageType":"DATA_MESSAGE","logGroup",
+"logStream","logEvents":[...]} objects a subscription filter sends to Lambda,
+Kinesis or Firehose; one per file or line, pretty-printed or concatenated with
+no separator as Firehose writes them to S3; plain, gzip, or base64 of gzip as
+Kinesis record data; each message in the default format or --log-format's,
+CONTROL_MESSAGE health checks skipped and counted, a record without
+interface-id taking it from its eni-... log stream, log groups and streams
+recorded in the manifest); JSON records (SIEM exports); and Parquet.
 
 Each file lands in one transaction and is recorded in the case's manifest.
 Ingesting the same file again adds nothing. Lines that do not parse are kept

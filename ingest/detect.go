@@ -21,6 +21,7 @@ const (
 	ShapeJSONMessage Shape = "json-message"      // one JSON object per line, the record in "message"
 	ShapeJSONRecords Shape = "json-records"      // JSON objects whose keys are field names (e.g. a SIEM export)
 	ShapeParquet     Shape = "parquet"           // Parquet as AWS delivers it
+	ShapeCSVHeader   Shape = "csv-header"        // comma- or tab-separated, quoted values, first line names the fields (Athena, Glue exports)
 )
 
 // Detected is what detection learned about a file.
@@ -28,7 +29,9 @@ type Detected struct {
 	Compression string // none | gzip
 	Shape       Shape
 	Fields      []Field // nil for shapes whose columns the engine describes (Parquet, JSON records)
-	Header      string  // the header line, for text-header
+	Header      string  // the header line, for text-header and csv-header
+	// Delim is the separator of csv-header: "," or "\t".
+	Delim string
 	// Skip is the number of physical lines before the first content line
 	// (blank lines); for text-header the header is the line after them.
 	Skip int
@@ -195,6 +198,18 @@ func detectText(d Detected, prefix []byte, longFirst bool, o DetectOptions) (Det
 		d.Fields = fields
 		return d, err
 	}
+	if delim, names, ok := delimitedHeader(first); ok {
+		fields, err := resolveDelimitedFields(names, o.Lenient)
+		if err != nil {
+			return d, fmt.Errorf("header line %d: %w", firstIdx+1, err)
+		}
+		if binary > 0 && binary >= len(text) && !anyDelimitedRecord(text[1:], fields, delim) {
+			return d, binaryFile
+		}
+		d.Shape, d.Fields, d.Header, d.Delim = ShapeCSVHeader, fields, first, string(delim)
+		d.lineParser = firstIdx != d.Skip
+		return d, nil
+	}
 	if names, ok := headerNames(first); ok {
 		fields, err := resolveFields(names, o.Lenient)
 		if err != nil {
@@ -239,6 +254,16 @@ func orDefault(fields []Field) []Field {
 		return DefaultFields()
 	}
 	return fields
+}
+
+// anyDelimitedRecord reports whether one of the lines parses as a record of a delimited export.
+func anyDelimitedRecord(lines []string, fields []Field, delim byte) bool {
+	for _, s := range lines {
+		if _, err := ParseDelimited(fields, delim, s); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // anyRecord reports whether one of the lines parses as a record in fields.

@@ -55,6 +55,7 @@ type FileResult struct {
 	DuplicateOf   string        `json:"duplicate_of,omitempty"`
 	Compression   string        `json:"compression,omitempty"`
 	Shape         Shape         `json:"shape,omitempty"`
+	Delimiter     string        `json:"delimiter,omitempty"` // csv-header: "," or "\t"
 	Fields        []string      `json:"fields,omitempty"`
 	Size          int64         `json:"size"`
 	SHA256        string        `json:"sha256,omitempty"`
@@ -198,7 +199,7 @@ func (in *Ingester) Item(ctx context.Context, it Item) FileResult {
 		}
 		return fail(Failed, err)
 	}
-	res.Compression, res.Shape = det.Compression, det.Shape
+	res.Compression, res.Shape, res.Delimiter = det.Compression, det.Shape, det.Delim
 	res.Fields = FieldNames(det.Fields)
 
 	key := it.Key

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"database/sql"
@@ -45,10 +46,10 @@ type load struct {
 
 func (l *load) run(ctx context.Context, res *FileResult) error {
 	l.begun = time.Now()
-	fast := (l.det.Shape == ShapeText || l.det.Shape == ShapeTextHeader || l.det.Shape == ShapeExport) && !l.det.lineParser
+	fast := (l.det.Shape == ShapeText || l.det.Shape == ShapeTextHeader || l.det.Shape == ShapeExport || l.det.Shape == ShapeCSVHeader) && !l.det.lineParser
 	err := l.attempt(ctx, res, fast)
 	if errors.Is(err, errFallback) {
-		*res = FileResult{Path: res.Path, Size: res.Size, SHA256: res.SHA256, Compression: res.Compression, Shape: res.Shape, Fields: res.Fields}
+		*res = FileResult{Path: res.Path, Size: res.Size, SHA256: res.SHA256, Compression: res.Compression, Shape: res.Shape, Delimiter: res.Delimiter, Fields: res.Fields}
 		err = l.attempt(ctx, res, false)
 	}
 	return err
@@ -74,9 +75,10 @@ func (l *load) attempt(ctx context.Context, res *FileResult, fast bool) error {
 func (l *load) load(ctx context.Context, fast bool) error {
 	res := l.res
 	err := l.conn.QueryRowContext(ctx, `INSERT INTO ingest_files (ingest_id, source, dedup_key, size, sha256, compression, shape, fields,
-			records, rejected, outside_window, nodata, skipdata)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?::VARCHAR[], 0, 0, 0, 0, 0) RETURNING id`,
-		l.in.ingestID, l.source, l.key, l.size, l.sha, l.det.Compression, string(l.det.Shape), listLiteral(FieldNames(l.det.Fields))).Scan(&l.fileID)
+			records, rejected, outside_window, nodata, skipdata, delimiter)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?::VARCHAR[], 0, 0, 0, 0, 0, ?) RETURNING id`,
+		l.in.ingestID, l.source, l.key, l.size, l.sha, l.det.Compression, string(l.det.Shape), listLiteral(FieldNames(l.det.Fields)),
+		nullable(l.det.Delim)).Scan(&l.fileID)
 	if err != nil {
 		return fmt.Errorf("ingest: manifest: %w", err)
 	}
@@ -104,29 +106,42 @@ func (l *load) load(ctx context.Context, fast bool) error {
 	return l.finishManifest(ctx)
 }
 
-// engineText loads space-separated text with DuckDB's CSV reader: parallel,
-// typed, and validating every value as it reads. Lines it cannot read land in
-// its rejects table with their physical line numbers.
+// engineText loads space-separated text and delimited exports with DuckDB's
+// CSV reader: parallel, typed, and validating every value as it reads. Lines
+// it cannot read land in its rejects table with their physical line numbers.
 func (l *load) engineText(ctx context.Context) error {
 	var cols []string
 	if l.det.Shape == ShapeExport {
 		cols = append(cols, "'_export_ts': 'VARCHAR'")
 	}
+	delimited := l.det.Shape == ShapeCSVHeader
 	for _, f := range l.det.Fields {
-		cols = append(cols, fmt.Sprintf("%s: '%s'", store.QuoteString(f.Column()), f.ParseType()))
+		typ := f.ParseType()
+		if delimited && isInteger(f.Kind) {
+			typ = "DOUBLE" // 25238.0 and 2.5238E4 are integers too; engineInteger checks
+		}
+		cols = append(cols, fmt.Sprintf("%s: '%s'", store.QuoteString(f.Column()), typ))
 	}
 	ins, sel := insertColumns(l.det.Fields, func(f Field) string {
-		if f.Kind == KTime {
-			return fmt.Sprintf("make_timestamp(%s::BIGINT * 1000000)", store.QuoteIdent(f.Column()))
+		col := store.QuoteIdent(f.Column())
+		switch {
+		case delimited && isInteger(f.Kind):
+			return engineInteger(col, f)
+		case f.Kind == KTime:
+			return fmt.Sprintf("make_timestamp(%s::BIGINT * 1000000)", col)
 		}
-		return store.QuoteIdent(f.Column())
+		return col
 	})
-	hasHeader := l.det.Shape == ShapeTextHeader
+	hasHeader := l.det.Shape == ShapeTextHeader || delimited
+	syntax := `delim = ' ', quote = '', escape = '', nullstr = '-'`
+	if delimited {
+		syntax = fmt.Sprintf(`delim = %s, quote = '"', escape = '"', nullstr = ['-', '']`, store.QuoteString(l.det.Delim))
+	}
 	q := fmt.Sprintf(`INSERT INTO flow_records (%s, file_id)
-		SELECT %s, %d FROM read_csv(%s, delim = ' ', quote = '', escape = '', header = %t, skip = %d,
-			auto_detect = false, nullstr = '-', compression = '%s', columns = {%s},
+		SELECT %s, %d FROM read_csv(%s, %s, header = %t, skip = %d,
+			auto_detect = false, compression = '%s', columns = {%s},
 			store_rejects = true, rejects_table = 'ingest_rejects', rejects_scan = 'ingest_reject_scans')`,
-		store.QuoteIdents(ins), strings.Join(sel, ", "), l.fileID, store.QuoteString(l.path), hasHeader, l.det.Skip,
+		store.QuoteIdents(ins), strings.Join(sel, ", "), l.fileID, store.QuoteString(l.path), syntax, hasHeader, l.det.Skip,
 		l.det.Compression, strings.Join(cols, ", "))
 	if _, err := l.exec(ctx, q); err != nil {
 		var de *duckdb.Error
@@ -201,7 +216,7 @@ func (l *load) engineRejects(ctx context.Context) error {
 		FROM ingest_rejects GROUP BY line`); err != nil {
 		return fmt.Errorf("ingest: read rejects: %w", err)
 	}
-	headerToks := strings.Fields(l.det.Header)
+	headerToks, _ := l.headerOf(l.det.Header)
 	for from := int64(0); ; from += rejectBatch {
 		rows, err := l.conn.QueryContext(ctx, `SELECT line, raw, msg, not_utf8, long FROM ingest_reject_lines WHERE n > ? AND n <= ? ORDER BY n`, from, from+rejectBatch)
 		if err != nil {
@@ -227,7 +242,7 @@ func (l *load) engineRejects(ctx context.Context) error {
 				rejects = append(rejects, Reject{Line: line, Raw: raw, Reason: reasonLongLine})
 				continue
 			}
-			if names, ok := headerNames(raw); ok {
+			if names, ok := l.headerOf(raw); ok {
 				if slices.Equal(names, headerToks) {
 					continue // the header repeated (concatenated objects)
 				}
@@ -262,10 +277,34 @@ func (l *load) reason(raw, engineMsg string) string {
 		}
 		body = rest
 	}
-	if _, err := ParseRecord(l.det.Fields, body); err != nil {
+	if _, err := l.parse(l.det.Fields, body); err != nil {
 		return err.Error()
 	}
 	return engineMsg
+}
+
+// headerOf returns the names of a header line of the file's shape.
+func (l *load) headerOf(s string) ([]string, bool) {
+	if l.det.Shape == ShapeCSVHeader {
+		delim, names, ok := delimitedHeader(s)
+		return names, ok && string(delim) == l.det.Delim
+	}
+	return headerNames(s)
+}
+
+// parse parses one record of the file's shape.
+func (l *load) parse(fields []Field, s string) ([]any, error) {
+	if l.det.Shape == ShapeCSVHeader {
+		return ParseDelimited(fields, l.det.Delim[0], s)
+	}
+	return ParseRecord(fields, s)
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func lastLine(s string) string {
@@ -357,7 +396,8 @@ func (l *load) lineParser(ctx context.Context) error {
 
 	fields := l.det.Fields
 	startIdx := slices.IndexFunc(fields, func(f Field) bool { return f.Name == "start" })
-	headerToks := strings.Fields(l.det.Header)
+	headerToks, _ := l.headerOf(l.det.Header)
+	delimited := l.det.Shape == ShapeCSVHeader
 	var rejects []Reject
 	var batch [][]driver.Value
 	flush := func() error {
@@ -383,7 +423,11 @@ func (l *load) lineParser(ctx context.Context) error {
 	// record parses one line (or one part of a line split at a lone
 	// carriage return) of physical line n.
 	record := func(n int64, s string) error {
-		s = strings.TrimSpace(s)
+		if delimited {
+			s = strings.Trim(s, " \r\n") // a tab may end a line before an empty cell
+		} else {
+			s = strings.TrimSpace(s)
+		}
 		if s == "" {
 			return nil
 		}
@@ -392,7 +436,7 @@ func (l *load) lineParser(ctx context.Context) error {
 			reject(n, raw, errors.New(p))
 			return nil
 		}
-		if strings.HasPrefix(s, "{") {
+		if strings.HasPrefix(s, "{") && !delimited {
 			msg, err := unwrapMessage(s)
 			if err != nil {
 				reject(n, raw, err)
@@ -404,11 +448,15 @@ func (l *load) lineParser(ctx context.Context) error {
 			}
 			s = msg
 		}
-		if names, ok := headerNames(s); ok {
+		if names, ok := l.headerOf(s); ok {
 			if slices.Equal(names, headerToks) {
 				return nil
 			}
-			fs, err := resolveFields(names, l.in.opts.Lenient)
+			resolve := resolveFields
+			if delimited {
+				resolve = resolveDelimitedFields
+			}
+			fs, err := resolve(names, l.in.opts.Lenient)
 			if err != nil {
 				reject(n, raw, fmt.Errorf("header: %w", err))
 				return nil
@@ -428,7 +476,7 @@ func (l *load) lineParser(ctx context.Context) error {
 			}
 			s = rest
 		}
-		vals, err := ParseRecord(fields, s)
+		vals, err := l.parse(fields, s)
 		if err != nil {
 			reject(n, raw, err)
 			return nil
@@ -473,6 +521,11 @@ func (l *load) lineParser(ctx context.Context) error {
 			reject(lineNo, string(b), errors.New(reasonGzipEnd))
 		case long:
 			reject(lineNo, string(b), errors.New(reasonLongLine))
+		case delimited:
+			// a carriage return inside a quoted value is the value's
+			if err := record(lineNo, string(bytes.TrimPrefix(b, bom))); err != nil {
+				return err
+			}
 		default:
 			line := cleanLine(b)
 			// A lone carriage return ends a record too (old Mac line ends,

@@ -73,8 +73,20 @@ func lookupDelimited(name string) (Field, bool) {
 	if f, ok := LookupField(name); ok {
 		return f, true
 	}
-	f, ok := normalizedFields[normalizeKey(name)]
+	k := normalizeKey(name)
+	if alias, ok := delimitedAliases[k]; ok {
+		return LookupField(alias)
+	}
+	f, ok := normalizedFields[k]
 	return f, ok
+}
+
+// delimitedAliases are the column names of the flow-log table in older AWS
+// examples of Athena (numpackets, starttime, sourceaddress, ...).
+var delimitedAliases = map[string]string{
+	"account": "account-id", "sourceaddress": "srcaddr", "destinationaddress": "dstaddr",
+	"sourceport": "srcport", "destinationport": "dstport", "numpackets": "packets", "numbytes": "bytes",
+	"starttime": "start", "endtime": "end",
 }
 
 // partitionColumns are columns that tables of flow logs add beside the

@@ -194,6 +194,7 @@ func TestDelimitedDetection(t *testing.T) {
 		{name: "quoted names", first: strings.Join(quoted(athenaColumns), ","), shape: ShapeCSVHeader, delim: ","},
 		{name: "tab", first: strings.Join(quoted(athenaColumns), "\t"), shape: ShapeCSVHeader, delim: "\t"},
 		{name: "hyphens", first: strings.Join(FieldNames(DefaultFields()), ","), shape: ShapeCSVHeader, delim: ","},
+		{name: "older Athena example names", first: "version,account,interfaceid,sourceaddress,destinationaddress,sourceport,destinationport,protocol,numpackets,numbytes,starttime,endtime,action,logstatus", shape: ShapeCSVHeader, delim: ","},
 		{name: "unknown column", first: "version,colour", unknown: "colour"},
 		{name: "no known name", first: "a,b,c", shape: ShapeText},
 	}
@@ -206,6 +207,9 @@ func TestDelimitedDetection(t *testing.T) {
 					t.Fatalf("err %v, want unknown field %s", err, tt.unknown)
 				}
 				return
+			}
+			if d.Shape == ShapeCSVHeader && len(d.Fields) != strings.Count(tt.first, tt.delim)+1 {
+				t.Errorf("fields %v", FieldNames(d.Fields))
 			}
 			if d.Shape != tt.shape || d.Delim != tt.delim {
 				t.Fatalf("shape %s delim %q (%v), want %s %q", d.Shape, d.Delim, err, tt.shape, tt.delim)

@@ -59,6 +59,9 @@ func FuzzDetect(f *testing.F) {
 		"2023-11-14T22:13:20.000Z " + v2Lines[0],
 		"<html></html>", "", "\n\n", "PAR1xxxx", "[{\"SrcAddr\":\"10.0.0.1\"}]",
 		"version colour\n", "\x00\x01", gz.String(), gz.String()[:10],
+		`"version","account_id","interface_id","srcaddr","dstaddr","srcport","dstport","protocol","packets","bytes","start","end","action","log_status","date"` +
+			"\r\n" + `"2","123456789012","eni-1","10.0.0.1","10.0.0.2","443","22","6","1.0","2.5E1","1700000000","1700000060","ACCEPT","OK","2023-11-14"` + "\r\n",
+		"version\taccount-id\tinterface-id\n2\t123\t\n", "version,\"colour\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -68,9 +71,12 @@ func FuzzDetect(f *testing.F) {
 			return
 		}
 		switch d.Shape {
-		case ShapeText, ShapeTextHeader, ShapeExport, ShapeJSONMessage, ShapeSubscription:
+		case ShapeText, ShapeTextHeader, ShapeExport, ShapeJSONMessage, ShapeSubscription, ShapeCSVHeader:
 			if len(d.Fields) == 0 {
 				t.Fatalf("shape %s without fields", d.Shape)
+			}
+			if (d.Shape == ShapeCSVHeader) != (d.Delim == "," || d.Delim == "\t") {
+				t.Fatalf("shape %s with delimiter %q", d.Shape, d.Delim)
 			}
 		case ShapeParquet, ShapeJSONRecords:
 		default:
@@ -78,6 +84,41 @@ func FuzzDetect(f *testing.F) {
 		}
 		if d.Compression != "none" && d.Compression != "gzip" {
 			t.Fatalf("compression %q", d.Compression)
+		}
+	})
+}
+
+func FuzzParseDelimited(f *testing.F) {
+	for _, s := range []string{
+		`"2","123456789012","eni-1","10.0.0.1","10.0.0.2","443","22","6","1.0","2.5E1","1700000000","1700000060","ACCEPT","OK"`,
+		"2,123,eni-1,,,,,,,,1700000000,1700000060,-,NODATA", "2,123,eni-1,10.0.0.1,10.0.0.2,1,2,6,1,25238.5,1,2,ACCEPT,OK",
+		`2,"1""2",eni-1,10.0.0.1,10.0.0.2,1,2,6,1,1e400,1,2,ACCEPT,OK`, `"`, "", ",,,,,,,,,,,,,",
+	} {
+		f.Add(s, true)
+		f.Add(strings.ReplaceAll(s, ",", "\t"), false)
+	}
+	fields := DefaultFields()
+	f.Fuzz(func(t *testing.T, line string, comma bool) {
+		delim := byte('\t')
+		if comma {
+			delim = ','
+		}
+		vals, err := ParseDelimited(fields, delim, line)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("empty error")
+			}
+			return
+		}
+		if len(vals) != len(fields) {
+			t.Fatalf("%d values for %d fields", len(vals), len(fields))
+		}
+		cells, _ := splitDelimited(line, delim)
+		for i, v := range vals {
+			absent := cells[i] == "" || cells[i] == "-" || (isInteger(fields[i].Kind) && strings.TrimSpace(cells[i]) == "-")
+			if (v == nil) != absent {
+				t.Fatalf("field %s: cell %q gave %v", fields[i].Name, cells[i], v)
+			}
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/investigator/investigator/store"
 )
@@ -70,3 +71,61 @@ func benchmarkIngest(b *testing.B, wrapped bool) {
 
 func BenchmarkIngestEngine(b *testing.B)     { benchmarkIngest(b, false) }
 func BenchmarkIngestLineParser(b *testing.B) { benchmarkIngest(b, true) }
+
+// benchRecordsFile writes the n records of benchFile's default format in
+// another rendering: csv is an Athena console download (a header of
+// underscore names, every value quoted, comma-separated), or else the default
+// format as plain text.
+func benchRecordsFile(b *testing.B, n int, csv bool) string {
+	b.Helper()
+	p := filepath.Join(b.TempDir(), "flows")
+	f, err := os.Create(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	if csv {
+		fmt.Fprintln(w, `"version","account_id","interface_id","srcaddr","dstaddr","srcport","dstport","protocol","packets","bytes","start","end","action","log_status"`)
+	}
+	for i := range n {
+		if csv {
+			fmt.Fprintf(w, "\"2\",\"123456789012\",\"eni-%08x\",\"10.0.%d.%d\",\"198.51.%d.%d\",\"%d\",\"443\",\"6\",\"%d\",\"%d\",\"%d\",\"%d\",\"ACCEPT\",\"OK\"\n",
+				i%7, i%250, i%200, i%100, i%250, 1024+i%60000, 1+i%90, 60+i%9000, 1700000000+i, 1700000060+i)
+			continue
+		}
+		fmt.Fprintf(w, "2 123456789012 eni-%08x 10.0.%d.%d 198.51.%d.%d %d 443 6 %d %d %d %d ACCEPT OK\n",
+			i%7, i%250, i%200, i%100, i%250, 1024+i%60000, 1+i%90, 60+i%9000, 1700000000+i, 1700000060+i)
+	}
+	w.Flush()
+	f.Close()
+	return p
+}
+
+// BenchmarkIngestCSVExport ingests 1M records as an Athena CSV export and as
+// the default format, in the same run: records/s of each and their ratio
+// (issue 11's bar: the export at >= 50% of the default format's rate).
+func BenchmarkIngestCSVExport(b *testing.B) {
+	const n = 1_000_000
+	paths := map[string]string{"default": benchRecordsFile(b, n, false), "csv": benchRecordsFile(b, n, true)}
+	elapsed := map[string]time.Duration{}
+	for b.Loop() {
+		for _, kind := range []string{"default", "csv"} {
+			c, err := store.Create(context.Background(), filepath.Join(b.TempDir(), "b.duckdb"), "b", "bench", store.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			in, _ := Begin(context.Background(), c, Options{})
+			began := time.Now()
+			r := in.File(context.Background(), paths[kind])
+			elapsed[kind] += time.Since(began)
+			if r.Records != n || (kind == "csv") != (r.Shape == ShapeCSVHeader) {
+				b.Fatalf("%s: %+v", kind, r)
+			}
+			c.Close()
+		}
+	}
+	rate := func(kind string) float64 { return float64(n*b.N) / elapsed[kind].Seconds() }
+	b.ReportMetric(rate("default"), "default-records/s")
+	b.ReportMetric(rate("csv"), "csv-records/s")
+	b.ReportMetric(rate("csv")/rate("default"), "csv/default")
+}

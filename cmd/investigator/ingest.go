@@ -60,7 +60,15 @@ no separator as Firehose writes them to S3; plain, gzip, or base64 of gzip as
 Kinesis record data; each message in the default format or --log-format's,
 CONTROL_MESSAGE health checks skipped and counted, a record without
 interface-id taking it from its eni-... log stream, log groups and streams
-recorded in the manifest); JSON records (SIEM exports); and Parquet.
+recorded in the manifest); delimited exports with a header (csv-header: the CSV
+the Athena console downloads, 'aws athena get-query-results' rendered as CSV,
+Glue and Spark exports; comma- or tab-separated, told by the header line;
+values and names double-quoted or not, "" a quote inside one; names with
+underscores or hyphens in any case and order; an empty cell or - is NULL;
+25238.0 or 2.5238E4 is an integer, 25238.5 a reject; partition columns such
+as date, year, month, day, hour, aws_region kept as text in extra; a quoted
+comma belongs to its value; the delimiter recorded in the manifest); JSON
+records (SIEM exports); and Parquet.
 
 Each file lands in one transaction and is recorded in the case's manifest.
 Ingesting the same file again adds nothing. Lines that do not parse are kept

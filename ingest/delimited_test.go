@@ -120,6 +120,11 @@ func TestDelimitedExports(t *testing.T) {
 			"2,123456789012,eni-1,10.0.0.300,10.0.0.2,443,50000,6,20,100,1700000060,1700000120,ACCEPT,OK",
 			"2,123456789012,eni-1,10.0.0.3,10.0.0.2,443,50000,6,20,100,1700000060,1700000120,ACCEPT,OK"),
 			delim: ",", records: 1, rejected: 1, lines: []int64{2}, reasons: []string{"srcaddr"}},
+		{name: "TSV with a bad value and an empty last cell", content: lines(strings.Join(athenaColumns, "\t"),
+			"2\t123456789012\teni-1\t10.0.0.1\t10.0.0.2\tx\t50000\t6\t20\t100\t1700000060\t1700000120\tACCEPT\t",
+			"2\t123456789012\teni-1\t10.0.0.1\t10.0.0.2\t443\t50000\t6\t20\t100\t1700000060\t1700000120\tACCEPT\t"),
+			delim: "\t", records: 1, rejected: 1, lines: []int64{2}, reasons: []string{`srcport: "x" is not a port`},
+			query: `SELECT count(*) FROM flows WHERE log_status IS NULL`},
 		{name: "the header repeated", content: lines(append(append([]string{athena}, delimitedLines(",", false, "")[:2]...),
 			append([]string{athena}, delimitedLines(",", false, "")[2:]...)...)...), delim: ",", records: 5, v2: true},
 		{name: "unknown column with --lenient", content: lines(athena+",colour", "2,123456789012,eni-1,10.0.0.1,10.0.0.2,443,50000,6,20,100,1700000060,1700000120,ACCEPT,OK,blue"),
@@ -144,6 +149,9 @@ func TestDelimitedExports(t *testing.T) {
 			}
 			if r.Shape != ShapeCSVHeader || r.Delimiter != tt.delim || (r.Compression == "gzip") != tt.gzip {
 				t.Errorf("shape %s delimiter %q compression %s", r.Shape, r.Delimiter, r.Compression)
+			}
+			if rep := r.Report()[0]; !strings.Contains(rep, "(csv-header, "+delimName(tt.delim[0])+"-separated") {
+				t.Errorf("report %q", rep)
 			}
 			if r.Records != tt.records || r.Rejected != tt.rejected {
 				t.Fatalf("records %d rejected %d (%+v), want %d and %d", r.Records, r.Rejected, r.Rejects, tt.records, tt.rejected)

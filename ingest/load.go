@@ -233,7 +233,15 @@ func (l *load) engineRejects(ctx context.Context) error {
 				rows.Close()
 				return fmt.Errorf("ingest: read rejects: %w", err)
 			}
-			raw = lastLine(raw)
+			if l.det.Shape == ShapeCSVHeader {
+				// a tab may end a line before an empty cell
+				raw = strings.Trim(strings.TrimPrefix(raw, "\ufeff"), " \r\n")
+				if i := strings.LastIndexByte(raw, '\n'); i >= 0 {
+					raw = strings.Trim(raw[i+1:], " \r")
+				}
+			} else {
+				raw = lastLine(raw)
+			}
 			switch {
 			case notUTF8: // the engine shows the bytes as '?'
 				rejects = append(rejects, Reject{Line: line, Raw: raw, Reason: reasonNotUTF8})

@@ -23,6 +23,9 @@ func (r FileResult) Report() []string {
 			msg += ", " + format.Nouns(r.ControlMessages, "control message") + " skipped"
 		}
 		shape := string(r.Shape)
+		if r.Delimiter != "" {
+			shape += ", " + delimName(r.Delimiter[0]) + "-separated"
+		}
 		if r.Compression == "gzip" {
 			shape += ", gzip"
 		}

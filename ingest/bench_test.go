@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -108,8 +109,10 @@ func BenchmarkIngestCSVExport(b *testing.B) {
 	const n = 1_000_000
 	paths := map[string]string{"default": benchRecordsFile(b, n, false), "csv": benchRecordsFile(b, n, true)}
 	elapsed := map[string]time.Duration{}
+	order := []string{"default", "csv"}
 	for b.Loop() {
-		for _, kind := range []string{"default", "csv"} {
+		slices.Reverse(order) // neither always runs on a warm cache
+		for _, kind := range order {
 			c, err := store.Create(context.Background(), filepath.Join(b.TempDir(), "b.duckdb"), "b", "bench", store.Options{})
 			if err != nil {
 				b.Fatal(err)

@@ -48,27 +48,23 @@ in the case. Every log slice, object and query is recorded in the manifest: an
 interrupted pull resumes where it stopped and a repeated pull adds nothing.
 
 PATH is a file, a directory (walked recursively, e.g. a tree made by
-'aws s3 sync' of a flow-log bucket) or a glob. Every shape AWS writes is read:
-text with a header line (S3 delivery), plain or gzip (decided by content, not
-name); header-less text in the default format or the one --log-format gives;
-CloudWatch Logs exports to S3 (a timestamp before each record); JSON lines with
-a "message" field (Firehose); CloudWatch Logs subscription payloads
-(cloudwatch-subscription: the {"messageType":"DATA_MESSAGE","logGroup",
-"logStream","logEvents":[...]} objects a subscription filter sends to Lambda,
-Kinesis or Firehose; one per file or line, pretty-printed or concatenated with
-no separator as Firehose writes them to S3; plain, gzip, or base64 of gzip as
-Kinesis record data; each message in the default format or --log-format's,
-CONTROL_MESSAGE health checks skipped and counted, a record without
-interface-id taking it from its eni-... log stream, log groups and streams
-recorded in the manifest); delimited exports with a header (csv-header: the CSV
-the Athena console downloads, 'aws athena get-query-results' rendered as CSV,
-Glue and Spark exports; comma- or tab-separated, told by the header line;
-values and names double-quoted or not, "" a quote inside one; names with
-underscores or hyphens in any case and order; an empty cell or - is NULL;
-25238.0 or 2.5238E4 is an integer, 25238.5 a reject; partition columns such
-as date, year, month, day, hour, aws_region kept as text in extra; a quoted
-comma belongs to its value; the delimiter recorded in the manifest); JSON
-records (SIEM exports); and Parquet.
+'aws s3 sync' of a flow-log bucket) or a glob. The shape is told by content,
+never by name, plain or gzip:
+  text-header              space-separated, a header line first (S3 delivery)
+  text                     no header: the default format or --log-format's
+  cloudwatch-export        CloudWatch Logs exports to S3 (a timestamp per record)
+  json-message             JSON lines with a "message" field (Firehose)
+  cloudwatch-subscription  subscription payloads ({"messageType":"DATA_MESSAGE",
+                           "logEvents":[...]}) as Lambda, Kinesis or Firehose get
+                           them: one per file or line, pretty-printed or
+                           concatenated, base64 of gzip too; CONTROL_MESSAGE
+                           skipped; interface-id from the eni-... log stream
+  csv-header               delimited exports (Athena CSV, Glue, Spark): comma or
+                           tab, quoted or not; names in any case; empty cells and
+                           - are NULL; partition columns kept as text
+  json-records             JSON records (SIEM exports)
+  parquet                  Parquet as AWS delivers it
+The README's list of shapes says what each reads in detail.
 
 Each file lands in one transaction and is recorded in the case's manifest.
 Ingesting the same file again adds nothing. Lines that do not parse are kept

@@ -26,6 +26,9 @@ type Options struct {
 	Command   string       // the command line, recorded in the manifest
 	Program   string       // program name and version, recorded in the manifest
 	Logger    *slog.Logger // debug timings; nil discards
+	// Progress, when set, is told how far the reading of a file has come,
+	// every half second while it is read.
+	Progress func(ReadProgress)
 }
 
 func (o Options) logger() *slog.Logger {
@@ -213,6 +216,13 @@ func (in *Ingester) Item(ctx context.Context, it Item) FileResult {
 	}
 
 	l := &load{in: in, path: it.Path, source: res.Path, det: det, key: key, size: size, sha: sum}
+	if in.opts.Progress != nil {
+		stop := watchRead(it.Path, size, progressEvery, func(p ReadProgress) {
+			p.Path = res.Path
+			in.opts.Progress(p)
+		})
+		defer stop()
+	}
 	if err := l.run(ctx, &res); err != nil {
 		var nf *NotFlowLogError
 		var uf *UnknownFieldError

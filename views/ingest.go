@@ -104,6 +104,7 @@ func (s *server) ingestJob(ctx context.Context, j *job, path, caseName string, r
 			}
 			j.progress(fmt.Sprintf("File %d of %d: %s%s", i+1, n, it.Source, size))
 		},
+		Reading:    func(r ingest.ReadProgress) { j.progress("Reading " + r.Path + ": " + r.String()) },
 		FileDone:   func(r ingest.FileResult) { logLines(r.Report()) },
 		Window:     func(start, end time.Time) { j.log(pipeline.WindowLine(start, end)) },
 		CloudWatch: func(p cloudwatch.Progress) { j.progress(p.String()) },

@@ -165,6 +165,7 @@ func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f i
 	}
 
 	prog := newProgress(a, len(items))
+	current := 0 // the file being read
 	rep.Report, err = pipeline.Run(ctx, c, pipeline.Request{
 		Items: items, Missing: missing, Focus: focus, Discover: discover, Sources: sources, Pull: fromRecorded,
 		Start: f.start, End: f.end, Now: a.now(), LogFormat: logFormat, Lenient: f.lenient,
@@ -177,7 +178,8 @@ func (a *app) runIngest(ctx context.Context, caseArg string, paths []string, f i
 				fmt.Fprintln(a.stderr, "investigator:", usererr.Message(d.Warning))
 			}
 		},
-		File: func(i, _ int, it ingest.Item) { prog.file(i, it.Path) },
+		File:    func(i, _ int, it ingest.Item) { current = i; prog.file(i, it.Path) },
+		Reading: func(r ingest.ReadProgress) { prog.reading(current, r) },
 		FileDone: func(r ingest.FileResult) {
 			a.log.Debug("ingested", "path", r.Path, "status", r.Status, "records", r.Records, "rejected", r.Rejected, "took", r.Duration)
 			prog.done(r)

@@ -39,6 +39,19 @@ func (p *progress) file(i int, path string) {
 		time.Since(p.began).Round(time.Second), filepath.Base(path))
 }
 
+// reading shows how far the current file's reading has come.
+func (p *progress) reading(i int, r ingest.ReadProgress) {
+	if !p.a.terminal {
+		return
+	}
+	if p.total == 0 { // an object of a pull, whose own progress has the counts
+		fmt.Fprintf(p.a.stderr, "\r\033[K  %s: %s", filepath.Base(r.Path), r)
+		return
+	}
+	fmt.Fprintf(p.a.stderr, "\r\033[K[%d/%d files, %s records, %s]  %s: %s", i, p.total, format.Count(p.records),
+		time.Since(p.began).Round(time.Second), filepath.Base(r.Path), r)
+}
+
 func (p *progress) done(r ingest.FileResult) { p.records += r.Records }
 
 func (p *progress) finish() {

@@ -64,6 +64,7 @@ type Events struct {
 	Window     func(start, end time.Time) // the window of a pull, resolved
 	File       func(i, n int, item ingest.Item)
 	FileDone   func(ingest.FileResult)
+	Reading    func(ingest.ReadProgress) // inside a file, every half second while it is read
 	Pulling    func(Source)
 	Pulled     func(SourceReport)
 	CloudWatch func(cloudwatch.Progress)
@@ -190,7 +191,7 @@ func Run(ctx context.Context, c *store.Case, req Request, ev Events) (Report, er
 	}
 
 	in, err := ingest.Begin(ctx, c, ingest.Options{LogFormat: req.LogFormat, Lenient: req.Lenient, Start: start, End: end,
-		Command: req.Command, Program: req.Program, Logger: req.Logger})
+		Command: req.Command, Program: req.Program, Logger: req.Logger, Progress: ev.Reading})
 	if err != nil {
 		return rep, err
 	}

@@ -489,16 +489,7 @@ func (l *load) lineParser(ctx context.Context) error {
 			reject(n, raw, err)
 			return nil
 		}
-		var start any
-		if startIdx >= 0 {
-			start = vals[startIdx]
-		}
-		if !l.inWindow(start) {
-			l.res.OutsideWindow++
-			return nil
-		}
-		batch = append(batch, appendRow(fields, vals, l.fileID))
-		if len(batch) >= 8192 {
+		if l.collect(&batch, fields, vals, startIdx) {
 			return flush()
 		}
 		return nil
@@ -673,4 +664,22 @@ func listLiteral(names []string) string {
 		q[i] = store.QuoteString(n)
 	}
 	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// rowBatch is how many parsed records are appended at a time.
+const rowBatch = 8192
+
+// collect adds a parsed record to batch, unless its start lies outside the
+// window (then it is counted), and reports whether the batch is full.
+func (l *load) collect(batch *[][]driver.Value, fields []Field, vals []any, startIdx int) bool {
+	var start any
+	if startIdx >= 0 {
+		start = vals[startIdx]
+	}
+	if !l.inWindow(start) {
+		l.res.OutsideWindow++
+		return false
+	}
+	*batch = append(*batch, appendRow(fields, vals, l.fileID))
+	return len(*batch) >= rowBatch
 }

@@ -88,16 +88,7 @@ func (l *load) subscription(ctx context.Context) error {
 				}
 				vals = append(vals, v)
 			}
-			var start any
-			if startIdx >= 0 {
-				start = vals[startIdx]
-			}
-			if !l.inWindow(start) {
-				l.res.OutsideWindow++
-				return nil
-			}
-			batch = append(batch, appendRow(rowFields, vals, l.fileID))
-			if len(batch) >= 8192 {
+			if l.collect(&batch, rowFields, vals, startIdx) {
 				return flush()
 			}
 			return nil

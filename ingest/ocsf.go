@@ -468,12 +468,20 @@ func (l *load) ocsf(ctx context.Context) error {
 	// The record order of columns follows the field table.
 	slices.SortStableFunc(cols, func(a, b sourceColumn) int { return fieldOrder(a.field) - fieldOrder(b.field) })
 	cs := columnarSource{src: src, rowExpr: rowExpr, cols: cols, checks: checks,
-		raw:   fmt.Sprintf("CAST(to_json(struct_pack(%s)) AS VARCHAR)", strings.Join(rawCols, ", ")),
-		stage: []string{fmt.Sprintf("%s AS _ocsf_version", get("metadata.version"))}}
+		raw: fmt.Sprintf("CAST(to_json(struct_pack(%s)) AS VARCHAR)", strings.Join(rawCols, ", ")),
+		stage: []string{fmt.Sprintf("%s AS _ocsf_version", get("metadata.version")),
+			fmt.Sprintf("TRY_CAST(%s AS INTEGER) AS _class", get("class_uid"))}}
 	cs.staged = func() error {
-		var v *string
-		if err := l.conn.QueryRowContext(ctx, `SELECT string_agg(DISTINCT _ocsf_version, ', ' ORDER BY _ocsf_version) FROM ingest_stage`).Scan(&v); err != nil {
+		var v, other *string
+		var network int64
+		if err := l.conn.QueryRowContext(ctx, `SELECT string_agg(DISTINCT _ocsf_version, ', ' ORDER BY _ocsf_version),
+				count(*) FILTER (_class = 4001), string_agg(DISTINCT CAST(_class AS VARCHAR), ', ' ORDER BY CAST(_class AS VARCHAR)) FILTER (_class <> 4001)
+			FROM ingest_stage`).Scan(&v, &network, &other); err != nil {
 			return fmt.Errorf("ingest: OCSF version: %w", err)
+		}
+		if network == 0 && other != nil {
+			// OCSF, but not one Network Activity record: another source of Security Lake's (DNS, CloudTrail).
+			return &NotFlowLogError{fmt.Sprintf("OCSF records of class %s, not Network Activity (4001, VPC flow logs)", *other)}
 		}
 		if v != nil {
 			l.res.OCSFVersion = *v

@@ -271,6 +271,24 @@ func TestOCSFRejects(t *testing.T) {
 	}
 }
 
+// TestOCSFOtherClass: Security Lake's other sources (DNS activity, 4003)
+// have endpoints too: a file without one Network Activity record is refused.
+func TestOCSFOtherClass(t *testing.T) {
+	c := newCase(t)
+	p := filepath.Join(t.TempDir(), "dns.parquet")
+	if _, err := c.DB.Exec(fmt.Sprintf(`COPY (SELECT 4003 AS class_uid, {'ip': '10.0.0.1'} AS src_endpoint, {'ip': '10.0.0.2'} AS dst_endpoint,
+		1700000000000 AS start_time, 1700000000000 AS end_time) TO '%s' (FORMAT parquet)`, p)); err != nil {
+		t.Fatal(err)
+	}
+	r := ingestPaths(t, c, Options{}, p)[0]
+	if r.Status != Refused || !strings.Contains(r.Error, "class 4003, not Network Activity") {
+		t.Fatalf("%+v", r)
+	}
+	if n := queryInt(t, c, `SELECT count(*) FROM ingest_files`); n != 0 {
+		t.Fatalf("%d manifest rows for a refused file", n)
+	}
+}
+
 // TestOCSFDetection: OCSF is told from the content; AWS's own Parquet
 // (flat columns) and JSON records stay what they were.
 func TestOCSFDetection(t *testing.T) {

@@ -1,14 +1,20 @@
 package ingest
 
 import (
+	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
+
+	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/investigator/investigator/store"
 )
@@ -108,24 +114,36 @@ func parquetOCSF(r io.Reader) bool {
 // record: "class_uid": 4001 and a src_endpoint object.
 func jsonOCSF(prefix []byte) bool {
 	p := bytes.TrimLeft(bytes.TrimPrefix(prefix, bom), " \t\r\n")
-	if len(p) == 0 || (p[0] != '{' && p[0] != '[') {
+	if !bytes.Contains(p, []byte(`"class_uid"`)) {
 		return false
 	}
-	dec := json.NewDecoder(bytes.NewReader(p))
-	if p[0] == '[' {
-		if _, err := dec.Token(); err != nil {
-			return false
+	type record struct {
+		ClassUID json.RawMessage `json:"class_uid"`
+		Src      json.RawMessage `json:"src_endpoint"`
+	}
+	network := func(o record) bool { return string(o.ClassUID) == "4001" && len(o.Src) > 0 && o.Src[0] == '{' }
+	if p[0] == '{' || p[0] == '[' {
+		dec := json.NewDecoder(bytes.NewReader(p))
+		if p[0] == '[' {
+			dec.Token() //nolint:errcheck // the array's start, known
+		}
+		for i := 0; i < 16 && dec.More(); i++ {
+			var o record
+			if err := dec.Decode(&o); err != nil {
+				break
+			}
+			if network(o) {
+				return true
+			}
 		}
 	}
-	for i := 0; i < 16 && dec.More(); i++ {
-		var o struct {
-			ClassUID json.RawMessage `json:"class_uid"`
-			Src      json.RawMessage `json:"src_endpoint"`
+	// JSON lines with a line that is not JSON: judge the lines one by one.
+	for i, line := range sniffLines(p, len(prefix) == sniffSize) {
+		if i >= 64 {
+			break
 		}
-		if err := dec.Decode(&o); err != nil {
-			return false
-		}
-		if string(o.ClassUID) == "4001" && len(o.Src) > 0 && o.Src[0] == '{' {
+		var o record
+		if line = bytes.TrimSpace(line); len(line) > 0 && line[0] == '{' && json.Unmarshal(line, &o) == nil && network(o) {
 			return true
 		}
 	}
@@ -314,16 +332,44 @@ func (l *load) ocsf(ctx context.Context) error {
 	src := fmt.Sprintf("read_parquet(%s, file_row_number = true)", store.QuoteString(l.path))
 	rowExpr := "s.file_row_number + 1"
 	parquet := l.det.parquet
+	// engineFailed: the JSON reader gave up on the file (a line that is
+	// not JSON): the second attempt judges each line first.
+	engineFailed := func(err error) error {
+		var de *duckdb.Error
+		if parquet || l.det.lineParser || ctx.Err() != nil || !errors.As(err, &de) || de.Type != duckdb.ErrorTypeInvalidInput {
+			return nil
+		}
+		l.in.opts.logger().Debug("ingest: engine cannot read the JSON", "path", l.path, "err", err)
+		l.det.lineParser = true
+		return errFallback
+	}
 	if !parquet {
-		compression := "uncompressed"
+		path, compression := l.path, "uncompressed"
 		if l.det.Compression == "gzip" {
 			compression = "gzip"
 		}
-		src = fmt.Sprintf("read_json(%s, format = 'auto', compression = '%s', maximum_object_size = 16777216, sample_size = -1)", store.QuoteString(l.path), compression)
-		rowExpr = "row_number() OVER ()"
+		if l.det.lineParser {
+			var rejects []Reject
+			var err error
+			path, rejects, err = ocsfLines(l.path, l.det.Compression == "gzip")
+			if err != nil {
+				return err
+			}
+			defer os.Remove(path)
+			compression, rowExpr = "uncompressed", `s."_ingest_line"`
+			if err := l.storeRejects(ctx, rejects); err != nil {
+				return err
+			}
+		} else {
+			rowExpr = "row_number() OVER ()"
+		}
+		src = fmt.Sprintf("read_json(%s, format = 'auto', compression = '%s', maximum_object_size = 16777216, sample_size = -1)", store.QuoteString(path), compression)
 	}
 	rows, err := l.conn.QueryContext(ctx, "DESCRIBE SELECT * FROM "+src)
 	if err != nil {
+		if fb := engineFailed(err); fb != nil {
+			return fb
+		}
 		return &NotFlowLogError{fmt.Sprintf("the engine cannot read it as OCSF: %v", err)}
 	}
 	paths := map[string]ocsfColumn{}
@@ -335,7 +381,7 @@ func (l *load) ocsf(ctx context.Context) error {
 			rows.Close()
 			return fmt.Errorf("ingest: describe: %w", err)
 		}
-		if name == "file_row_number" && parquet {
+		if (name == "file_row_number" && parquet) || (name == "_ingest_line" && l.det.lineParser) {
 			continue
 		}
 		t, _ := parseDuckType(typ)
@@ -347,6 +393,11 @@ func (l *load) ocsf(ctx context.Context) error {
 		return fmt.Errorf("ingest: describe: %w", err)
 	}
 	if paths["src_endpoint"].typ.kind != "struct" {
+		if !parquet && !l.det.lineParser {
+			// values that are not objects (a line "[1,2]") hide the records' structure
+			l.det.lineParser = true
+			return errFallback
+		}
 		return &NotFlowLogError{"OCSF records without a src_endpoint object"}
 	}
 
@@ -489,12 +540,94 @@ func (l *load) ocsf(ctx context.Context) error {
 		return nil
 	}
 	if err := l.loadColumnar(ctx, cs); err != nil {
+		if fb := engineFailed(err); fb != nil {
+			return fb
+		}
 		return err
 	}
 	if _, err := l.exec(ctx, `UPDATE ingest_files SET ocsf_version = ? WHERE id = ?`, nullable(l.res.OCSFVersion), l.fileID); err != nil {
 		return fmt.Errorf("ingest: manifest: %w", err)
 	}
 	return nil
+}
+
+// ocsfLines copies a JSON-lines file the engine could not read to a
+// temporary file the engine can: each line that is a JSON object, with its
+// physical line number as "_ingest_line"; every other line is a reject.
+func ocsfLines(path string, gz bool) (string, []Reject, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", nil, fmt.Errorf("ingest: %w", err)
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if gz {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return "", nil, &NotFlowLogError{fmt.Sprintf("broken gzip: %v", err)}
+		}
+		r = zr
+	}
+	out, err := os.CreateTemp("", "investigator-ocsf-*.json")
+	if err != nil {
+		return "", nil, fmt.Errorf("ingest: %w", err)
+	}
+	fail := func(err error) (string, []Reject, error) {
+		out.Close()
+		os.Remove(out.Name())
+		return "", nil, err
+	}
+	br := bufio.NewReaderSize(r, 1<<20)
+	w := bufio.NewWriterSize(out, 1<<20)
+	var rejects []Reject
+	var buf []byte
+	var lineNo, good int64
+	for {
+		b, long, rerr := readLine(br, buf)
+		buf = b
+		if rerr != nil && rerr != io.EOF {
+			if gz && !isFileError(rerr) {
+				rejects = append(rejects, Reject{Line: lineNo + 1, Raw: string(b), Reason: reasonGzipEnd})
+				break
+			}
+			return fail(fmt.Errorf("ingest: read %s: %w", path, rerr))
+		}
+		if len(b) == 0 && rerr != nil {
+			break
+		}
+		lineNo++
+		s := strings.TrimSpace(string(bytes.TrimPrefix(b, bom)))
+		switch {
+		case s == "":
+		case long:
+			rejects = append(rejects, Reject{Line: lineNo, Raw: s, Reason: reasonLongLine})
+		case textProblem(s) != "":
+			rejects = append(rejects, Reject{Line: lineNo, Raw: cleanLine(b), Reason: textProblem(s)})
+		case s[0] != '{' || !json.Valid([]byte(s)):
+			rejects = append(rejects, Reject{Line: lineNo, Raw: s, Reason: "not a JSON object (an OCSF record)"})
+		default:
+			good++
+			sep := ","
+			if strings.TrimSpace(s[1:]) == "}" {
+				sep = ""
+			}
+			fmt.Fprintf(w, "{\"_ingest_line\":%d%s%s\n", lineNo, sep, s[1:])
+		}
+		if rerr != nil {
+			break
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return fail(fmt.Errorf("ingest: %w", err))
+	}
+	if err := out.Close(); err != nil {
+		return fail(fmt.Errorf("ingest: %w", err))
+	}
+	if good == 0 {
+		os.Remove(out.Name())
+		return "", nil, &NotFlowLogError{"malformed JSON, and no line of it is a JSON object"}
+	}
+	return out.Name(), rejects, nil
 }
 
 // fieldOrder is a field's place in the field table (unknown fields last).

@@ -329,3 +329,37 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// TestOCSFBadLines: a line of a JSON-lines file that is not JSON (binary
+// garbage, a cut line) is a reject with its physical line number; the other
+// records land.
+func TestOCSFBadLines(t *testing.T) {
+	lines := strings.Split(strings.TrimSuffix(jsonLines(t, ocsfRecords()[:2]), "\n"), "\n")
+	join := func(ls ...string) string { return strings.Join(ls, "\n") + "\n" }
+	for _, tc := range []struct {
+		name, content string
+		badLine       int64
+	}{
+		{"first", join("\x00\x01garbage\xff", lines[0], lines[1]), 1},
+		{"middle", join(lines[0], `{"class_uid":4001,"src_endpoint":{"ip":`, lines[1]), 2},
+		{"last", join(lines[0], lines[1], "not json at all"), 3},
+		{"middle after a blank line", join(lines[0], "", "[1,2]", lines[1]), 3},
+	} {
+		for _, gz := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s gzip=%t", tc.name, gz), func(t *testing.T) {
+				c := newCase(t)
+				p := writeFile(t, "x.json", tc.content)
+				if gz {
+					p = writeGzip(t, "x.json.gz", tc.content)
+				}
+				r := ingestPaths(t, c, Options{}, p)[0]
+				if r.Status != Loaded || r.Shape != ShapeOCSF || r.Records != 2 || r.Rejected != 1 || r.Rejects[0].Line != tc.badLine {
+					t.Fatalf("%+v", r)
+				}
+				if n := queryInt(t, c, `SELECT count(*) FROM flows WHERE srcaddr IN ('10.0.1.5', '203.0.113.9') AND start IS NOT NULL`); n != 2 {
+					t.Fatalf("%d records", n)
+				}
+			})
+		}
+	}
+}

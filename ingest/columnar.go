@@ -33,6 +33,31 @@ var normalizedFields = func() map[string]Field {
 type sourceColumn struct {
 	name, typ string
 	field     Field
+	// expr, when set, is the SQL of the value (a path into nested
+	// structs, a mapping of values); name is then what a reject names.
+	expr string
+}
+
+// ref is the SQL of the column's value in the source, aliased s.
+func (c sourceColumn) ref() string {
+	if c.expr != "" {
+		return "(" + c.expr + ")"
+	}
+	return "s." + store.QuoteIdent(c.name)
+}
+
+// columnarSource is what the shared columnar load reads: the source, its
+// row numbers, its columns mapped onto fields, conditions that reject a
+// row before its values are judged ("WHEN cond THEN reason"), the SQL of a
+// rejected row's raw text, and more staged columns ("expr AS name").
+type columnarSource struct {
+	src, rowExpr string
+	cols         []sourceColumn
+	checks       []string
+	raw          string
+	stage        []string
+	// staged, when set, is called once the rows are staged (in ingest_stage).
+	staged func() error
 }
 
 // columnar loads files whose columns the engine reads by name: Parquet as AWS
@@ -54,6 +79,20 @@ func (l *load) columnar(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The raw text of a rejected row: the source's own columns (not the row number the reader adds).
+	var rawCols []string
+	for _, c := range cols {
+		rawCols = append(rawCols, fmt.Sprintf("%s := s.%s", store.QuoteIdent(c.name), store.QuoteIdent(c.name)))
+	}
+	return l.loadColumnar(ctx, columnarSource{src: src, rowExpr: rowExpr, cols: cols,
+		raw: fmt.Sprintf("CAST(struct_pack(%s) AS VARCHAR)", strings.Join(rawCols, ", "))})
+}
+
+// loadColumnar stages the source's rows with their values cast and a reason
+// for each row that does not fit, then loads the good rows and records the
+// rejects.
+func (l *load) loadColumnar(ctx context.Context, cs columnarSource) error {
+	cols := cs.cols
 	fields := make([]Field, 0, len(cols))
 	for _, c := range cols {
 		fields = append(fields, c.field)
@@ -61,14 +100,15 @@ func (l *load) columnar(ctx context.Context) error {
 	l.det.Fields = fields
 	l.res.Fields = FieldNames(fields)
 
-	var sel, staged, checks []string
+	var sel, staged []string
+	checks := cs.checks
 	for _, c := range cols {
 		val, bad, want := columnExpr(c)
 		sel = append(sel, fmt.Sprintf("%s AS %s", val, store.QuoteIdent(c.field.Column())))
 		staged = append(staged, store.QuoteIdent(c.field.Column()))
 		if bad != "" {
-			checks = append(checks, fmt.Sprintf("WHEN %s THEN format('{}: \"{}\" is not {}', %s, left(CAST(s.%s AS VARCHAR), 80), %s)",
-				bad, store.QuoteString(c.field.Name), store.QuoteIdent(c.name), store.QuoteString(want)))
+			checks = append(checks, fmt.Sprintf("WHEN %s THEN format('{}: \"{}\" is not {}', %s, left(CAST(%s AS VARCHAR), 80), %s)",
+				bad, store.QuoteString(c.field.Name), c.ref(), store.QuoteString(want)))
 		}
 	}
 	reason := "NULL"
@@ -78,18 +118,19 @@ func (l *load) columnar(ctx context.Context) error {
 	if _, err := l.exec(ctx, `DROP TABLE IF EXISTS temp.ingest_stage`); err != nil {
 		return fmt.Errorf("ingest: stage: %w", err)
 	}
-	// The raw text of a rejected row: the source's own columns (not the row number the reader adds).
-	var rawCols []string
-	for _, c := range cols {
-		rawCols = append(rawCols, fmt.Sprintf("%s := s.%s", store.QuoteIdent(c.name), store.QuoteIdent(c.name)))
-	}
+	sel = append(sel, cs.stage...)
 	q := fmt.Sprintf(`CREATE TEMP TABLE ingest_stage AS SELECT %s AS _row, %s, %s AS _reason,
-		CASE WHEN (%s) IS NOT NULL THEN CAST(struct_pack(%s) AS VARCHAR) END AS _raw FROM %s s`,
-		rowExpr, strings.Join(sel, ", "), reason, reason, strings.Join(rawCols, ", "), src)
+		CASE WHEN (%s) IS NOT NULL THEN %s END AS _raw FROM %s s`,
+		cs.rowExpr, strings.Join(sel, ", "), reason, reason, cs.raw, cs.src)
 	if _, err := l.exec(ctx, q); err != nil {
 		return fmt.Errorf("ingest: read %s: %w", l.path, err)
 	}
 	defer l.exec(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.ingest_stage`) //nolint:errcheck // temp
+	if cs.staged != nil {
+		if err := cs.staged(); err != nil {
+			return err
+		}
+	}
 
 	// Addresses: the engine has no IP type, so check them here.
 	for _, f := range fields {
@@ -228,7 +269,7 @@ func (l *load) describe(ctx context.Context, src string) ([]sourceColumn, error)
 // columnExpr returns the SQL value of a source column as its field's column,
 // the condition under which the value does not fit, and what was expected.
 func columnExpr(c sourceColumn) (val, bad, want string) {
-	col := "s." + store.QuoteIdent(c.name)
+	col := c.ref()
 	isText := c.typ == "VARCHAR"
 	// '-' is AWS's absent value; writers of Parquet and JSON add their own.
 	text := fmt.Sprintf("CASE WHEN trim(CAST(%s AS VARCHAR)) NOT IN ('-', '', 'None', 'null', 'NULL') THEN trim(CAST(%s AS VARCHAR)) END", col, col)

@@ -22,6 +22,7 @@ const (
 	ShapeJSONRecords Shape = "json-records"      // JSON objects whose keys are field names (e.g. a SIEM export)
 	ShapeParquet     Shape = "parquet"           // Parquet as AWS delivers it
 	ShapeCSVHeader   Shape = "csv-header"        // comma- or tab-separated, quoted values, first line names the fields (Athena, Glue exports)
+	// ShapeOCSF (ocsf.go): Security Lake's OCSF Network Activity, Parquet or JSON.
 )
 
 // Detected is what detection learned about a file.
@@ -38,6 +39,8 @@ type Detected struct {
 	// lineParser: the engine cannot read the file as detected (lines that
 	// are not text before its header): the line parser reads it.
 	lineParser bool
+	// parquet: an OCSF file in Parquet (else JSON).
+	parquet bool
 }
 
 // NotFlowLogError says why a file is not a flow log at all.
@@ -74,6 +77,9 @@ func Detect(r io.Reader, o DetectOptions) (Detected, error) {
 		return d, &NotFlowLogError{"the file is empty"}
 	case bytes.HasPrefix(head, parquetMagic):
 		d.Compression, d.Shape = "none", ShapeParquet
+		if parquetOCSF(r) {
+			d.Shape, d.parquet = ShapeOCSF, true
+		}
 		return d, nil
 	case bytes.HasPrefix(head, zstdMagic):
 		return d, &NotFlowLogError{"zstd-compressed; only gzip is supported (decompress it with zstd -d first)"}

@@ -62,6 +62,9 @@ func FuzzDetect(f *testing.F) {
 		`"version","account_id","interface_id","srcaddr","dstaddr","srcport","dstport","protocol","packets","bytes","start","end","action","log_status","date"` +
 			"\r\n" + `"2","123456789012","eni-1","10.0.0.1","10.0.0.2","443","22","6","1.0","2.5E1","1700000000","1700000060","ACCEPT","OK","2023-11-14"` + "\r\n",
 		"version\taccount-id\tinterface-id\n2\t123\t\n", "version,\"colour\n",
+		`{"class_uid":4001,"src_endpoint":{"ip":"10.0.0.1","port":443},"dst_endpoint":{"ip":"10.0.0.2"},"start_time":1700000000000}` + "\n",
+		`[{"class_uid":4001,"src_endpoint":{}}]`, `{"class_uid":4001,"src_endpoint":"x"}`,
+		"PAR1xxxx\x00\x00class_uid src_endpoint dst_endpoint\x20\x00\x00\x00PAR1",
 	} {
 		f.Add([]byte(s))
 	}
@@ -78,7 +81,7 @@ func FuzzDetect(f *testing.F) {
 			if (d.Shape == ShapeCSVHeader) != (d.Delim == "," || d.Delim == "\t") {
 				t.Fatalf("shape %s with delimiter %q", d.Shape, d.Delim)
 			}
-		case ShapeParquet, ShapeJSONRecords:
+		case ShapeParquet, ShapeJSONRecords, ShapeOCSF:
 		default:
 			t.Fatalf("unknown shape %q", d.Shape)
 		}

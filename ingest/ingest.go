@@ -75,6 +75,8 @@ type FileResult struct {
 	ControlMessages int64    `json:"control_messages,omitempty"`
 	LogGroups       []string `json:"log_groups,omitempty"`
 	LogStreams      []string `json:"log_streams,omitempty"`
+	// OCSFVersion is the OCSF version (metadata.version) of an ocsf file's records.
+	OCSFVersion string `json:"ocsf_version,omitempty"`
 	// Rejects are the first few rejected lines, for the report.
 	Rejects []Reject `json:"rejects,omitempty"`
 	err     error

@@ -90,6 +90,8 @@ func (l *load) load(ctx context.Context, fast bool) error {
 		err = l.engineText(ctx)
 	case l.det.Shape == ShapeParquet || l.det.Shape == ShapeJSONRecords:
 		err = l.columnar(ctx)
+	case l.det.Shape == ShapeOCSF:
+		err = l.ocsf(ctx)
 	case l.det.Shape == ShapeSubscription:
 		err = l.subscription(ctx)
 	default:
@@ -605,7 +607,7 @@ func (l *load) indexAddresses(ctx context.Context) error {
 		a, err := netip.ParseAddr(s)
 		if err != nil || a.Zone() != "" {
 			rows.Close()
-			if l.det.Shape == ShapeParquet || l.det.Shape == ShapeJSONRecords {
+			if l.det.Shape == ShapeParquet || l.det.Shape == ShapeJSONRecords || l.det.Shape == ShapeOCSF {
 				return fmt.Errorf("ingest: address %q is not an IP", s) // columnar checks addresses before this
 			}
 			return errFallback

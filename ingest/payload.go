@@ -413,5 +413,9 @@ func detectShape(d Detected, prefix []byte, long bool, o DetectOptions) (Detecte
 	if sd, ok, err := detectSubscription(d, prefix, o); ok {
 		return sd, err
 	}
+	if jsonOCSF(prefix) {
+		d.Shape = ShapeOCSF
+		return d, nil
+	}
 	return detectText(d, prefix, long, o)
 }

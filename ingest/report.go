@@ -26,6 +26,9 @@ func (r FileResult) Report() []string {
 		if r.Delimiter != "" {
 			shape += ", " + delimName(r.Delimiter[0]) + "-separated"
 		}
+		if r.OCSFVersion != "" {
+			shape += ", OCSF " + r.OCSFVersion
+		}
 		if r.Compression == "gzip" {
 			shape += ", gzip"
 		}

@@ -64,6 +64,10 @@ never by name, plain or gzip:
                            - are NULL; partition columns kept as text
   json-records             JSON records (SIEM exports)
   parquet                  Parquet as AWS delivers it
+  ocsf                     Amazon Security Lake's OCSF 1.x Network Activity
+                           (class_uid 4001): Parquet (*.gz.parquet, nested
+                           structs) or JSON / JSON lines, mapped back onto the
+                           AWS fields; the manifest keeps the OCSF version
 The README's list of shapes says what each reads in detail.
 
 Each file lands in one transaction and is recorded in the case's manifest.

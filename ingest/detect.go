@@ -176,6 +176,11 @@ func detectText(d Detected, prefix []byte, longFirst bool, o DetectOptions) (Det
 		}
 		return !anyRecord(text, fields, export)
 	}
+	if first != "" && strings.HasPrefix(nextText(text), "{") && !strings.HasPrefix(first, "{") && !shapeLine(first, o) {
+		// A stray text line before the first JSON object (a banner, a cut
+		// line) is a reject of a JSON file, not what makes the file text.
+		first = nextText(text)
+	}
 	switch {
 	case first == "":
 		return d, &NotFlowLogError{"the file has no content (only blank lines)"}
@@ -236,6 +241,32 @@ func detectText(d Detected, prefix []byte, longFirst bool, o DetectOptions) (Det
 	}
 	d.Shape = ShapeText
 	return headerlessShape(d, first, text, o, mostlyBinary)
+}
+
+// nextText is the second text line of the prefix ("" when there is none).
+func nextText(text []string) string {
+	if len(text) < 2 {
+		return ""
+	}
+	return text[1]
+}
+
+// shapeLine reports whether line decides a shape of its own: a header, a
+// delimited header, a JSON array, or a record in the given or default format.
+func shapeLine(line string, o DetectOptions) bool {
+	if strings.HasPrefix(line, "[") {
+		return true
+	}
+	if _, ok := headerNames(line); ok {
+		return true
+	}
+	if _, _, ok := delimitedHeader(line); ok {
+		return true
+	}
+	if _, rest, ok := splitExportTimestamp(line); ok {
+		line = rest
+	}
+	return anyRecord([]string{line}, orDefault(o.LogFormat), false)
 }
 
 // headerlessShape decides the fields of header-less lines: the user's

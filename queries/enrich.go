@@ -201,10 +201,20 @@ func addressInfoSQL() string {
 // ranks them; max > 0 keeps the first max. It rebuilds the derived tables
 // first when they are stale, so the case must then be open for writing.
 func Peers(ctx context.Context, c *store.Case, max int) ([]netip.Addr, error) {
+	return peers(ctx, c, max, false)
+}
+
+// PublicPeers are Peers of scope "public" only: the addresses a WHOIS
+// look-up is for.
+func PublicPeers(ctx context.Context, c *store.Case, max int) ([]netip.Addr, error) {
+	return peers(ctx, c, max, true)
+}
+
+func peers(ctx context.Context, c *store.Case, max int, public bool) ([]netip.Addr, error) {
 	if _, err := Prepare(ctx, c); err != nil {
 		return nil, err
 	}
-	top, err := TopPeers(ctx, c, max)
+	top, err := topPeers(ctx, c, max, public)
 	if err != nil {
 		return nil, err
 	}

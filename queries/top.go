@@ -24,7 +24,17 @@ type PortCount struct {
 // case_flows as it is: the caller decides whether stale derived tables are
 // rebuilt first. n > 0 keeps the first n.
 func TopPeers(ctx context.Context, c *store.Case, n int) ([]PeerCount, error) {
-	rows, err := c.DB.QueryContext(ctx, `SELECT peer_ip::VARCHAR, count(*) AS n FROM case_flows WHERE peer_ip IS NOT NULL
+	return topPeers(ctx, c, n, false)
+}
+
+// topPeers is TopPeers, of the public peers only (scope "public" in
+// address_info: outside the VPC and globally reachable) when public is set.
+func topPeers(ctx context.Context, c *store.Case, n int, public bool) ([]PeerCount, error) {
+	scope := ""
+	if public {
+		scope = ` AND peer_ip IN (SELECT addr FROM address_info WHERE scope = 'public')`
+	}
+	rows, err := c.DB.QueryContext(ctx, `SELECT peer_ip::VARCHAR, count(*) AS n FROM case_flows WHERE peer_ip IS NOT NULL`+scope+`
 		GROUP BY peer_ip ORDER BY n DESC, peer_ip LIMIT ?`, limitArg(n))
 	if err != nil {
 		return nil, fmt.Errorf("queries: top peers: %w", err)

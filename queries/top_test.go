@@ -50,6 +50,25 @@ func TestTopPeersAndPorts(t *testing.T) {
 			}
 		})
 	}
+	t.Run("public peers", func(t *testing.T) {
+		got, err := PublicPeers(ctx, c, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The same ranking without the internal and private addresses.
+		want := []netip.Addr{}
+		for _, pc := range all {
+			if s := pc.Addr.String(); s != "10.0.2.15" && s != "172.31.5.5" {
+				want = append(want, pc.Addr)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("got  %v\nwant %v", got, want)
+		}
+		if two, err := PublicPeers(ctx, c, 2); err != nil || !slices.Equal(two, want[:2]) {
+			t.Errorf("top 2: %v %v", two, err)
+		}
+	})
 	t.Run("ports", func(t *testing.T) {
 		got, err := TopPorts(ctx, c, 3)
 		if err != nil {

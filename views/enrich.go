@@ -232,18 +232,9 @@ func (s *server) lookUpPeers(c echo.Context) error {
 		}
 		defer cs.Close()
 		j.progress("finding the peers")
-		peers, err := queries.Peers(ctx, cs, 0)
+		public, err := queries.PublicPeers(ctx, cs, n)
 		if err != nil {
 			return err
-		}
-		var public []netip.Addr
-		for _, a := range peers {
-			if !whois.Special(a) {
-				public = append(public, a)
-			}
-			if len(public) == n {
-				break
-			}
 		}
 		j.log(fmt.Sprintf("%d public peers to look up, most active first", len(public)))
 		o := s.o.Whois

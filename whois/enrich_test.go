@@ -462,7 +462,7 @@ func TestSpecialAddressesNeverSent(t *testing.T) {
 	for _, s := range w.servers {
 		for _, q := range s.got() {
 			ip, err := netip.ParseAddr(strings.TrimPrefix(q, "n + "))
-			if err != nil || Special(ip) {
+			if err != nil || store.Special(ip) {
 				t.Errorf("%s was asked %q", s.name, q)
 			}
 		}

@@ -22,6 +22,22 @@ const (
 	levelMonth                // …/MM/ or month=MM/
 	levelDay                  // …/DD/ or day=DD/
 	levelHour                 // …/HH/ or hour=HH/
+
+	// Amazon Security Lake's layout:
+	// [prefix/]aws/VPC_FLOW/[VERSION/]region=REGION/accountId=ACCOUNT/eventDay=YYYYMMDD/
+	// (eventHour=YYYYMMDDHH/ in its first version).
+	levelLake        // …/aws/: Security Lake's AWS sources, or a user prefix
+	levelLakeSource  // aws/VPC_FLOW/
+	levelLakeVersion // aws/VPC_FLOW/2.0/
+	levelLakeRegion  // …/region=REGION/
+	levelLakeAccount // …/region=REGION/accountId=ACCOUNT/: a Location
+	levelLakeDay     // …/eventDay=YYYYMMDD/ or eventHour=YYYYMMDDHH/
+)
+
+// Folder names of Security Lake's layout.
+const (
+	lakeRoot   = "aws"
+	lakeSource = "VPC_FLOW"
 )
 
 // node is a prefix of the delivery tree and what it says about the objects
@@ -44,6 +60,7 @@ var (
 	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
 	regionRE  = regexp.MustCompile(`^[a-z]{2,4}(-[a-z0-9]+)+-[0-9]+$`)
 	numberRE  = regexp.MustCompile(`^[0-9]{1,4}$`)
+	versionRE = regexp.MustCompile(`^[0-9]{1,3}\.[0-9]{1,3}$`)
 )
 
 // child returns the node of the folder seg below n, and whether seg is a
@@ -53,13 +70,36 @@ func (n node) child(seg string) (node, bool) {
 	c := n
 	c.prefix = n.prefix + seg + "/"
 	switch n.level {
-	case levelAbove:
-		if seg == "AWSLogs" {
+	case levelAbove, levelLake:
+		switch {
+		case seg == "AWSLogs":
 			c.level, c.depth = levelAWSLogs, 0
-		} else {
-			c.depth++
+		case n.level == levelLake && seg == lakeSource:
+			c.level, c.depth = levelLakeSource, 0
+		case seg == lakeRoot:
+			c.level, c.depth = levelLake, c.depth+1
+		default:
+			c.level, c.depth = levelAbove, c.depth+1
 		}
 		return c, true
+	case levelLakeSource:
+		if versionRE.MatchString(seg) {
+			c.level = levelLakeVersion
+			return c, true
+		}
+		return n.lakeRegion(c, seg)
+	case levelLakeVersion:
+		return n.lakeRegion(c, seg)
+	case levelLakeRegion:
+		if a, ok := strings.CutPrefix(seg, "accountId="); ok && accountRE.MatchString(a) {
+			c.level, c.account = levelLakeAccount, a
+			return c, true
+		}
+	case levelLakeAccount:
+		if d, hour, ok := lakeDay(seg); ok {
+			c.level, c.year, c.month, c.day, c.hour = levelLakeDay, d.Year(), int(d.Month()), d.Day(), hour
+			return c, true
+		}
 	case levelAWSLogs, levelOrg:
 		if n.level == levelAWSLogs && orgRE.MatchString(seg) {
 			c.level, c.org = levelOrg, seg
@@ -114,6 +154,30 @@ func (n node) child(seg string) (node, bool) {
 	return node{}, false
 }
 
+// lakeRegion is the region=REGION folder below Security Lake's source or
+// its version.
+func (n node) lakeRegion(c node, seg string) (node, bool) {
+	if r, ok := strings.CutPrefix(seg, "region="); ok && regionRE.MatchString(r) {
+		c.level, c.region = levelLakeRegion, r
+		return c, true
+	}
+	return node{}, false
+}
+
+// lakeDay parses Security Lake's date folder: eventDay=YYYYMMDD, or
+// eventHour=YYYYMMDDHH (hour is -1 for a day).
+func lakeDay(seg string) (day time.Time, hour int, ok bool) {
+	if v, found := strings.CutPrefix(seg, "eventDay="); found && len(v) == 8 {
+		d, err := time.Parse("20060102", v)
+		return d, -1, err == nil
+	}
+	if v, found := strings.CutPrefix(seg, "eventHour="); found && len(v) == 10 {
+		d, err := time.Parse("2006010215", v)
+		return truncDay(d), d.Hour(), err == nil
+	}
+	return time.Time{}, 0, false
+}
+
 func serviceFolder(hive bool) string {
 	if hive {
 		return "aws-service=vpcflowlogs"
@@ -162,6 +226,16 @@ func (n node) expected() string {
 		return pick("a day (01–31)", "day=DD")
 	case levelDay:
 		return pick("an hour (00–23)", "hour=HH")
+	case levelLakeSource:
+		return "a version (2.0) or region=REGION"
+	case levelLakeVersion:
+		return "region=REGION"
+	case levelLakeRegion:
+		return "accountId=ACCOUNT (12 digits)"
+	case levelLakeAccount:
+		return "eventDay=YYYYMMDD or eventHour=YYYYMMDDHH"
+	case levelLakeDay:
+		return "nothing more: an eventDay folder is the deepest prefix"
 	}
 	return "nothing more: an hour folder is the deepest prefix"
 }
@@ -196,29 +270,32 @@ func parseURL(raw string) (node, string, error) {
 	return n, bucket, nil
 }
 
-// locate places a prefix in the delivery layout.
+// locate places a prefix in the delivery layout: the folders from the last
+// AWSLogs/ (or Security Lake's aws/VPC_FLOW/) on must follow it; those above
+// are the user's prefix.
 func locate(prefix string) (node, error) {
 	n := node{level: levelAbove, hour: -1}
 	if prefix == "" {
 		return n, nil
 	}
 	segs := strings.Split(strings.TrimSuffix(prefix, "/"), "/")
-	aws := -1
+	anchor := -1
 	for i, s := range segs {
-		if s == "AWSLogs" {
-			aws = i
+		if s == "AWSLogs" || s == lakeRoot && (i+1 == len(segs) || segs[i+1] == lakeSource) {
+			anchor = i
 		}
 	}
-	if aws < 0 {
+	if anchor < 0 {
 		n.prefix = strings.Join(segs, "/") + "/"
 		return n, nil
 	}
-	n.prefix = strings.Join(segs[:aws], "/")
-	if aws > 0 {
+	n.prefix = strings.Join(segs[:anchor], "/")
+	if anchor > 0 {
 		n.prefix += "/"
 	}
-	n, _ = n.child("AWSLogs")
-	for _, s := range segs[aws+1:] {
+	n, _ = n.child(segs[anchor])
+	n.depth = 0
+	for _, s := range segs[anchor+1:] {
 		c, ok := n.child(s)
 		if !ok {
 			return node{}, fmt.Errorf("not a VPC flow log delivery prefix: after %s comes %q, where the layout has %s", n.prefix, s, n.expected())

@@ -38,6 +38,19 @@ func TestParseURL(t *testing.T) {
 		{url: "s3://b/AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/year=2026/month=11/day=20/hour=23/",
 			bucket: "b", prefix: "AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/year=2026/month=11/day=20/hour=23/",
 			level: levelHour, account: "123456789012", region: "us-east-1", hive: true, y: 2026, m: 11, d: 20, h: 23},
+		{url: "s3://lake/aws", bucket: "lake", prefix: "aws/", level: levelLake, h: -1},
+		{url: "s3://lake/aws/VPC_FLOW/2.0/region=us-east-1/", bucket: "lake", prefix: "aws/VPC_FLOW/2.0/region=us-east-1/", level: levelLakeRegion, region: "us-east-1", h: -1},
+		{url: "s3://lake/x/aws/VPC_FLOW/2.0/region=us-east-1/accountId=123456789012/eventDay=20261120", bucket: "lake",
+			prefix: "x/aws/VPC_FLOW/2.0/region=us-east-1/accountId=123456789012/eventDay=20261120/",
+			level:  levelLakeDay, account: "123456789012", region: "us-east-1", y: 2026, m: 11, d: 20, h: -1},
+		{url: "s3://lake/aws/VPC_FLOW/region=us-east-1/accountId=123456789012/eventHour=2026112007/", bucket: "lake",
+			prefix: "aws/VPC_FLOW/region=us-east-1/accountId=123456789012/eventHour=2026112007/",
+			level:  levelLakeDay, account: "123456789012", region: "us-east-1", y: 2026, m: 11, d: 20, h: 7},
+		{url: "s3://b/aws/other/", bucket: "b", prefix: "aws/other/", level: levelAbove, h: -1},
+		{url: "s3://lake/aws/VPC_FLOW/2.0/accountId=123456789012/", err: "region=REGION"},
+		{url: "s3://lake/aws/VPC_FLOW/2.0/region=us-east-1/accountId=1234/", err: "accountId=ACCOUNT"},
+		{url: "s3://lake/aws/VPC_FLOW/2.0/region=us-east-1/accountId=123456789012/eventDay=20261340/", err: "eventDay=YYYYMMDD"},
+		{url: "s3://lake/aws/VPC_FLOW/2.0/region=us-east-1/accountId=123456789012/eventDay=20261120/x/", err: "deepest"},
 		{url: "b/AWSLogs", err: "not an S3 URL"},
 		{url: "s3:///AWSLogs", err: "names no bucket"},
 		{url: "s3://b/AWSLogs/123456789012/CloudTrail/", err: `comes "CloudTrail", where the layout has vpcflowlogs`},
@@ -86,7 +99,8 @@ func TestObjectTime(t *testing.T) {
 
 func FuzzParseURL(f *testing.F) {
 	for _, s := range []string{"s3://b/AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/20/07/", "arn:aws:s3:::b/x//AWSLogs/o-a1b2c3d4e5/",
-		"s3://b/AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/year=2026/"} {
+		"s3://b/AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/year=2026/",
+		"s3://lake/aws/VPC_FLOW/2.0/region=us-east-1/accountId=123456789012/eventDay=20261120/"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

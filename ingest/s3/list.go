@@ -26,7 +26,7 @@ type object struct {
 // in the window to jobs.
 func (p *puller) discover(ctx context.Context, n node, jobs chan<- object) error {
 	switch n.level {
-	case levelAbove:
+	case levelAbove, levelLake:
 		if n.depth > MaxSearchDepth {
 			return nil
 		}
@@ -42,11 +42,15 @@ func (p *puller) discover(ctx context.Context, n node, jobs chan<- object) error
 		if err != nil {
 			return err
 		}
-		// A folder that holds AWSLogs/ is the flow logs' prefix: its other
-		// folders are not searched. Otherwise every folder may be a prefix
-		// above one.
-		if slices.Contains(children, "AWSLogs") {
+		// A folder that holds AWSLogs/ is the flow logs' prefix, and
+		// Security Lake's aws/ folder holds VPC_FLOW/ among its other
+		// sources: the other folders are not searched. Otherwise every
+		// folder may be a prefix above one.
+		switch {
+		case slices.Contains(children, "AWSLogs"):
 			children = []string{"AWSLogs"}
+		case n.level == levelLake && slices.Contains(children, lakeSource):
+			children = []string{lakeSource}
 		}
 		for _, seg := range children {
 			c, _ := n.child(seg)
@@ -55,7 +59,7 @@ func (p *puller) discover(ctx context.Context, n node, jobs chan<- object) error
 			}
 		}
 		return nil
-	case levelAWSLogs, levelOrg, levelService:
+	case levelAWSLogs, levelOrg, levelService, levelLakeSource, levelLakeVersion, levelLakeRegion:
 		if !p.wanted(n) {
 			return nil
 		}
@@ -83,6 +87,9 @@ func (p *puller) discover(ctx context.Context, n node, jobs chan<- object) error
 	if !p.wanted(n) {
 		return nil
 	}
+	if n.level >= levelLakeAccount {
+		return p.lakeLocation(ctx, n, jobs)
+	}
 	return p.location(ctx, n, jobs)
 }
 
@@ -95,7 +102,10 @@ func (p *puller) wanted(n node) bool {
 		keep, what = false, "account "+n.account
 	}
 	if keep && n.region != "" && len(p.o.Regions) > 0 && !slices.Contains(p.o.Regions, n.region) {
-		keep, what = false, "region "+n.region+" of "+n.account
+		keep, what = false, "region "+n.region
+		if n.account != "" {
+			what += " of " + n.account
+		}
 	}
 	if !keep {
 		p.mu.Lock()
@@ -116,23 +126,11 @@ func (p *puller) location(ctx context.Context, n node, jobs chan<- object) error
 	for l := n.level; l > levelRegion; l-- {
 		regionPrefix = regionPrefix[:strings.LastIndexByte(strings.TrimSuffix(regionPrefix, "/"), '/')+1]
 	}
-	loc := Location{Bucket: p.bucket, Prefix: regionPrefix, Org: n.org, Account: n.account, Region: n.region, Hive: n.hive}
-	p.mu.Lock()
-	p.sum.Locations = append(p.sum.Locations, loc)
-	i := len(p.sum.Locations) - 1
-	p.mu.Unlock()
-	mark := func(daily, hourly bool) {
-		p.mu.Lock()
-		l := &p.sum.Locations[i]
-		l.Daily = l.Daily || daily
-		l.Hourly = l.Hourly || hourly
-		p.mu.Unlock()
-	}
-
+	mark := p.found(Location{Bucket: p.bucket, Prefix: regionPrefix, Org: n.org, Account: n.account, Region: n.region, Hive: n.hive})
 	if n.level >= levelDay {
 		// The URL names the day (or the hour): list just that folder.
 		d := time.Date(n.year, time.Month(n.month), n.day, 0, 0, 0, 0, time.UTC)
-		if d.After(p.hi) || !d.AddDate(0, 0, 1).After(p.lo) {
+		if !p.dayWanted(d) {
 			return nil
 		}
 		if n.level == levelHour {
@@ -154,6 +152,61 @@ func (p *puller) location(ctx context.Context, n node, jobs chan<- object) error
 		}
 	}
 	return nil
+}
+
+// found adds a location to the summary; mark records the partitions found
+// in it.
+func (p *puller) found(loc Location) (mark func(daily, hourly bool)) {
+	p.mu.Lock()
+	p.sum.Locations = append(p.sum.Locations, loc)
+	i := len(p.sum.Locations) - 1
+	p.mu.Unlock()
+	return func(daily, hourly bool) {
+		p.mu.Lock()
+		l := &p.sum.Locations[i]
+		l.Daily = l.Daily || daily
+		l.Hourly = l.Hourly || hourly
+		p.mu.Unlock()
+	}
+}
+
+// lakeLocation lists the partitions of one Security Lake account and region
+// that the window widened by the margin reaches: the eventDay (or
+// eventHour) folders of the account folder, which name the records' event
+// time. When the URL named one, only it is listed.
+func (p *puller) lakeLocation(ctx context.Context, n node, jobs chan<- object) error {
+	accountPrefix := n.prefix
+	if n.level == levelLakeDay {
+		accountPrefix = accountPrefix[:strings.LastIndexByte(strings.TrimSuffix(accountPrefix, "/"), '/')+1]
+	}
+	mark := p.found(Location{Bucket: p.bucket, Prefix: accountPrefix, Account: n.account, Region: n.region, Lake: true})
+	var folders []string
+	if n.level == levelLakeDay {
+		folders = []string{strings.TrimSuffix(strings.TrimPrefix(n.prefix, accountPrefix), "/")}
+	} else {
+		var err error
+		if folders, err = p.folders(ctx, accountPrefix); err != nil {
+			return err
+		}
+	}
+	for _, seg := range folders {
+		d, h, ok := lakeDay(seg)
+		if !ok || !p.dayWanted(d) || h >= 0 && !p.hourWanted(d, h) {
+			continue
+		}
+		found, err := p.partition(ctx, accountPrefix+seg+"/", jobs)
+		if err != nil {
+			return err
+		}
+		mark(found && h < 0, found && h >= 0)
+	}
+	return nil
+}
+
+// dayWanted reports whether day d overlaps the window widened by the
+// margin.
+func (p *puller) dayWanted(d time.Time) bool {
+	return !d.After(p.hi) && d.AddDate(0, 0, 1).After(p.lo)
 }
 
 // day lists a day folder: its objects (daily partitions) and the hour

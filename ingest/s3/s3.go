@@ -9,7 +9,13 @@
 //
 //	[prefix/]AWSLogs/aws-account-id=ACCOUNT/aws-service=vpcflowlogs/aws-region=REGION/year=YYYY/month=MM/day=DD/[hour=HH/]
 //
-// one object every five minutes or so per flow log, named
+// or, where Amazon Security Lake holds them (as OCSF Parquet), to
+//
+//	[prefix/]aws/VPC_FLOW/VERSION/region=REGION/accountId=ACCOUNT/eventDay=YYYYMMDD/
+//
+// (eventHour=YYYYMMDDHH/ in its first version), the folder naming the
+// records' event time. AWS's own delivery writes one object every five
+// minutes or so per flow log, named
 // ACCOUNT_vpcflowlogs_REGION_fl-…_YYYYMMDDTHHmmZ_hash.log.gz (or
 // .log.parquet), where the time is when the file was written. Pull finds
 // the layout by listing folders (Delimiter "/") from the given prefix
@@ -143,6 +149,9 @@ type Location struct {
 	Account string
 	Region  string
 	Hive    bool
+	// Lake is Amazon Security Lake's layout (OCSF Parquet objects):
+	// aws/VPC_FLOW/VERSION/region=REGION/accountId=ACCOUNT/.
+	Lake bool
 	// Daily and Hourly say which partitions the listed days had: objects
 	// in day folders, hour folders, or (with several flow logs) both.
 	Daily, Hourly bool
@@ -154,6 +163,10 @@ func (l Location) String() string {
 	var b strings.Builder
 	b.WriteString("s3://" + l.Bucket + "/" + l.Prefix)
 	switch {
+	case l.Lake && l.Hourly && !l.Daily:
+		b.WriteString("eventHour=YYYYMMDDHH/")
+	case l.Lake:
+		b.WriteString("eventDay=YYYYMMDD/")
 	case l.Hive && l.Hourly && !l.Daily:
 		b.WriteString("year=YYYY/month=MM/day=DD/hour=HH/")
 	case l.Hive:
@@ -363,7 +376,7 @@ func (p *puller) note() string {
 	where := "s3://" + s.Bucket + "/" + s.Prefix
 	window := fmt.Sprintf("%s – %s", p.o.Start.UTC().Format(time.RFC3339), p.o.End.UTC().Format(time.RFC3339))
 	if len(s.Locations) == 0 {
-		msg := fmt.Sprintf("nothing matched: found no VPC flow log delivery folder ([prefix/]AWSLogs/[o-org/]ACCOUNT/vpcflowlogs/REGION/, plain or Hive-compatible) under %s", where)
+		msg := fmt.Sprintf("nothing matched: found no VPC flow log delivery folder ([prefix/]AWSLogs/[o-org/]ACCOUNT/vpcflowlogs/REGION/, plain or Hive-compatible, or Security Lake's aws/VPC_FLOW/VERSION/region=REGION/accountId=ACCOUNT/) under %s", where)
 		if p.searched > 0 {
 			msg += fmt.Sprintf(" (searched %d folders, down to %d levels below it)", p.searched, MaxSearchDepth)
 		}

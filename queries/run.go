@@ -226,20 +226,40 @@ func Stored(ctx context.Context, c *store.Case, a Analysis, params map[string]an
 
 // cached returns the newest stored result of the same question on the same data.
 func cached(ctx context.Context, c *store.Case, a Analysis, params, dv string) (*Result, error) {
+	r, err := loadRun(ctx, c, `analysis = ? AND version = ? AND sha256 = ? AND params::VARCHAR = ?::JSON::VARCHAR AND data_version = ?`,
+		a.Name, a.Version, a.SHA256, params, dv)
+	if err != nil {
+		return nil, err
+	}
+	r.Title, r.Cached = a.Title, true
+	return r, nil
+}
+
+// StoredRun reads the stored run with this run id: the evidence a finding
+// refers to. It only reads.
+func StoredRun(ctx context.Context, c *store.Case, runID string) (*Result, error) {
+	r, err := loadRun(ctx, c, "run_id = ?", runID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, &store.NotFoundError{What: "analysis run", ID: runID, Hint: "investigator runs CASE lists the stored runs"}
+	}
+	return r, err
+}
+
+// loadRun reads the newest stored run where cond holds; sql.ErrNoRows when
+// there is none.
+func loadRun(ctx context.Context, c *store.Case, cond string, args ...any) (*Result, error) {
 	var r Result
 	var cols, rows, pj string
 	var finished time.Time
-	err := c.DB.QueryRowContext(ctx, `SELECT run_id, started_at, finished_at, params::VARCHAR, columns::VARCHAR, rows::VARCHAR FROM analysis_runs
-		WHERE analysis = ? AND version = ? AND sha256 = ? AND params::VARCHAR = ?::JSON::VARCHAR AND data_version = ?
-		ORDER BY id DESC LIMIT 1`, a.Name, a.Version, a.SHA256, params, dv).
-		Scan(&r.RunID, &r.RanAt, &finished, &pj, &cols, &rows)
+	err := c.DB.QueryRowContext(ctx, `SELECT run_id, analysis, version, sha256, data_version, started_at, finished_at, params::VARCHAR, columns::VARCHAR, rows::VARCHAR
+		FROM analysis_runs WHERE `+cond+` ORDER BY id DESC LIMIT 1`, args...).
+		Scan(&r.RunID, &r.Analysis, &r.Version, &r.SHA256, &r.DataVersion, &r.RanAt, &finished, &pj, &cols, &rows)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("queries: stored runs: %w", err)
 	}
-	r.Analysis, r.Version, r.Title, r.SHA256, r.Cached, r.DataVersion = a.Name, a.Version, a.Title, a.SHA256, true, dv
 	r.RanAt = r.RanAt.UTC()
 	r.Duration = finished.Sub(r.RanAt)
 	if err := json.Unmarshal([]byte(pj), &r.Params); err != nil {

@@ -156,6 +156,12 @@ func TestSemantics(t *testing.T) {
 		{"traffic-summary", nil, "action", []string{"ACCEPT", "REJECT"}},
 		{"coverage", nil, "interface_id", []string{"eni-nat", "eni-web"}},
 		{"coverage", nil, "nodata", []string{"0", "1"}},
+		// The silences over two minutes, both of eni-web: after the internal
+		// SSH record (22:21:00 to the IPv6 record at 22:23:20) and after the
+		// IPv6 record (22:24:20 to the RDP probe at 22:26:40).
+		{"coverage-gaps", map[string]string{"gap": "2m"}, "interface_id", []string{"eni-web", "eni-web"}},
+		{"coverage-gaps", map[string]string{"gap": "2m"}, "silent_from", []string{"2023-11-14T22:21:00Z", "2023-11-14T22:24:20Z"}},
+		{"coverage-gaps", map[string]string{"gap": "2m"}, "heard_again", []string{"2023-11-14T22:23:20Z", "2023-11-14T22:26:40Z"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.analysis+"/"+tt.col, func(t *testing.T) {

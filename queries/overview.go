@@ -41,7 +41,7 @@ func Overview(ctx context.Context, c *store.Case) (OverviewCounts, error) {
 			EXISTS (SELECT 1 FROM focus_ips)`).Scan(&o.Peers, &focus); err != nil {
 		return o, fmt.Errorf("queries: overview: peers: %w", err)
 	}
-	a, err := coverageAnalysis()
+	a, err := embedded("coverage")
 	if err != nil {
 		return o, err
 	}
@@ -80,12 +80,13 @@ func Overview(ctx context.Context, c *store.Case) (OverviewCounts, error) {
 	return o, nil
 }
 
-// coverageAnalysis is the coverage analysis, whose definition of a gap the
-// overview shares.
-func coverageAnalysis() (Analysis, error) {
-	b, err := fs.ReadFile(files, "coverage.sql")
+// embedded is one of the embedded analyses, which the read model shares
+// (the overview counts gaps as the coverage analysis does, the timeline
+// shows coverage-gaps' silences).
+func embedded(name string) (Analysis, error) {
+	b, err := fs.ReadFile(files, name+".sql")
 	if err != nil {
-		return Analysis{}, fmt.Errorf("queries: overview: %w", err)
+		return Analysis{}, fmt.Errorf("queries: %w", err)
 	}
-	return ParseAnalysis("coverage", string(b))
+	return ParseAnalysis(name, string(b))
 }

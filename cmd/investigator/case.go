@@ -19,7 +19,7 @@ func (a *app) caseCommand() *cobra.Command {
 		Use:   "case",
 		Short: "Create, list and show cases",
 	}
-	cmd.AddCommand(a.caseNewCommand(), a.caseListCommand(), a.caseShowCommand())
+	cmd.AddCommand(a.caseNewCommand(), a.caseListCommand(), a.caseShowCommand(), a.caseVerifyCommand())
 	return cmd
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/investigator/investigator/internal/format"
 	"github.com/investigator/investigator/store"
 )
 
@@ -162,7 +163,7 @@ func Events(ctx context.Context, c *store.Case, o TimelineOptions) (CaseTimeline
 	}
 	for _, r := range runs {
 		out.Events = append(out.Events, Event{At: r.RanAt, Recorded: r.RanAt, Kind: EventRun, Ref: r.RunID,
-			Title: fmt.Sprintf("%s v%d: %d rows", r.Analysis, r.Version, r.Rows), By: r.Program})
+			Title: fmt.Sprintf("%s v%d: %s", r.Analysis, r.Version, format.Nouns(r.Rows, "row")), By: r.Program})
 	}
 	if err := gapEvents(ctx, c, o.Gap, &out); err != nil {
 		return out, err
@@ -215,7 +216,7 @@ func ingestEvents(ctx context.Context, c *store.Case, out *CaseTimeline) error {
 			return fmt.Errorf("queries: timeline: ingests: %w", err)
 		}
 		e := Event{At: started.UTC(), Recorded: started.UTC(), Kind: EventIngest, Ref: fmt.Sprintf("ingest %d", id),
-			Title: fmt.Sprintf("%d files, %d records, %d rejected lines", files, records, rejected), By: program}
+			Title: fmt.Sprintf("%s, %s, %s", format.Nouns(files, "file"), format.Nouns(records, "record"), format.Nouns(rejected, "rejected line")), By: program}
 		if first.Valid {
 			e.At = first.Time.UTC()
 		}

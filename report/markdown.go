@@ -41,8 +41,10 @@ func table(b *bytes.Buffer, head []string, rows [][]string) {
 	b.WriteByte('\n')
 }
 
-// quote writes a note, which is Markdown already, as a block quote.
+// quote writes a note, which is Markdown already, as a block quote; raw
+// HTML in it is escaped, so that a viewer shows it instead of running it.
 func quote(b *bytes.Buffer, text, by, at, id string) {
+	text = strings.NewReplacer("<", "&lt;", ">", "&gt;").Replace(text)
 	for _, line := range strings.Split(text, "\n") {
 		b.WriteString(strings.TrimRight("> "+line, " ") + "\n")
 	}

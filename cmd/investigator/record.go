@@ -125,7 +125,6 @@ result).`,
 	fl.StringVar(&runID, "run", "", "a stored analysis run that is the evidence")
 	fl.StringArrayVar(&rowKeys, "row", nil, "a row of the run: its number, or COLUMN=VALUE (repeatable)")
 	fl.StringVar(&note, "note", "", "a first note on the finding (Markdown)")
-	_ = cmd.MarkFlagRequired("title")
 	return cmd
 }
 

@@ -136,6 +136,13 @@ type Item struct {
 	Source string  // what the manifest records as its origin; default: the absolute path
 	Key    string  // the dedup key (an S3 object's bucket/key/ETag, a log slice); default: sha256 of the content
 	Fields []Field // the format of header-less lines, when the source knows it; default: Options.LogFormat
+	// Shape and OCSFVersion, when set, are what the manifest records as the
+	// records' shape and OCSF version, for a source that had them in another
+	// shape than the file it wrote: an Athena pull of an Amazon Security
+	// Lake table is ShapeOCSF (and the OCSF version its records named),
+	// though the file read is flow-log text.
+	Shape       Shape
+	OCSFVersion string
 }
 
 // File ingests one local file in one transaction: all of its good records
@@ -206,6 +213,9 @@ func (in *Ingester) Item(ctx context.Context, it Item) FileResult {
 	}
 	res.Compression, res.Shape, res.Delimiter = det.Compression, det.Shape, det.Delim
 	res.Fields = FieldNames(det.Fields)
+	if it.Shape != "" {
+		res.Shape, res.OCSFVersion = it.Shape, it.OCSFVersion
+	}
 
 	key := it.Key
 	if key == "" {
@@ -217,7 +227,7 @@ func (in *Ingester) Item(ctx context.Context, it Item) FileResult {
 		}
 	}
 
-	l := &load{in: in, path: it.Path, source: res.Path, det: det, key: key, size: size, sha: sum}
+	l := &load{in: in, path: it.Path, source: res.Path, det: det, key: key, size: size, sha: sum, shape: res.Shape, ocsfVersion: res.OCSFVersion}
 	if in.opts.Progress != nil {
 		stop := watchRead(it.Path, size, progressEvery, func(p ReadProgress) {
 			p.Path = res.Path

@@ -35,13 +35,17 @@ type load struct {
 	path   string // the local file read
 	source string // its origin, for the manifest
 	det    Detected
-	key    string
-	size   int64
-	sha    string
-	conn   *sql.Conn
-	fileID int64
-	res    *FileResult
-	begun  time.Time
+	// shape and ocsfVersion are what the manifest records: det's shape,
+	// unless the source said otherwise (Item.Shape).
+	shape       Shape
+	ocsfVersion string
+	key         string
+	size        int64
+	sha         string
+	conn        *sql.Conn
+	fileID      int64
+	res         *FileResult
+	begun       time.Time
 }
 
 func (l *load) run(ctx context.Context, res *FileResult) error {
@@ -49,7 +53,8 @@ func (l *load) run(ctx context.Context, res *FileResult) error {
 	fast := (l.det.Shape == ShapeText || l.det.Shape == ShapeTextHeader || l.det.Shape == ShapeExport || l.det.Shape == ShapeCSVHeader) && !l.det.lineParser
 	err := l.attempt(ctx, res, fast)
 	if errors.Is(err, errFallback) {
-		*res = FileResult{Path: res.Path, Size: res.Size, SHA256: res.SHA256, Compression: res.Compression, Shape: res.Shape, Delimiter: res.Delimiter, Fields: res.Fields}
+		*res = FileResult{Path: res.Path, Size: res.Size, SHA256: res.SHA256, Compression: res.Compression, Shape: res.Shape, Delimiter: res.Delimiter, Fields: res.Fields,
+			OCSFVersion: l.ocsfVersion}
 		err = l.attempt(ctx, res, false)
 	}
 	return err
@@ -75,10 +80,10 @@ func (l *load) attempt(ctx context.Context, res *FileResult, fast bool) error {
 func (l *load) load(ctx context.Context, fast bool) error {
 	res := l.res
 	err := l.conn.QueryRowContext(ctx, `INSERT INTO ingest_files (ingest_id, source, dedup_key, size, sha256, compression, shape, fields,
-			records, rejected, outside_window, nodata, skipdata, delimiter)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?::VARCHAR[], 0, 0, 0, 0, 0, ?) RETURNING id`,
-		l.in.ingestID, l.source, l.key, l.size, l.sha, l.det.Compression, string(l.det.Shape), listLiteral(FieldNames(l.det.Fields)),
-		nullable(l.det.Delim)).Scan(&l.fileID)
+			records, rejected, outside_window, nodata, skipdata, delimiter, ocsf_version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?::VARCHAR[], 0, 0, 0, 0, 0, ?, ?) RETURNING id`,
+		l.in.ingestID, l.source, l.key, l.size, l.sha, l.det.Compression, string(l.shape), listLiteral(FieldNames(l.det.Fields)),
+		nullable(l.det.Delim), nullable(l.ocsfVersion)).Scan(&l.fileID)
 	if err != nil {
 		return fmt.Errorf("ingest: manifest: %w", err)
 	}

@@ -28,45 +28,79 @@ import (
 // ShapeOCSF is an OCSF Network Activity file as Security Lake writes it.
 const ShapeOCSF Shape = "ocsf"
 
-// ocsfPath is one OCSF place a field's value may be found, with how its
-// value becomes the field's.
-type ocsfPath struct {
-	path string
-	conv string // "" as is, or: ms, dt, action, action_id, direction, direction_id, boundary, boundary_id, first
+// OCSFConv is how the value of an OCSF path becomes its AWS field's.
+type OCSFConv string
+
+// The conversions of OCSF values.
+const (
+	OCSFAsIs        OCSFConv = ""             // the value as it is
+	OCSFMillis      OCSFConv = "ms"           // epoch milliseconds: a time
+	OCSFDateTime    OCSFConv = "dt"           // an ISO 8601 string (or a timestamp): a time
+	OCSFVersion     OCSFConv = "version"      // metadata.product.version ("5", "5.0"): the flow log's version
+	OCSFUpper       OCSFConv = "upper"        // upper-cased (status_code: OK, NODATA, SKIPDATA)
+	OCSFAction      OCSFConv = "action"       // Allowed → ACCEPT; Denied, Blocked → REJECT; Unknown → NULL
+	OCSFActionID    OCSFConv = "action_id"    // 1 → ACCEPT, 2 → REJECT
+	OCSFDirection   OCSFConv = "direction"    // Inbound → ingress, Outbound → egress; Unknown, Lateral, Other → NULL
+	OCSFDirectionID OCSFConv = "direction_id" // 1 → ingress, 2 → egress
+	OCSFBoundary    OCSFConv = "boundary"     // "Same VPC" … "Internet Gateway" → traffic-path 1 … 8
+	OCSFBoundaryID  OCSFConv = "boundary_id"  // 4 … 11 → traffic-path 1 … 8
+	OCSFFirst       OCSFConv = "first"        // the first element of a list (intermediate_ips)
+)
+
+// OCSFPath is one OCSF place a field's value may be found ("src_endpoint.ip"),
+// with how its value becomes the field's.
+type OCSFPath struct {
+	Path string
+	Conv OCSFConv
+}
+
+// OCSFField is an AWS field and the OCSF paths its value may come from, in
+// order: the first that has a value wins.
+type OCSFField struct {
+	Field string // the AWS field name ("srcaddr", "log-status")
+	Paths []OCSFPath
 }
 
 // ocsfFields maps AWS fields onto OCSF paths, the first present wins.
-var ocsfFields = []struct {
-	field string
-	paths []ocsfPath
-}{
-	{"version", []ocsfPath{{"metadata.product.version", "version"}}},
-	{"account-id", []ocsfPath{{"cloud.account.uid", ""}, {"cloud.account_uid", ""}}},
-	{"interface-id", []ocsfPath{{"src_endpoint.interface_uid", ""}, {"dst_endpoint.interface_uid", ""}}},
-	{"srcaddr", []ocsfPath{{"src_endpoint.ip", ""}}},
-	{"dstaddr", []ocsfPath{{"dst_endpoint.ip", ""}}},
-	{"srcport", []ocsfPath{{"src_endpoint.port", ""}}},
-	{"dstport", []ocsfPath{{"dst_endpoint.port", ""}}},
-	{"protocol", []ocsfPath{{"connection_info.protocol_num", ""}}},
-	{"packets", []ocsfPath{{"traffic.packets", ""}}},
-	{"bytes", []ocsfPath{{"traffic.bytes", ""}}},
-	{"start", []ocsfPath{{"start_time", "ms"}, {"start_time_dt", "dt"}}},
-	{"end", []ocsfPath{{"end_time", "ms"}, {"end_time_dt", "dt"}}},
-	{"action", []ocsfPath{{"action", "action"}, {"disposition", "action"}, {"action_id", "action_id"}, {"disposition_id", "action_id"}}},
-	{"log-status", []ocsfPath{{"status_code", "upper"}}},
-	{"vpc-id", []ocsfPath{{"src_endpoint.vpc_uid", ""}, {"dst_endpoint.vpc_uid", ""}}},
-	{"subnet-id", []ocsfPath{{"src_endpoint.subnet_uid", ""}, {"dst_endpoint.subnet_uid", ""}}},
-	{"instance-id", []ocsfPath{{"src_endpoint.instance_uid", ""}, {"dst_endpoint.instance_uid", ""}}},
-	{"tcp-flags", []ocsfPath{{"connection_info.tcp_flags", ""}}},
-	{"type", []ocsfPath{{"connection_info.protocol_ver", ""}}},
-	{"pkt-srcaddr", []ocsfPath{{"src_endpoint.intermediate_ips", "first"}}},
-	{"pkt-dstaddr", []ocsfPath{{"dst_endpoint.intermediate_ips", "first"}}},
-	{"region", []ocsfPath{{"cloud.region", ""}}},
-	{"az-id", []ocsfPath{{"cloud.zone", ""}}},
-	{"pkt-src-aws-service", []ocsfPath{{"src_endpoint.svc_name", ""}}},
-	{"pkt-dst-aws-service", []ocsfPath{{"dst_endpoint.svc_name", ""}}},
-	{"flow-direction", []ocsfPath{{"connection_info.direction", "direction"}, {"connection_info.direction_id", "direction_id"}}},
-	{"traffic-path", []ocsfPath{{"connection_info.boundary_id", "boundary_id"}, {"connection_info.boundary", "boundary"}}},
+var ocsfFields = []OCSFField{
+	{"version", []OCSFPath{{"metadata.product.version", OCSFVersion}}},
+	{"account-id", []OCSFPath{{"cloud.account.uid", OCSFAsIs}, {"cloud.account_uid", OCSFAsIs}}},
+	{"interface-id", []OCSFPath{{"src_endpoint.interface_uid", OCSFAsIs}, {"dst_endpoint.interface_uid", OCSFAsIs}}},
+	{"srcaddr", []OCSFPath{{"src_endpoint.ip", OCSFAsIs}}},
+	{"dstaddr", []OCSFPath{{"dst_endpoint.ip", OCSFAsIs}}},
+	{"srcport", []OCSFPath{{"src_endpoint.port", OCSFAsIs}}},
+	{"dstport", []OCSFPath{{"dst_endpoint.port", OCSFAsIs}}},
+	{"protocol", []OCSFPath{{"connection_info.protocol_num", OCSFAsIs}}},
+	{"packets", []OCSFPath{{"traffic.packets", OCSFAsIs}}},
+	{"bytes", []OCSFPath{{"traffic.bytes", OCSFAsIs}}},
+	{"start", []OCSFPath{{"start_time", OCSFMillis}, {"start_time_dt", OCSFDateTime}}},
+	{"end", []OCSFPath{{"end_time", OCSFMillis}, {"end_time_dt", OCSFDateTime}}},
+	{"action", []OCSFPath{{"action", OCSFAction}, {"disposition", OCSFAction}, {"action_id", OCSFActionID}, {"disposition_id", OCSFActionID}}},
+	{"log-status", []OCSFPath{{"status_code", OCSFUpper}}},
+	{"vpc-id", []OCSFPath{{"src_endpoint.vpc_uid", OCSFAsIs}, {"dst_endpoint.vpc_uid", OCSFAsIs}}},
+	{"subnet-id", []OCSFPath{{"src_endpoint.subnet_uid", OCSFAsIs}, {"dst_endpoint.subnet_uid", OCSFAsIs}}},
+	{"instance-id", []OCSFPath{{"src_endpoint.instance_uid", OCSFAsIs}, {"dst_endpoint.instance_uid", OCSFAsIs}}},
+	{"tcp-flags", []OCSFPath{{"connection_info.tcp_flags", OCSFAsIs}}},
+	{"type", []OCSFPath{{"connection_info.protocol_ver", OCSFAsIs}}},
+	{"pkt-srcaddr", []OCSFPath{{"src_endpoint.intermediate_ips", OCSFFirst}}},
+	{"pkt-dstaddr", []OCSFPath{{"dst_endpoint.intermediate_ips", OCSFFirst}}},
+	{"region", []OCSFPath{{"cloud.region", OCSFAsIs}}},
+	{"az-id", []OCSFPath{{"cloud.zone", OCSFAsIs}}},
+	{"pkt-src-aws-service", []OCSFPath{{"src_endpoint.svc_name", OCSFAsIs}}},
+	{"pkt-dst-aws-service", []OCSFPath{{"dst_endpoint.svc_name", OCSFAsIs}}},
+	{"flow-direction", []OCSFPath{{"connection_info.direction", OCSFDirection}, {"connection_info.direction_id", OCSFDirectionID}}},
+	{"traffic-path", []OCSFPath{{"connection_info.boundary_id", OCSFBoundaryID}, {"connection_info.boundary", OCSFBoundary}}},
+}
+
+// OCSFFields is how OCSF Network Activity records map back onto AWS's flow-log
+// fields: what the ocsf shape reads files with, and what an Athena query of a
+// Security Lake table selects. The slice is a copy.
+func OCSFFields() []OCSFField {
+	out := make([]OCSFField, len(ocsfFields))
+	for i, f := range ocsfFields {
+		out[i] = OCSFField{Field: f.Field, Paths: slices.Clone(f.Paths)}
+	}
+	return out
 }
 
 // ocsfBoundaries are OCSF's connection_info.boundary values whose AWS
@@ -266,10 +300,10 @@ func (t duckType) integer() bool {
 
 // ocsfValue is the SQL of a path's value converted for its field, and the
 // DuckDB type the shared columnar load then casts from.
-func ocsfValue(c ocsfColumn, conv string) (string, string) {
+func ocsfValue(c ocsfColumn, conv OCSFConv) (string, string) {
 	txt := fmt.Sprintf("nullif(trim(%s), '')", c.varchar())
 	switch conv {
-	case "ms":
+	case OCSFMillis:
 		switch {
 		case c.typ.name == "TIMESTAMP":
 			return c.sql, "TIMESTAMP"
@@ -278,7 +312,7 @@ func ocsfValue(c ocsfColumn, conv string) (string, string) {
 		}
 		ms := fmt.Sprintf("TRY_CAST(%s AS BIGINT)", txt)
 		return fmt.Sprintf("CASE WHEN %s BETWEEN 0 AND 253402300799999 THEN make_timestamp(%s * 1000) END", ms, ms), "TIMESTAMP"
-	case "dt":
+	case OCSFDateTime:
 		switch {
 		case c.typ.name == "TIMESTAMP":
 			return c.sql, "TIMESTAMP"
@@ -286,27 +320,15 @@ func ocsfValue(c ocsfColumn, conv string) (string, string) {
 			return fmt.Sprintf("timezone('UTC', %s)", c.sql), "TIMESTAMP"
 		}
 		return fmt.Sprintf("timezone('UTC', TRY_CAST(%s AS TIMESTAMPTZ))", txt), "TIMESTAMP"
-	case "version":
+	case OCSFVersion:
 		return fmt.Sprintf("TRY_CAST(TRY_CAST(%s AS DOUBLE) AS UTINYINT)", txt), "UTINYINT"
-	case "upper":
-		return fmt.Sprintf("upper(%s)", txt), "VARCHAR"
-	case "action":
-		return fmt.Sprintf("CASE upper(%s) WHEN 'ALLOWED' THEN 'ACCEPT' WHEN 'ALLOW' THEN 'ACCEPT' WHEN 'ACCEPT' THEN 'ACCEPT' WHEN 'DENIED' THEN 'REJECT' WHEN 'DENY' THEN 'REJECT' WHEN 'BLOCKED' THEN 'REJECT' WHEN 'REJECT' THEN 'REJECT' WHEN 'UNKNOWN' THEN NULL ELSE %s END", txt, txt), "VARCHAR"
-	case "action_id":
-		return fmt.Sprintf("CASE TRY_CAST(%s AS INTEGER) WHEN 1 THEN 'ACCEPT' WHEN 2 THEN 'REJECT' END", txt), "VARCHAR"
-	case "direction":
-		return fmt.Sprintf("CASE lower(%s) WHEN 'inbound' THEN 'ingress' WHEN 'outbound' THEN 'egress' WHEN 'unknown' THEN NULL WHEN 'lateral' THEN NULL WHEN 'other' THEN NULL ELSE lower(%s) END", txt, txt), "VARCHAR"
-	case "direction_id":
-		return fmt.Sprintf("CASE TRY_CAST(%s AS INTEGER) WHEN 1 THEN 'ingress' WHEN 2 THEN 'egress' END", txt), "VARCHAR"
-	case "boundary_id":
-		return fmt.Sprintf("CASE WHEN TRY_CAST(%s AS INTEGER) BETWEEN 4 AND 11 THEN TRY_CAST(%s AS INTEGER) - 3 END", txt, txt), "INTEGER"
-	case "boundary":
-		var whens []string
-		for i, b := range ocsfBoundaries {
-			whens = append(whens, fmt.Sprintf("WHEN %s THEN %d", store.QuoteString(strings.ToLower(b)), i+1))
-		}
-		return fmt.Sprintf("CASE lower(%s) %s END", txt, strings.Join(whens, " ")), "INTEGER"
-	case "first":
+	case OCSFUpper, OCSFAction, OCSFActionID, OCSFDirection, OCSFDirectionID:
+		sql, _ := OCSFValueSQL(conv, txt)
+		return sql, "VARCHAR"
+	case OCSFBoundary, OCSFBoundaryID:
+		sql, _ := OCSFValueSQL(conv, txt)
+		return sql, "INTEGER"
+	case OCSFFirst:
 		if c.typ.kind == "list" {
 			return fmt.Sprintf("CAST(%s[1] AS VARCHAR)", c.sql), "VARCHAR"
 		}
@@ -316,6 +338,36 @@ func ocsfValue(c ocsfColumn, conv string) (string, string) {
 		return c.varchar(), "VARCHAR"
 	}
 	return c.sql, c.typ.name
+}
+
+// OCSFValueSQL is the SQL that maps an OCSF value onto its AWS field's, for
+// the conversions that map values (upper, action, action_id, direction,
+// direction_id, boundary, boundary_id): txt is the SQL of the value (text, or
+// an integer for the _id ones). The SQL is the same in DuckDB and in Athena
+// (Trino): CASE, upper, lower and TRY_CAST. ok is false for the other
+// conversions, whose SQL depends on the engine and the value's type.
+func OCSFValueSQL(conv OCSFConv, txt string) (sql string, ok bool) {
+	switch conv {
+	case OCSFUpper:
+		return fmt.Sprintf("upper(%s)", txt), true
+	case OCSFAction:
+		return fmt.Sprintf("CASE upper(%s) WHEN 'ALLOWED' THEN 'ACCEPT' WHEN 'ALLOW' THEN 'ACCEPT' WHEN 'ACCEPT' THEN 'ACCEPT' WHEN 'DENIED' THEN 'REJECT' WHEN 'DENY' THEN 'REJECT' WHEN 'BLOCKED' THEN 'REJECT' WHEN 'REJECT' THEN 'REJECT' WHEN 'UNKNOWN' THEN NULL ELSE %s END", txt, txt), true
+	case OCSFActionID:
+		return fmt.Sprintf("CASE TRY_CAST(%s AS INTEGER) WHEN 1 THEN 'ACCEPT' WHEN 2 THEN 'REJECT' END", txt), true
+	case OCSFDirection:
+		return fmt.Sprintf("CASE lower(%s) WHEN 'inbound' THEN 'ingress' WHEN 'outbound' THEN 'egress' WHEN 'unknown' THEN NULL WHEN 'lateral' THEN NULL WHEN 'other' THEN NULL ELSE lower(%s) END", txt, txt), true
+	case OCSFDirectionID:
+		return fmt.Sprintf("CASE TRY_CAST(%s AS INTEGER) WHEN 1 THEN 'ingress' WHEN 2 THEN 'egress' END", txt), true
+	case OCSFBoundaryID:
+		return fmt.Sprintf("CASE WHEN TRY_CAST(%s AS INTEGER) BETWEEN 4 AND 11 THEN TRY_CAST(%s AS INTEGER) - 3 END", txt, txt), true
+	case OCSFBoundary:
+		var whens []string
+		for i, b := range ocsfBoundaries {
+			whens = append(whens, fmt.Sprintf("WHEN %s THEN %d", store.QuoteString(strings.ToLower(b)), i+1))
+		}
+		return fmt.Sprintf("CASE lower(%s) %s END", txt, strings.Join(whens, " ")), true
+	}
+	return "", false
 }
 
 // varchar is the SQL of the path's value as text: a JSON value (a key whose
@@ -419,14 +471,14 @@ func (l *load) ocsf(ctx context.Context) error {
 		cols = append(cols, sourceColumn{name: name, typ: typ, field: f, expr: sql})
 	}
 	for _, m := range ocsfFields {
-		f, _ := LookupField(m.field)
-		for _, p := range m.paths {
-			c, ok := paths[p.path]
+		f, _ := LookupField(m.Field)
+		for _, p := range m.Paths {
+			c, ok := paths[p.Path]
 			if !ok {
 				continue
 			}
-			sql, typ := ocsfValue(c, p.conv)
-			addCandidate(f, p.path, sql, typ)
+			sql, typ := ocsfValue(c, p.Conv)
+			addCandidate(f, p.Path, sql, typ)
 		}
 	}
 	// unmapped: what OCSF has no place for (ECS fields, pkt addresses and

@@ -35,7 +35,7 @@ func (f *awsFlags) registerSources(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&f.streams, "log-stream", nil, "only these log streams (default: the case's ENIs when known, else all)")
 	cmd.Flags().BoolVar(&f.insights, "insights", false, "with --log-group: use Logs Insights queries instead of FilterLogEvents")
 	cmd.Flags().StringVar(&f.s3URL, "s3", "", "pull from this S3 location: s3://bucket[/prefix] (bucket, delivery prefix, or deeper down to a day; AWSLogs/ delivery or a Security Lake bucket's aws/VPC_FLOW/)")
-	cmd.Flags().StringVar(&f.athenaTable, "athena-table", "", "pull the case's records out of this Athena flow-log table (DB.TABLE)")
+	cmd.Flags().StringVar(&f.athenaTable, "athena-table", "", "pull the case's records out of this Athena table (DB.TABLE): a flow-log table, or Amazon Security Lake's OCSF VPC flow table")
 	cmd.Flags().StringVar(&f.athenaWorkgroup, "athena-workgroup", "", "Athena workgroup")
 	cmd.Flags().StringVar(&f.athenaOutput, "athena-output", "", "Athena results location (s3://...), unless the workgroup sets one")
 }

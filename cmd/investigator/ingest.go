@@ -46,6 +46,10 @@ flow logs go; --log-group, --s3 and --athena-table name a source yourself. Witho
 PATH or any of these, ingest pulls from the flow logs an earlier discovery recorded
 in the case. Every log slice, object and query is recorded in the manifest: an
 interrupted pull resumes where it stopped and a repeated pull adds nothing.
+--athena-table also takes an Amazon Security Lake VPC flow table (OCSF structs,
+class_uid 4001; see the last example): the query selects its OCSF paths as the
+AWS fields and bounds start_time (epoch ms) and the eventday partition by the
+window; the manifest records the shape as ocsf.
 
 PATH is a file, a directory (walked recursively, e.g. a tree made by
 'aws s3 sync' of a flow-log bucket) or a glob. The shape is told by content,
@@ -80,7 +84,8 @@ reported, and fatal only with --strict), 1 when any file was refused or failed.`
   investigator ingest incident-42 tgw.log --log-format '${version} ${resource-type} ${account-id} ...'
   investigator ingest incident-42 --instance-id i-0abc1234def567890 --region us-east-1 --start 24h
   investigator ingest incident-42 --log-group /vpc/flowlogs --start 2026-11-20 --end 2026-11-21
-  investigator ingest incident-42 --s3 s3://flow-log-bucket/AWSLogs/123456789012/ --start 3d`,
+  investigator ingest incident-42 --s3 s3://flow-log-bucket/AWSLogs/123456789012/ --start 3d
+  investigator ingest incident-42 --athena-table amazon_security_lake_glue_db_us_east_1.amazon_security_lake_table_us_east_1_vpc_flow_2_0 --athena-output s3://athena-results/ --start 2d`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runIngest(cmd.Context(), args[0], args[1:], f, strings.Join(append([]string{"investigator", "ingest"}, args...), " "))

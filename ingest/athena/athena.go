@@ -9,6 +9,14 @@
 // whose dedup key is the hash of the query text: the same pull (same table,
 // window, addresses, columns and partition filter) is recognised in the case
 // and skipped before any query is started.
+//
+// An Amazon Security Lake VPC flow table, whose columns are OCSF 1.x
+// structs rather than AWS's field names, is recognised from its columns
+// (class_uid, src_endpoint, dst_endpoint): its query selects the OCSF paths
+// as the AWS field names (the mapping the ocsf file shape uses), filters the
+// window on start_time in epoch milliseconds and the eventday partition, and
+// the manifest records the pull's shape as ocsf with the records' OCSF
+// version.
 package athena
 
 import (
@@ -52,13 +60,18 @@ type Options struct {
 	Workgroup string // optional
 	Output    string // s3://… location for the query results; optional when the workgroup has one
 	// Start and End are the case window, both inclusive, on the records'
-	// start (Unix seconds in the table). Both are required.
+	// start (Unix seconds in the table; epoch milliseconds in start_time in
+	// a Security Lake table). Both are required.
 	Start, End time.Time
 	// Focus are the case's addresses: records whose srcaddr, dstaddr,
-	// pkt_srcaddr or pkt_dstaddr is one of them. Empty: no address filter.
+	// pkt_srcaddr or pkt_dstaddr is one of them (src_endpoint.ip,
+	// dst_endpoint.ip or the first intermediate_ips in a Security Lake
+	// table). Empty: no address filter.
 	Focus []netip.Addr
 	// Columns are the table's flow-log columns to select (hyphen or
-	// underscore names). Empty: every flow-log column the table has.
+	// underscore names); of a Security Lake table, the fields to fill from
+	// its OCSF paths. Empty: every flow-log column the table has (every
+	// field its OCSF paths can fill).
 	Columns []string
 	// PartitionFilter is an extra SQL condition on the table's partitions
 	// ("day BETWEEN '2026/11/20' AND '2026/11/22'"), passed through as given.
@@ -95,9 +108,14 @@ type Summary struct {
 	Query   string   `json:"query"`
 	Key     string   `json:"key"`
 	Columns []string `json:"columns"`
-	Skipped bool     `json:"skipped"` // the same pull is in the case already (Result.DuplicateOf says from where): no query ran
-	Rows    int64    `json:"rows"`    // result rows Athena returned
-	Records int64    `json:"records"` // records that landed in the case
+	// Shape is the table's, as in Plan: ingest.ShapeOCSF for a Security
+	// Lake table; OCSFVersion the OCSF versions its records named
+	// (metadata.version), comma-separated.
+	Shape       ingest.Shape `json:"shape,omitempty"`
+	OCSFVersion string       `json:"ocsf_version,omitempty"`
+	Skipped     bool         `json:"skipped"` // the same pull is in the case already (Result.DuplicateOf says from where): no query ran
+	Rows        int64        `json:"rows"`    // result rows Athena returned
+	Records     int64        `json:"records"` // records that landed in the case
 	// Rejected counts the rows that did not become records because they
 	// could not be read: rows Pull could not write as a flow-log line (a
 	// value with white space in it; see Rejects) and the lines ingest
@@ -129,7 +147,7 @@ func Pull(ctx context.Context, api API, in *ingest.Ingester, o Options) (sum Sum
 	}
 	db, tbl, _ := splitTable(o.Table)
 	table := db + "." + tbl
-	sum = Summary{Query: plan.Query, Key: plan.Key, Columns: plan.Columns, Warnings: plan.Warnings}
+	sum = Summary{Query: plan.Query, Key: plan.Key, Columns: plan.Columns, Shape: plan.Shape, Warnings: plan.Warnings}
 
 	prior, seen, err := in.Seen(ctx, plan.Key)
 	if err != nil {
@@ -155,7 +173,11 @@ func Pull(ctx context.Context, api API, in *ingest.Ingester, o Options) (sum Sum
 	if err != nil {
 		return sum, err
 	}
-	res := in.Item(ctx, ingest.Item{Path: tmp, Source: "athena:" + table + " query " + exec.id, Key: plan.Key})
+	item := ingest.Item{Path: tmp, Source: "athena:" + table + " query " + exec.id, Key: plan.Key}
+	if plan.Shape == ingest.ShapeOCSF {
+		item.Shape, item.OCSFVersion = ingest.ShapeOCSF, sum.OCSFVersion
+	}
+	res := in.Item(ctx, item)
 	sum.Result = res
 	sum.Records = res.Records
 	sum.Rejected += res.Rejected
@@ -171,6 +193,13 @@ func (s Summary) String() string {
 		return fmt.Sprintf("already in the case from %s: no query run", s.Result.DuplicateOf)
 	}
 	var b strings.Builder
+	if s.Shape == ingest.ShapeOCSF {
+		b.WriteString("Security Lake OCSF table")
+		if s.OCSFVersion != "" {
+			b.WriteString(" (OCSF " + s.OCSFVersion + ")")
+		}
+		b.WriteString(", ")
+	}
 	fmt.Fprintf(&b, "query %s: %d rows, %d records, %d rejected, %s scanned", s.QueryID, s.Rows, s.Records, s.Rejected, format.Bytes(s.Scanned))
 	if s.Result.OutsideWindow > 0 {
 		fmt.Fprintf(&b, ", %d outside the window", s.Result.OutsideWindow)

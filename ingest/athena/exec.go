@@ -75,7 +75,7 @@ func failureHint(reason, table string) string {
 			return "the credentials need " + m[1]
 		}
 	case strings.Contains(r, "type_mismatch") && strings.Contains(r, "between"):
-		return "the query compares the table's start column with Unix seconds: it must be a number (bigint), as in AWS's flow-log tables"
+		return "the query compares the table's start column (start_time in a Security Lake table) with a number: it must be a bigint, as in AWS's flow-log and Security Lake tables"
 	case strings.Contains(r, "mismatched input") || strings.Contains(r, "syntax_error"):
 		return "check the partition filter, which is passed to Athena as given"
 	}

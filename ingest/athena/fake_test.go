@@ -29,11 +29,21 @@ type fakeAthena struct {
 	table    map[string]any
 	errs     map[string]apiErr // an error per operation
 	discover []string          // the columns a LIMIT 0 query returns
+	// engine, when set, answers each query but the LIMIT 0 discovery by
+	// running it: its columns and rows (header first) are the query's
+	// result, in one page, in place of columns and pages.
+	engine  func(query string) (columns []string, rows [][]*string)
+	results map[string]engineResult
 
 	mu      sync.Mutex
 	calls   map[string]int
 	started []map[string]any // StartQueryExecution requests
 	polls   map[string]int
+}
+
+type engineResult struct {
+	columns []string
+	rows    [][]*string
 }
 
 type apiErr struct {
@@ -43,7 +53,8 @@ type apiErr struct {
 }
 
 func newFake(t *testing.T) *fakeAthena {
-	return &fakeAthena{t: t, calls: map[string]int{}, polls: map[string]int{}, errs: map[string]apiErr{}, states: []string{"SUCCEEDED"}}
+	return &fakeAthena{t: t, calls: map[string]int{}, polls: map[string]int{}, errs: map[string]apiErr{}, states: []string{"SUCCEEDED"},
+		results: map[string]engineResult{}}
 }
 
 // client starts the server and returns a real SDK client talking to it.
@@ -87,7 +98,12 @@ func (f *fakeAthena) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch op {
 	case "StartQueryExecution":
 		f.started = append(f.started, in)
-		out = map[string]any{"QueryExecutionId": fmt.Sprintf("q-%d", len(f.started))}
+		id := fmt.Sprintf("q-%d", len(f.started))
+		if q := in["QueryString"].(string); f.engine != nil && !strings.HasSuffix(q, "LIMIT 0") {
+			cols, rows := f.engine(q)
+			f.results[id] = engineResult{cols, rows}
+		}
+		out = map[string]any{"QueryExecutionId": id}
 	case "GetQueryExecution":
 		id := in["QueryExecutionId"].(string)
 		n := f.polls[id]
@@ -109,6 +125,10 @@ func (f *fakeAthena) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		id := in["QueryExecutionId"].(string)
 		if f.isDiscovery(id) {
 			out = resultSet(f.discover, [][]*string{strs(f.discover...)}, "")
+			break
+		}
+		if r, ok := f.results[id]; ok {
+			out = resultSet(r.columns, r.rows, "")
 			break
 		}
 		page := 0

@@ -140,3 +140,61 @@ func TestMoto(t *testing.T) {
 		t.Errorf("%d queries started by the second pull, want 1 (the column discovery)", after-before)
 	}
 }
+
+// TestMotoSecurityLake: the pull of a Security Lake table against moto,
+// which has no catalog: the columns come from the LIMIT 0 query, the rows
+// from the query run on a table shaped like Security Lake's (moto runs no
+// SQL: its canned result is what the query gives there).
+func TestMotoSecurityLake(t *testing.T) {
+	url := moto.Start(t)
+	api := athena.NewFromConfig(aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""),
+	}, func(o *athena.Options) {
+		o.BaseEndpoint = aws.String(url)
+		o.RetryMaxAttempts = 1
+	})
+	ctx := context.Background()
+	o := lakeOptions()
+	o.Workgroup = ""
+
+	var names []string
+	for _, c := range append(append([]struct{ name, typ string }{}, lakeColumns...), lakePartitions...) {
+		names = append(names, c.name)
+	}
+	lake, err := detectOCSF(o.Table, nil, names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	query, _, _, err := buildOCSFQuery(o, lake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rows := lakeEngine(t)(query)
+	motoResults(t, url, [][]*string{strs(names...)}, rows)
+
+	c := newCase(t)
+	sum, err := Pull(ctx, api, begin(t, c, o.Start, o.End), o)
+	if err != nil {
+		t.Fatalf("pull: %v (%+v)", err, sum)
+	}
+	if sum.Query != query || sum.Shape != ingest.ShapeOCSF || sum.OCSFVersion != "1.1.0" || sum.Rows != 7 || sum.Records != 6 || sum.Rejected != 1 {
+		t.Fatalf("summary %+v", sum)
+	}
+	out, err := api.GetQueryExecution(ctx, &athena.GetQueryExecutionInput{QueryExecutionId: aws.String(sum.QueryID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := aws.ToString(out.QueryExecution.Query); got != sum.Query {
+		t.Errorf("moto ran %q, want %q", got, sum.Query)
+	}
+	for _, q := range []string{
+		`SELECT count(*) FROM flows WHERE srcaddr = '198.51.100.7' AND action = 'REJECT' AND flow_direction = 'ingress' AND traffic_path = 8 AND version = 5`,
+		`SELECT count(*) FROM flows WHERE pkt_srcaddr = '10.0.1.11'`,
+		`SELECT count(*) FROM ingest_files WHERE shape = 'ocsf' AND ocsf_version = '1.1.0' AND source = 'athena:` + o.Table + ` query ` + sum.QueryID + `'`,
+	} {
+		if n := queryInt(t, c, q); n != 1 {
+			t.Errorf("%s: %d", q, n)
+		}
+	}
+}

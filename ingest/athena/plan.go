@@ -22,8 +22,19 @@ type Plan struct {
 	Query   string   `json:"query"`   // the SQL sent to Athena
 	Key     string   `json:"key"`     // the pull's dedup key in the case: QueryKey(Query)
 	Columns []string `json:"columns"` // the flow-log columns selected
+	// Shape is how the table holds the records: empty for a table whose
+	// columns are AWS's field names; ingest.ShapeOCSF for an Amazon
+	// Security Lake table of OCSF Network Activity records, whose paths
+	// the query selects as the AWS field names.
+	Shape ingest.Shape `json:"shape,omitempty"`
+	// Kind says in words what the table is.
+	Kind string `json:"kind"`
 	// Partitions are the table's partition keys, when the catalog said.
 	Partitions []string `json:"partitions,omitempty"`
+	// PartitionFilter is the condition on the table's partitions the query
+	// applies: the one given and, on a Security Lake table, the eventday
+	// range that covers the window.
+	PartitionFilter string `json:"partition_filter,omitempty"`
 	// SuggestedPartitionFilter covers the window on the table's date
 	// partition, when the table is partitioned by date and no filter was
 	// given; it is only a suggestion, the query does not use it.
@@ -59,7 +70,10 @@ func columnNamesOf(cs []types.Column) []string {
 // Prepare validates o, learns the table's columns when o.Columns is empty
 // (from the catalog when the API offers GetTableMetadata, otherwise from a
 // "SELECT * … LIMIT 0" query) and builds the query. An unknown table is
-// ErrTableNotFound.
+// ErrTableNotFound. A table of OCSF records (a class_uid column) is taken
+// for Amazon Security Lake's VPC flow table: its src_endpoint and
+// dst_endpoint structs are required, and the query maps its OCSF paths onto
+// the AWS field names (see buildOCSFQuery).
 func Prepare(ctx context.Context, api API, o Options) (Plan, error) {
 	o = o.withDefaults()
 	if err := o.check(); err != nil {
@@ -76,8 +90,40 @@ func Prepare(ctx context.Context, api API, o Options) (Plan, error) {
 			return Plan{}, metaErr
 		}
 	}
+	var discovered []string
+	if info == nil && len(o.Columns) == 0 {
+		var err error
+		if discovered, err = discoverByQuery(ctx, api, o); err != nil {
+			return Plan{}, err
+		}
+	}
 
+	lake, err := detectOCSF(o.Table, info, discovered)
+	if err != nil {
+		return Plan{}, err
+	}
 	var plan Plan
+	if lake != nil {
+		plan, err = prepareOCSF(o, info, lake)
+	} else {
+		plan, err = prepareFlowTable(o, info, discovered)
+	}
+	if err != nil {
+		return Plan{}, err
+	}
+	if len(o.Focus) == 0 {
+		plan.Warnings = append(plan.Warnings, "no focus addresses: every record of the window is pulled")
+	}
+	if now := o.Now(); o.End.After(now.Add(-deliveryLag)) {
+		plan.Warnings = append(plan.Warnings, fmt.Sprintf("the window ends less than %s ago: records AWS has not delivered yet are not in the table, and the same pull run again is recognised as done and skipped", deliveryLag))
+	}
+	return plan, nil
+}
+
+// prepareFlowTable plans the pull of a table whose columns are AWS's field
+// names: o.Columns, or those of the table's columns that are flow-log fields.
+func prepareFlowTable(o Options, info *tableInfo, discovered []string) (Plan, error) {
+	plan := Plan{Kind: flowTableKind}
 	switch {
 	case len(o.Columns) > 0:
 		cols, err := normalizeColumns(o.Columns)
@@ -106,11 +152,7 @@ func Prepare(ctx context.Context, api API, o Options) (Plan, error) {
 		}
 		plan.Columns = cols
 	default:
-		names, err := discoverByQuery(ctx, api, o)
-		if err != nil {
-			return Plan{}, err
-		}
-		for _, name := range names {
+		for _, name := range discovered {
 			if _, ok := ingest.LookupField(name); ok {
 				plan.Columns = append(plan.Columns, strings.ToLower(name))
 			}
@@ -142,26 +184,48 @@ func Prepare(ctx context.Context, api API, o Options) (Plan, error) {
 		return Plan{}, err
 	}
 	plan.Query, plan.Key = query, QueryKey(query)
-
-	if info != nil && len(info.partitions) > 0 {
-		plan.Partitions = columnNamesOf(info.partitions)
-		if strings.TrimSpace(o.PartitionFilter) == "" {
-			plan.SuggestedPartitionFilter = suggestPartitionFilter(info, o.Start, o.End)
-			w := fmt.Sprintf("table %s is partitioned by %s, but no partition filter was given: Athena reads every partition (and bills for it)",
-				o.Table, strings.Join(plan.Partitions, ", "))
-			if plan.SuggestedPartitionFilter != "" {
-				w += "; a filter covering the window: " + plan.SuggestedPartitionFilter
-			}
-			plan.Warnings = append(plan.Warnings, w)
-		}
-	}
-	if len(o.Focus) == 0 {
-		plan.Warnings = append(plan.Warnings, "no focus addresses: every record of the window is pulled")
-	}
-	if now := o.Now(); o.End.After(now.Add(-deliveryLag)) {
-		plan.Warnings = append(plan.Warnings, fmt.Sprintf("the window ends less than %s ago: records AWS has not delivered yet are not in the table, and the same pull run again is recognised as done and skipped", deliveryLag))
-	}
+	plan.PartitionFilter = strings.TrimSpace(o.PartitionFilter)
+	partitionAdvice(&plan, info, o)
 	return plan, nil
+}
+
+// prepareOCSF plans the pull of a Security Lake table.
+func prepareOCSF(o Options, info *tableInfo, t *ocsfTable) (Plan, error) {
+	query, cols, filter, err := buildOCSFQuery(o, t)
+	if err != nil {
+		return Plan{}, err
+	}
+	plan := Plan{Query: query, Key: QueryKey(query), Columns: cols, Shape: ingest.ShapeOCSF, Kind: ocsfKind, PartitionFilter: filter}
+	if t.assumed {
+		plan.Warnings = append(plan.Warnings, fmt.Sprintf("the catalog did not say the types of the columns of %s (they came from a LIMIT 0 query): the query assumes the struct fields of Security Lake's documented VPC flow schema", o.Table))
+	}
+	if t.eventday {
+		if info != nil {
+			plan.Partitions = columnNamesOf(info.partitions)
+		}
+		return plan, nil
+	}
+	partitionAdvice(&plan, info, o)
+	return plan, nil
+}
+
+// partitionAdvice warns about a partitioned table read without a partition
+// filter, with one that covers the window when it can write one.
+func partitionAdvice(plan *Plan, info *tableInfo, o Options) {
+	if info == nil || len(info.partitions) == 0 {
+		return
+	}
+	plan.Partitions = columnNamesOf(info.partitions)
+	if strings.TrimSpace(o.PartitionFilter) != "" {
+		return
+	}
+	plan.SuggestedPartitionFilter = suggestPartitionFilter(info, o.Start, o.End)
+	w := fmt.Sprintf("table %s is partitioned by %s, but no partition filter was given: Athena reads every partition (and bills for it)",
+		o.Table, strings.Join(plan.Partitions, ", "))
+	if plan.SuggestedPartitionFilter != "" {
+		w += "; a filter covering the window: " + plan.SuggestedPartitionFilter
+	}
+	plan.Warnings = append(plan.Warnings, w)
 }
 
 // tableMetadata reads the table's columns and partition keys from the catalog.

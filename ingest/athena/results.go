@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -49,8 +51,10 @@ func isHeader(r types.Row, names []string) bool {
 // fetch pages through the query's results and writes them to a temporary
 // file in the flow-log text shape: a header of AWS field names, then one
 // record per line, '-' for NULL and empty values. Rows that cannot be
-// written so are counted in sum and left out. It returns the file's path
-// (also on error, when the file was created, for the caller to remove).
+// written so are counted in sum and left out. The OCSF version column of a
+// Security Lake pull is not written: its values go to sum.OCSFVersion. It
+// returns the file's path (also on error, when the file was created, for
+// the caller to remove).
 func fetch(ctx context.Context, api API, o Options, id string, sum *Summary) (path string, err error) {
 	f, err := os.CreateTemp("", "investigator-athena-*.log")
 	if err != nil {
@@ -66,6 +70,9 @@ func fetch(ctx context.Context, api API, o Options, id string, sum *Summary) (pa
 
 	var token *string
 	var names []string
+	var written []string // names without the OCSF version column
+	version := -1        // the index of the OCSF version column, when the result has one
+	versions := map[string]bool{}
 	var line strings.Builder
 	for page := 0; ; page++ {
 		out, err := api.GetQueryResults(ctx, &athena.GetQueryResultsInput{
@@ -85,7 +92,9 @@ func fetch(ctx context.Context, api API, o Options, id string, sum *Summary) (pa
 			if len(rows) > 0 && isHeader(rows[0], names) {
 				rows = rows[1:]
 			}
-			header, err := headerLine(names)
+			version = slices.Index(names, ocsfVersionColumn)
+			written = without(names, version)
+			header, err := headerLine(written)
 			if err != nil {
 				return path, fmt.Errorf("athena: results of query %s: %w", id, err)
 			}
@@ -95,7 +104,17 @@ func fetch(ctx context.Context, api API, o Options, id string, sum *Summary) (pa
 		for _, r := range rows {
 			sum.Rows++
 			line.Reset()
-			if reason := writeRow(&line, r, names); reason != "" {
+			values, cols := r, written
+			switch {
+			case version >= 0 && len(r.Data) == len(names):
+				if v := strings.TrimSpace(aws.ToString(r.Data[version].VarCharValue)); v != "" && len(v) <= 40 && len(versions) < 16 {
+					versions[v] = true
+				}
+				values = types.Row{Data: without(r.Data, version)}
+			case version >= 0:
+				cols = names // a row of the wrong length: writeRow says so
+			}
+			if reason := writeRow(&line, values, cols); reason != "" {
 				sum.Rejected++
 				if len(sum.Rejects) < maxRejects {
 					sum.Rejects = append(sum.Rejects, ingest.Reject{Line: sum.Rows, Reason: reason, Raw: rawRow(r)})
@@ -119,7 +138,16 @@ func fetch(ctx context.Context, api API, o Options, id string, sum *Summary) (pa
 	if err := w.Flush(); err != nil {
 		return path, fmt.Errorf("athena: results file: %w", err)
 	}
+	sum.OCSFVersion = strings.Join(slices.Sorted(maps.Keys(versions)), ", ")
 	return path, nil
+}
+
+// without is s without its element i (s itself when i < 0).
+func without[T any](s []T, i int) []T {
+	if i < 0 || i >= len(s) {
+		return s
+	}
+	return slices.Delete(slices.Clone(s), i, i+1)
 }
 
 // headerLine is the result's column names as AWS field names.

@@ -103,22 +103,31 @@ type TimelineOptions struct {
 	// Dismissed keeps the dismissed findings and their notes.
 	Dismissed bool
 	// Gap is the shortest silence shown, as the coverage-gaps analysis's
-	// gap parameter takes it ("15m", "1h"); "" is its default.
+	// gap parameter takes it ("15m", "1h"); "" is TimelineGap.
 	Gap string
 }
+
+// TimelineGap is the shortest silence a timeline shows by default: longer
+// than the coverage analysis's 15 minutes, so that a timeline of sparse
+// traffic stays readable.
+const TimelineGap = "1h"
 
 // CaseTimeline is the case's events in time order, and whether its coverage
 // gaps are known (they are not while a case with a focus has derived tables
 // out of date; see Overview).
 type CaseTimeline struct {
 	Events    []Event `json:"events"`
+	Gap       string  `json:"gap"` // the shortest silence shown
 	GapsKnown bool    `json:"gaps_known"`
 }
 
 // Events puts the case's findings (and their status changes), notes,
 // ingests, analysis runs and coverage gaps on one time axis. It only reads.
 func Events(ctx context.Context, c *store.Case, o TimelineOptions) (CaseTimeline, error) {
-	out := CaseTimeline{Events: []Event{}}
+	if o.Gap == "" {
+		o.Gap = TimelineGap
+	}
+	out := CaseTimeline{Events: []Event{}, Gap: o.Gap}
 	findings, err := c.Findings(ctx, store.FindingFilter{WithoutDismissed: !o.Dismissed})
 	if err != nil {
 		return out, err
@@ -229,8 +238,7 @@ func ingestEvents(ctx context.Context, c *store.Case, out *CaseTimeline) error {
 	return rows.Err()
 }
 
-// gapEvents adds the coverage-gaps analysis's silences longer than gap
-// ("": its default).
+// gapEvents adds the coverage-gaps analysis's silences longer than gap.
 func gapEvents(ctx context.Context, c *store.Case, gap string, out *CaseTimeline) error {
 	var focus bool
 	if err := c.DB.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM focus_ips)`).Scan(&focus); err != nil {
@@ -247,16 +255,9 @@ func gapEvents(ctx context.Context, c *store.Case, gap string, out *CaseTimeline
 	if err != nil {
 		return err
 	}
-	given := map[string]string{}
-	if gap != "" {
-		given["gap"] = gap
-	}
-	params, err := a.Bind(given, time.Now())
-	if err != nil && gap != "" {
-		return &store.RecordError{Field: "gap", Value: gap, Reason: "is not a duration like 15m, 1h or 2d"}
-	}
+	params, err := a.Bind(map[string]string{"gap": gap}, time.Now())
 	if err != nil {
-		return fmt.Errorf("queries: timeline: %w", err)
+		return &store.RecordError{Field: "gap", Value: gap, Reason: "is not a duration like 15m, 1h or 2d"}
 	}
 	args := make([]any, 0, len(params))
 	for name, v := range params {

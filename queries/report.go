@@ -98,11 +98,6 @@ type EvidenceTable struct {
 	TotalRows int      `json:"total_rows"`
 }
 
-// ReportGap is the shortest silence the report's timeline shows by
-// default: longer than the coverage analysis's gap, so that the timeline
-// stays readable on sparse traffic.
-const ReportGap = "1h"
-
 // MaxEvidenceRows bounds the rows a report shows of a whole result.
 const MaxEvidenceRows = 50
 
@@ -122,7 +117,7 @@ type ReportOptions struct {
 	// Dismissed includes the dismissed findings (in their own section).
 	Dismissed bool
 	// Gap is the shortest coverage gap the timeline shows (default
-	// ReportGap).
+	// TimelineGap).
 	Gap         string
 	ToolVersion string
 	Now         time.Time
@@ -218,15 +213,11 @@ func BuildReport(ctx context.Context, c *store.Case, o ReportOptions) (Report, e
 	}
 	slices.SortFunc(r.Runs, func(a, b ReportRun) int { return cmp.Or(a.RanAt.Compare(b.RanAt), cmp.Compare(a.RunID, b.RunID)) })
 
-	if o.Gap == "" {
-		o.Gap = ReportGap
-	}
-	r.TimelineGap = o.Gap
 	tl, err := Events(ctx, c, TimelineOptions{Dismissed: o.Dismissed, Gap: o.Gap})
 	if err != nil {
 		return r, err
 	}
-	r.Timeline = tl.Events
+	r.Timeline, r.TimelineGap = tl.Events, tl.Gap
 	return r, nil
 }
 

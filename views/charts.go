@@ -52,6 +52,18 @@ type TimelineVM struct {
 	MaxY, ZeroY        string // where the y labels sit
 	LabelX, XLabelY    string
 	AriaLabel, Summary string
+	// Marks are events drawn over the bars (the timeline page's findings,
+	// notes and coverage gaps); see mark.
+	Marks []TimeMark
+
+	first, last time.Time // the span the x axis covers
+}
+
+// TimeMark is an event over the bars: a band from X over W (a line when
+// W is 0), of kind finding, gap or note, linking to Href.
+type TimeMark struct {
+	Kind, Title, Href string
+	X, W, Y, H, Y2    string
 }
 
 // TimeBar is one bucket: accepted at the bottom, rejected stacked on top.
@@ -168,6 +180,7 @@ func timeline(ctx context.Context, cs *store.Case, firstAt, lastAt *time.Time, f
 		return vm, nil
 	}
 	first, last := firstAt.UTC(), lastAt.UTC()
+	vm.first, vm.last = first, last
 	span := last.Sub(first)
 	bucket := niceBucket(int64(math.Ceil(span.Seconds() / timelineBuckets)))
 	n := int(int64(span.Seconds())/bucket) + 1
@@ -243,6 +256,26 @@ func timeline(ctx context.Context, cs *store.Case, firstAt, lastAt *time.Time, f
 	vm.AriaLabel = fmt.Sprintf("Flows over time by action, %s buckets from %s to %s UTC; at most %s flows in a bucket",
 		vm.Bucket, format.Time(first), format.Time(last), vm.Max)
 	return vm, nil
+}
+
+// mark adds an event from t to end (nil: an instant) over the bars; an
+// event outside the axis's span is left out, one that crosses its ends is
+// cut to them.
+func (vm *TimelineVM) mark(kind, title, href string, t time.Time, end *time.Time) {
+	span := vm.last.Sub(vm.first)
+	if span <= 0 || t.After(vm.last) || (end == nil && t.Before(vm.first)) || (end != nil && end.Before(vm.first)) {
+		return
+	}
+	plotW, plotH := tlWidth-tlLeft-tlRight, tlHeight-tlTopPad-tlBottomAxis
+	x := func(t time.Time) float64 {
+		f := float64(t.Sub(vm.first)) / float64(span)
+		return tlLeft + math.Min(math.Max(f, 0), 1)*plotW
+	}
+	x0, w := x(t), 0.0
+	if end != nil {
+		w = math.Max(x(*end)-x0, 1.5)
+	}
+	vm.Marks = append(vm.Marks, TimeMark{Kind: kind, Title: title, Href: href, X: num(x0), W: num(w), Y: num(tlTopPad), H: num(plotH), Y2: num(tlTopPad + plotH)})
 }
 
 // bucketSteps are the bucket widths a timeline uses, in seconds: ones a

@@ -140,6 +140,9 @@ func New(o Options) (*echo.Echo, error) {
 	e.POST("/cases/:case/ingest/upload", s.upload)
 	e.POST("/cases/:case/ingest/pull", s.pullAWS)
 	e.GET("/cases/:case/jobs/:id", s.jobPage)
+	e.GET("/cases/:case/timeline", s.timelinePage)
+	e.GET("/cases/:case/report", s.reportPage)
+	e.GET("/cases/:case/report/:file", s.reportFile)
 	return e, nil
 }
 
@@ -188,6 +191,7 @@ func (s *server) handleError(err error, c echo.Context) {
 		status, page = st, p
 	}
 	var he *echo.HTTPError
+	var recordErr *store.RecordError
 	switch {
 	case page != nil: // a job of this workbench explains it, and its page links to the job
 	case errors.As(err, &he):
@@ -198,6 +202,10 @@ func (s *server) handleError(err error, c echo.Context) {
 		}
 	case errors.Is(err, store.ErrNotFound):
 		status, msg = http.StatusNotFound, "No such case."
+	case errors.As(err, &recordErr):
+		status, msg = http.StatusBadRequest, recordErr.UserMessage()
+	case errors.Is(err, store.ErrNoRecord):
+		status, msg = http.StatusNotFound, usererr.Message(err)
 	case errors.Is(err, store.ErrLocked):
 		status, msg = http.StatusServiceUnavailable, "The case is in use by another program; try again when it has finished."
 	default:

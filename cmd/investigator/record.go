@@ -711,7 +711,7 @@ func (a *app) timelineCommand() *cobra.Command {
 		Short: "Findings, notes, ingests, analysis runs and coverage gaps on one time axis",
 		Long: `Print the case's events in time order: findings at their first seen, their status
 changes, notes, ingests at the span of the records they brought, analysis runs, and
-the coverage gaps (silences over 15 minutes of an interface, the coverage-gaps
+the coverage gaps (silences of an interface longer than --gap, the coverage-gaps
 analysis). Dismissed findings are left out unless --dismissed.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -754,7 +754,7 @@ analysis). Dismissed findings are left out unless --dismissed.`,
 	}
 	cmd.Flags().Var(&outFmt, "format", "table or json")
 	cmd.Flags().BoolVar(&dismissed, "dismissed", false, "include dismissed findings")
-	cmd.Flags().StringVar(&gap, "gap", "", "the shortest coverage gap shown (default 15m)")
+	cmd.Flags().StringVar(&gap, "gap", queries.TimelineGap, "the shortest coverage gap shown")
 	return cmd
 }
 
@@ -834,7 +834,7 @@ tool_version}. The same case gives the same report, apart from the time it was m
 	cmd.Flags().StringVar(&outFmt, "format", "", "html, md or json (default: from --out's extension, else html)")
 	cmd.Flags().StringVar(&out, "out", "", "write to this file (default standard output)")
 	cmd.Flags().StringArrayVar(&include, "include", nil, "also include: dismissed")
-	cmd.Flags().StringVar(&gap, "gap", queries.ReportGap, "the shortest coverage gap the timeline shows")
+	cmd.Flags().StringVar(&gap, "gap", queries.TimelineGap, "the shortest coverage gap the timeline shows")
 	return cmd
 }
 

@@ -21,6 +21,9 @@ type Analysis struct {
 	// every result so a finding can be traced to the exact SQL.
 	Body   string `json:"-"`
 	SHA256 string `json:"sha256"`
+	// Detection says what a row means as a finding; nil for an analysis
+	// that is not a detection.
+	Detection *Detection `json:"detection,omitempty"`
 }
 
 // Param is a declared parameter: `-- param: NAME TYPE [= DEFAULT] [choice|choice]`.
@@ -92,6 +95,13 @@ func ParseAnalysis(stem, text string) (Analysis, error) {
 			a.Title = val
 		case "description":
 			a.Description = val
+		case "finding", "severity", "mitre", "subjects", "window", "weight":
+			if a.Detection == nil {
+				a.Detection = &Detection{}
+			}
+			if err := a.Detection.set(key, val); err != nil {
+				return fail(i+1, "%v", err)
+			}
 		case "param":
 			p, err := parseParam(val)
 			if err != nil {
@@ -102,7 +112,7 @@ func ParseAnalysis(stem, text string) (Analysis, error) {
 			}
 			a.Params = append(a.Params, p)
 		default:
-			return fail(i+1, "unknown header key %q (want name, version, title, description, param)", key)
+			return fail(i+1, "unknown header key %q (want name, version, title, description, param; and for a detection finding, severity, mitre, subjects, window, weight)", key)
 		}
 	}
 	switch {
@@ -118,6 +128,11 @@ func ParseAnalysis(stem, text string) (Analysis, error) {
 	a.Body = strings.TrimSpace(strings.Join(lines[i:], "\n"))
 	if a.Body == "" {
 		return fail(i+1, "no SQL after the header")
+	}
+	if a.Detection != nil {
+		if err := a.Detection.check(); err != nil {
+			return fail(1, "%v", err)
+		}
 	}
 	sum := sha256.Sum256([]byte(a.Body))
 	a.SHA256 = hex.EncodeToString(sum[:])

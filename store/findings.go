@@ -99,26 +99,30 @@ type Evidence struct {
 
 // Finding is one conclusion of the investigation.
 type Finding struct {
-	ID               string     `json:"id"`
-	Title            string     `json:"title"`
-	Severity         Severity   `json:"severity"`
-	Status           Status     `json:"status"`
-	Reason           string     `json:"reason,omitempty"`
-	Source           string     `json:"source"`
-	Detection        string     `json:"detection,omitempty"`
-	DetectionVersion int        `json:"detection_version,omitempty"`
-	DetectionKey     string     `json:"detection_key,omitempty"`
-	MITRE            []string   `json:"mitre"`
-	Subjects         Subjects   `json:"subjects"`
-	FirstSeen        *time.Time `json:"first_seen"`
-	LastSeen         *time.Time `json:"last_seen"`
-	Evidence         []Evidence `json:"evidence"`
-	Notes            []Note     `json:"notes"`
-	Tags             []string   `json:"tags"`
-	CreatedAt        time.Time  `json:"created_at"`
-	CreatedBy        string     `json:"created_by"`
-	UpdatedAt        time.Time  `json:"updated_at"`
-	UpdatedBy        string     `json:"updated_by"`
+	ID               string   `json:"id"`
+	Title            string   `json:"title"`
+	Severity         Severity `json:"severity"`
+	Status           Status   `json:"status"`
+	Reason           string   `json:"reason,omitempty"`
+	Source           string   `json:"source"`
+	Detection        string   `json:"detection,omitempty"`
+	DetectionVersion int      `json:"detection_version,omitempty"`
+	DetectionKey     string   `json:"detection_key,omitempty"`
+	// DetectionWeight is how much evidence a detection's finding rests on
+	// (its weight column: flows, attempts); triage reopens a dismissed
+	// finding only when it grows.
+	DetectionWeight int64      `json:"detection_weight,omitempty"`
+	MITRE           []string   `json:"mitre"`
+	Subjects        Subjects   `json:"subjects"`
+	FirstSeen       *time.Time `json:"first_seen"`
+	LastSeen        *time.Time `json:"last_seen"`
+	Evidence        []Evidence `json:"evidence"`
+	Notes           []Note     `json:"notes"`
+	Tags            []string   `json:"tags"`
+	CreatedAt       time.Time  `json:"created_at"`
+	CreatedBy       string     `json:"created_by"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+	UpdatedBy       string     `json:"updated_by"`
 }
 
 var (
@@ -264,10 +268,11 @@ func (c *Case) AddFinding(ctx context.Context, by string, f Finding, note string
 		}
 		id = fmt.Sprintf("F-%d", num)
 		f.ID, f.CreatedAt, f.CreatedBy, f.UpdatedAt, f.UpdatedBy = id, now, by, now, by
-		if _, err := conn.ExecContext(ctx, `INSERT INTO findings (id, num, title, severity, status, reason, source, detection, detection_version, detection_key,
+		if _, err := conn.ExecContext(ctx, `INSERT INTO findings (id, num, title, severity, status, reason, source, detection, detection_version, detection_key, detection_weight,
 				mitre, addresses, ports, interfaces, instances, first_seen, last_seen, created_at, created_by, updated_at, updated_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::JSON::VARCHAR[], ?::JSON::VARCHAR[], ?::JSON::INTEGER[], ?::JSON::VARCHAR[], ?::JSON::VARCHAR[], ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::JSON::VARCHAR[], ?::JSON::VARCHAR[], ?::JSON::INTEGER[], ?::JSON::VARCHAR[], ?::JSON::VARCHAR[], ?, ?, ?, ?, ?, ?)`,
 			id, num, f.Title, string(f.Severity), string(f.Status), Nullable(f.Reason), f.Source, Nullable(f.Detection), nullableInt(f.DetectionVersion), Nullable(f.DetectionKey),
+			nullableInt(int(f.DetectionWeight)),
 			listJSON(f.MITRE), listJSON(f.Subjects.Addresses), listJSON(f.Subjects.Ports), listJSON(f.Subjects.Interfaces), listJSON(f.Subjects.Instances),
 			f.FirstSeen, f.LastSeen, now, by, now, by); err != nil {
 			return nil, fmt.Errorf("store: finding: %w", err)
@@ -532,7 +537,7 @@ func (c *Case) Findings(ctx context.Context, f FindingFilter) ([]Finding, error)
 // notes and tags.
 func findings(ctx context.Context, conn *sql.Conn, cond string, args ...any) ([]Finding, error) {
 	rows, err := conn.QueryContext(ctx, `SELECT id, title, severity, status, coalesce(reason, ''), source, coalesce(detection, ''), coalesce(detection_version, 0),
-			coalesce(detection_key, ''), to_json(mitre)::VARCHAR, to_json(addresses)::VARCHAR, to_json(ports)::VARCHAR, to_json(interfaces)::VARCHAR,
+			coalesce(detection_key, ''), coalesce(detection_weight, 0), to_json(mitre)::VARCHAR, to_json(addresses)::VARCHAR, to_json(ports)::VARCHAR, to_json(interfaces)::VARCHAR,
 			to_json(instances)::VARCHAR, first_seen, last_seen, created_at, created_by, updated_at, updated_by
 		FROM findings WHERE `+cond+` ORDER BY num`, args...)
 	if err != nil {
@@ -546,7 +551,7 @@ func findings(ctx context.Context, conn *sql.Conn, cond string, args ...any) ([]
 		var mitre, addrs, ports, enis, insts string
 		var first, last sql.NullTime
 		if err := rows.Scan(&f.ID, &f.Title, &f.Severity, &f.Status, &f.Reason, &f.Source, &f.Detection, &f.DetectionVersion, &f.DetectionKey,
-			&mitre, &addrs, &ports, &enis, &insts, &first, &last, &f.CreatedAt, &f.CreatedBy, &f.UpdatedAt, &f.UpdatedBy); err != nil {
+			&f.DetectionWeight, &mitre, &addrs, &ports, &enis, &insts, &first, &last, &f.CreatedAt, &f.CreatedBy, &f.UpdatedAt, &f.UpdatedBy); err != nil {
 			return nil, fmt.Errorf("store: findings: %w", err)
 		}
 		for _, l := range []struct {
@@ -630,4 +635,109 @@ func findings(ctx context.Context, conn *sql.Conn, cond string, args ...any) ([]
 		f.Tags = append(f.Tags, tag)
 	}
 	return out, tags.Err()
+}
+
+// Outcomes of RecordDetection.
+const (
+	DetectionNew       = "new"
+	DetectionUpdated   = "updated"
+	DetectionReopened  = "reopened"
+	DetectionUnchanged = "unchanged"
+)
+
+// RecordDetection records what a detection found: a new finding, or the
+// finding of the same detection and subjects (Detection, DetectionKey)
+// brought up to date — its evidence, window, title and a severity only
+// raised — with each change in the case log. A finding the analyst
+// dismissed stays dismissed unless weight (how much evidence the row is)
+// grew; a finding whose evidence already holds the run is unchanged.
+func (c *Case) RecordDetection(ctx context.Context, by string, f Finding, weight int64) (id, outcome string, err error) {
+	if f.Source != FromDetection || f.DetectionKey == "" {
+		return "", "", errors.New("store: a detection's finding needs its detection and key")
+	}
+	if err := f.normalize(); err != nil {
+		return "", "", err
+	}
+	var existing string
+	err = c.DB.QueryRowContext(ctx, `SELECT id FROM findings WHERE detection = ? AND detection_key = ?`, f.Detection, f.DetectionKey).Scan(&existing)
+	if errors.Is(err, sql.ErrNoRows) {
+		f.DetectionWeight = weight
+		id, err := c.AddFinding(ctx, by, f, "")
+		return id, DetectionNew, err
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("store: finding: %w", err)
+	}
+	outcome = DetectionUnchanged
+	err = c.record(ctx, by, func(conn *sql.Conn, now time.Time) ([]change, error) {
+		cur, err := c.finding(ctx, conn, existing)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range cur.Evidence {
+			for _, ne := range f.Evidence {
+				if e.RunID == ne.RunID && slices.Equal(e.Rows, ne.Rows) {
+					return nil, ErrNoChange // this run's rows are in already
+				}
+			}
+		}
+		oldWeight := cur.DetectionWeight
+		var changes []change
+		var sets []string
+		var args []any
+		set := func(field, old, nw string, value any) {
+			if old == nw {
+				return
+			}
+			changes = append(changes, change{action: "finding.set", entity: existing, field: field, old: str(old), new: str(nw)})
+			sets = append(sets, field+" = ?")
+			args = append(args, value)
+		}
+		set("title", cur.Title, f.Title, f.Title)
+		if f.Severity.Rank() > cur.Severity.Rank() {
+			set("severity", string(cur.Severity), string(f.Severity), string(f.Severity))
+		}
+		set("detection_version", strconv.Itoa(cur.DetectionVersion), strconv.Itoa(f.DetectionVersion), f.DetectionVersion)
+		stamp := func(t *time.Time) string {
+			if t == nil {
+				return ""
+			}
+			return t.UTC().Format(time.RFC3339)
+		}
+		if f.FirstSeen != nil && (cur.FirstSeen == nil || f.FirstSeen.Before(*cur.FirstSeen)) {
+			set("first_seen", stamp(cur.FirstSeen), stamp(f.FirstSeen), *f.FirstSeen)
+		}
+		if f.LastSeen != nil && (cur.LastSeen == nil || f.LastSeen.After(*cur.LastSeen)) {
+			set("last_seen", stamp(cur.LastSeen), stamp(f.LastSeen), *f.LastSeen)
+		}
+		outcome = DetectionUpdated
+		if cur.Status == StatusDismissed && weight > oldWeight {
+			set("status", string(cur.Status), string(StatusOpen), string(StatusOpen))
+			reason := fmt.Sprintf("reopened by %s: its evidence grew from %d to %d", f.Detection, oldWeight, weight)
+			set("reason", cur.Reason, reason, reason)
+			outcome = DetectionReopened
+		}
+		if weight > oldWeight {
+			sets, args = append(sets, "detection_weight = ?"), append(args, weight)
+		}
+		seq := len(cur.Evidence)
+		for i := range f.Evidence {
+			seq++
+			ch, err := addEvidence(ctx, conn, existing, seq, &f.Evidence[i], by, now)
+			if err != nil {
+				return nil, err
+			}
+			changes = append(changes, ch)
+		}
+		sets = append(sets, "updated_at = ?", "updated_by = ?")
+		args = append(args, now, by, existing)
+		if _, err := conn.ExecContext(ctx, "UPDATE findings SET "+strings.Join(sets, ", ")+" WHERE id = ?", args...); err != nil {
+			return nil, fmt.Errorf("store: finding: %w", err)
+		}
+		return changes, nil
+	})
+	if err != nil {
+		return existing, "", err
+	}
+	return existing, outcome, nil
 }

@@ -1,0 +1,111 @@
+package queries
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/investigator/investigator/store"
+)
+
+// TriageOptions control a triage.
+type TriageOptions struct {
+	Analyst string // who the findings are recorded by (store.Analyst)
+	Program string // recorded with the runs
+	Fresh   bool   // run the detections again even when stored results exist
+	// Progress, when set, is called before each detection runs.
+	Progress func(detection string, done, total int)
+}
+
+// TriageRun is what one detection did.
+type TriageRun struct {
+	Detection string        `json:"detection"`
+	Version   int           `json:"version"`
+	RunID     string        `json:"run_id"`
+	Cached    bool          `json:"cached"`
+	Rows      int           `json:"rows"`
+	New       int           `json:"new"`
+	Updated   int           `json:"updated"`
+	Reopened  int           `json:"reopened"`
+	Unchanged int           `json:"unchanged"`
+	Took      time.Duration `json:"took_ns"`
+}
+
+// TriageResult is what a triage did, and the findings its detections hold.
+type TriageResult struct {
+	Runs     []TriageRun     `json:"runs"`
+	Findings []store.Finding `json:"findings"`
+}
+
+// Detections lists the registry's detections, by name.
+func (r *Registry) Detections() []Analysis {
+	var out []Analysis
+	for _, a := range r.All() {
+		if a.Detection != nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Triage runs every detection (answered from stored runs when the data is
+// unchanged) and records each row of their results as a finding of source
+// detection: the same detection and subjects update the same finding, so a
+// second triage adds nothing; a dismissed finding stays dismissed unless
+// its evidence grew. The case must be open for writing.
+func Triage(ctx context.Context, c *store.Case, reg *Registry, o TriageOptions) (TriageResult, error) {
+	var out TriageResult
+	dets := reg.Detections()
+	now := time.Now()
+	for i, a := range dets {
+		if o.Progress != nil {
+			o.Progress(a.Name, i, len(dets))
+		}
+		began := time.Now()
+		params, err := a.Bind(nil, now)
+		if err != nil {
+			return out, fmt.Errorf("queries: triage: %w", err)
+		}
+		r, err := Run(ctx, c, a, params, Options{Fresh: o.Fresh, Program: o.Program})
+		if err != nil {
+			return out, err
+		}
+		if err := a.Detection.CheckColumns(a.Name, r.Columns); err != nil {
+			return out, err
+		}
+		tr := TriageRun{Detection: a.Name, Version: a.Version, RunID: r.RunID, Cached: r.Cached, Rows: len(r.Rows)}
+		for j := range r.Rows {
+			cand, err := a.Detection.Candidate(a, r, j)
+			if err != nil {
+				return out, err
+			}
+			_, outcome, err := c.RecordDetection(ctx, o.Analyst, cand.Finding, cand.Weight)
+			if err != nil {
+				return out, fmt.Errorf("queries: triage: %s row %d: %w", a.Name, j+1, err)
+			}
+			switch outcome {
+			case store.DetectionNew:
+				tr.New++
+			case store.DetectionUpdated:
+				tr.Updated++
+			case store.DetectionReopened:
+				tr.Reopened++
+			default:
+				tr.Unchanged++
+			}
+		}
+		tr.Took = time.Since(began)
+		out.Runs = append(out.Runs, tr)
+	}
+	all, err := c.Findings(ctx, store.FindingFilter{})
+	if err != nil {
+		return out, err
+	}
+	out.Findings = []store.Finding{}
+	for _, f := range all {
+		if f.Source == store.FromDetection {
+			out.Findings = append(out.Findings, f)
+		}
+	}
+	return out, nil
+}

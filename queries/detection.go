@@ -132,6 +132,10 @@ func (d *Detection) CheckColumns(name string, cols []Column) error {
 	return nil
 }
 
+// maxTitle is the longest title a detection gives a finding, in
+// characters: a longer one is cut (the row has the rest).
+const maxTitle = 200
+
 // Candidate is one row of a detection's result as a finding.
 type Candidate struct {
 	Finding store.Finding
@@ -202,6 +206,9 @@ func (d *Detection) Candidate(a Analysis, r *Result, i int) (Candidate, error) {
 		}
 		return cellText(v)
 	})
+	if r := []rune(f.Title); len(r) > maxTitle {
+		f.Title = string(r[:maxTitle-1]) + "…"
+	}
 	var w int64
 	switch v := col(d.Weight).(type) {
 	case int64:

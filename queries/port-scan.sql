@@ -1,9 +1,12 @@
 -- name: port-scan
--- version: 1
+-- version: 2
 -- title: Port scans
--- description: Sources that touched many distinct ports or hosts of the focus (or the VPC) in the window, with the share of their flows that was rejected.
+-- description: Sources that touched many distinct ports of one host of the case within an hour (a vertical scan), with the share of their flows that was rejected and the ports that answered.
+-- finding: Port scan of {dst_ip} from {src_ip}: {distinct_ports} ports, {answered_ports} answered
+-- severity: column severity
+-- mitre: T1046
+-- subjects: src_ip, dst_ip
 -- param: min_ports INTEGER = 20
--- param: min_hosts INTEGER = 10
 -- param: start TIMESTAMP = null
 -- param: end TIMESTAMP = null
 -- param: limit INTEGER = 1000
@@ -18,8 +21,9 @@ WITH replies AS (
 g AS (
 	SELECT
 		f.src_ip,
+		f.dst_ip,
 		count(DISTINCT f.dstport) AS distinct_ports,
-		count(DISTINCT f.dst_ip) AS distinct_hosts,
+		count(DISTINCT f.dstport) FILTER (f.action = 'ACCEPT') AS answered_ports,
 		count(*) FILTER (f.action = 'REJECT') AS rejected_flows,
 		round(count(*) FILTER (f.action = 'REJECT') / count(*), 3)::DOUBLE AS rejected_share,
 		count(*) AS flows,
@@ -31,13 +35,28 @@ g AS (
 	ANTI JOIN replies r ON r.peer = f.src_ip AND r.port = f.srcport AND r.protocol = f.protocol
 	WHERE f.direction = 'inbound' AND f.protocol IN (6, 17)
 		AND ($start IS NULL OR f.start >= $start) AND ($end IS NULL OR f.start <= $end)
-	GROUP BY f.src_ip
-	HAVING count(DISTINCT f.dstport) >= $min_ports OR count(DISTINCT f.dst_ip) >= $min_hosts
-	ORDER BY distinct_ports DESC, distinct_hosts DESC, src_ip
-	LIMIT $limit
+	GROUP BY f.src_ip, f.dst_ip
+),
+h AS (
+	-- A scan is fast: the most distinct ports in one hour. The internet's
+	-- slow background scanners (a port an hour) stay under it.
+	SELECT f.src_ip, f.dst_ip, max(n) AS peak_ports_per_hour
+	FROM (
+		SELECT src_ip, dst_ip, time_bucket(INTERVAL 1 HOUR, start) AS hour, count(DISTINCT dstport) AS n
+		FROM case_flows
+		WHERE direction = 'inbound' AND protocol IN (6, 17)
+			AND ($start IS NULL OR start >= $start) AND ($end IS NULL OR start <= $end)
+		GROUP BY ALL
+	) f
+	GROUP BY ALL
+	HAVING max(n) >= $min_ports
 )
-SELECT g.*, a.org, a.asn, a.provider, a.cloud_service, a.cloud_region, a.scope
+SELECT g.*, h.peak_ports_per_hour,
+	-- A scan that many ports answered found more than the web ports.
+	CASE WHEN g.answered_ports > 5 THEN 'high' ELSE 'medium' END AS severity,
+	a.org, a.asn, a.provider, a.cloud_service, a.cloud_region, a.scope
 FROM g
+JOIN h USING (src_ip, dst_ip)
 LEFT JOIN address_info a ON a.addr = g.src_ip
-ORDER BY g.distinct_ports DESC, g.distinct_hosts DESC, g.src_ip
+ORDER BY g.distinct_ports DESC, g.src_ip, g.dst_ip
 LIMIT $limit

@@ -34,9 +34,10 @@ func TestEveryAnalysisPreparesAndRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"cidr-connections", "coverage", "coverage-gaps", "external-inbound", "external-outbound", "external-summary", "port-scan",
-		"port-specific", "rejected", "sensitive-ports", "ssh-inbound", "ssh-outbound", "ssh-response", "top-external",
-		"top-talkers", "traffic-summary"}
+	want := []string{"beaconing", "cidr-connections", "coverage", "coverage-gaps", "exfiltration", "external-dns", "external-inbound",
+		"external-outbound", "external-summary", "host-sweep", "lateral-movement", "long-connection", "port-scan", "port-specific",
+		"rejected", "sensitive-port-probe", "sensitive-ports", "ssh-brute-force", "ssh-inbound", "ssh-outbound", "ssh-response",
+		"top-external", "top-talkers", "traffic-summary", "unusual-protocol"}
 	if got := strings.Join(reg.Names(), " "); got != strings.Join(want, " ") {
 		t.Fatalf("analyses:\n%s\nwant:\n%s", got, strings.Join(want, " "))
 	}
@@ -63,6 +64,11 @@ func TestEveryAnalysisPreparesAndRuns(t *testing.T) {
 			}
 			if len(r.Rows) != 0 || len(r.Columns) < 3 {
 				t.Fatalf("empty case: %d rows, columns %v", len(r.Rows), r.Columns)
+			}
+			if a.Detection != nil {
+				if err := a.Detection.CheckColumns(a.Name, r.Columns); err != nil {
+					t.Error(err)
+				}
 			}
 			// Every row says how many records back it; a silence has none.
 			for _, col := range []string{"flows"} {

@@ -289,6 +289,7 @@ func FuzzCorruptedPayload(f *testing.F) {
 		{3, 1, 200, "\"", true}, {4, 3, 0, "<html>", false}, {5, 2, 30, "!!", true}, {6, 1, 250, "]}", true},
 		{7, 0, 40, "\x1f\x8b\x08", false}, {1, 2, 1000, "{\"messageType\":\"DATA_MESSAGE\",\"logEvents\":[", false},
 		{0, 3, 10, "{\"awslogs\":{\"data\":\"H4sI", false}, {1, 1, 300, "\\", true}, {8, 2, 100, "\x00", true},
+		{2, 2, 325, "0", true}, // msg-2-0 becomes msg-0-0: the damaged payload spells another's event
 	} {
 		f.Add(s.form, s.k, s.at, []byte(s.data), s.overwrite)
 	}

@@ -91,6 +91,11 @@ func Detect(r io.Reader, o DetectOptions) (Detected, error) {
 		}
 		prefix, long, err := sniff(zr)
 		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+			// Subscription payloads are read member by member, past one
+			// that is broken or bytes between members that are not gzip.
+			if sd, ok, serr := detectSubscription(d, prefix, o); ok && len(prefix) > 0 {
+				return sd, serr
+			}
 			return d, &NotFlowLogError{fmt.Sprintf("broken gzip: %v", err)}
 		}
 		return detectShape(d, prefix, long, o)

@@ -5,8 +5,11 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -65,6 +68,9 @@ func FuzzDetect(f *testing.F) {
 		`{"class_uid":4001,"src_endpoint":{"ip":"10.0.0.1","port":443},"dst_endpoint":{"ip":"10.0.0.2"},"start_time":1700000000000}` + "\n",
 		`[{"class_uid":4001,"src_endpoint":{}}]`, `{"class_uid":4001,"src_endpoint":"x"}`,
 		"PAR1xxxx\x00\x00class_uid src_endpoint dst_endpoint\x20\x00\x00\x00PAR1",
+		lambdaEvent(dataObject(subStream, v2Lines[0])), kinesisEvent(dataObject(subStream, v2Lines[0]), controlObject),
+		"\x00garbage\n" + compact(dataObject(subStream, v2Lines[0])), `{"awslogs":{"data":"H4sI`, `{"Records":[{"kinesis":{"data":"`,
+		`{"Records":[{"eventSource":"aws:s3","s3":{}}]}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -225,6 +231,9 @@ func FuzzPayloadDecoder(f *testing.F) {
 		good, good + good, good + "\n" + control, control, "{", "{}", `{"logEvents":null}`, `{"logEvents":[1]}`,
 		`{"logEvents":[{"message":2}],"messageType":"DATA_MESSAGE"}`, gz.String(), gz.String() + gz.String(),
 		base64.StdEncoding.EncodeToString(gz.Bytes()), "H4sI\nH4sI", "\ufeff" + good, good[:50],
+		`{"awslogs":{"data":"` + base64.StdEncoding.EncodeToString(gz.Bytes()) + `"}}`,
+		`{"Records":[{"kinesis":{"data":"` + base64.StdEncoding.EncodeToString(gz.Bytes()) + `"}},{"kinesis":{}}]}`,
+		good + "\x00\x01" + good, gz.String() + "junk" + gz.String(),
 	} {
 		f.Add([]byte(s), []byte("x"))
 	}
@@ -233,15 +242,15 @@ func FuzzPayloadDecoder(f *testing.F) {
 			var got []string
 			last := int64(0)
 			d := newPayloadDecoder(payloadSink{
-				event: func(n, obj int64, h *payloadHeader, e *logEvent) error {
-					if n <= last || obj < 1 {
-						t.Fatalf("event %d (object %d) after %d", n, obj, last)
+				event: func(n int64, obj string, h *payloadHeader, e *logEvent) error {
+					if n <= last || obj == "" {
+						t.Fatalf("event %d (object %q) after %d", n, obj, last)
 					}
 					last = n
 					got = append(got, e.Message)
 					return nil
 				},
-				broken: func(n, obj int64, err error) error {
+				broken: func(n int64, err error, _ []byte) error {
 					if err == nil || err.Error() == "" || n < 1 {
 						t.Fatalf("broken at %d without a reason: %v", n, err)
 					}
@@ -259,6 +268,134 @@ func FuzzPayloadDecoder(f *testing.F) {
 		}
 		if got := run(append(append([]byte(nil), data...), tail...)); len(got) < 2 || got[0] != "a" || got[1] != "b" {
 			t.Fatalf("a valid payload with %q appended gave %q", tail, got)
+		}
+	})
+}
+
+// FuzzCorruptedPayload: in a file of payloads, one corrupted payload loses
+// only its own records: every event of every other payload is read, once
+// and in order, whatever the bytes inserted into (or written over) the one,
+// in each form a file of payloads takes. The fuzzer picks the form, the
+// payload, the place and the bytes. (The damaged payload may spell the
+// message of another's event; that one may then be read more than once.)
+func FuzzCorruptedPayload(f *testing.F) {
+	for _, s := range []struct {
+		form      uint8
+		k, at     uint
+		data      string
+		overwrite bool
+	}{
+		{0, 2, 60, "\x00\x01\xff", false}, {1, 0, 5, "}{", false}, {2, 4, 100, "\n{\"owner\":", false},
+		{3, 1, 200, "\"", true}, {4, 3, 0, "<html>", false}, {5, 2, 30, "!!", true}, {6, 1, 250, "]}", true},
+		{7, 0, 40, "\x1f\x8b\x08", false}, {1, 2, 1000, "{\"messageType\":\"DATA_MESSAGE\",\"logEvents\":[", false},
+		{0, 3, 10, "{\"awslogs\":{\"data\":\"H4sI", false}, {1, 1, 300, "\\", true}, {8, 2, 100, "\x00", true},
+		{2, 2, 325, "0", true}, // msg-2-0 becomes msg-0-0: the damaged payload spells another's event
+	} {
+		f.Add(s.form, s.k, s.at, []byte(s.data), s.overwrite)
+	}
+	const n = 5
+	f.Fuzz(func(t *testing.T, form uint8, k, at uint, data []byte, overwrite bool) {
+		form %= 9
+		ki := int(k % n)
+		var texts []string
+		for i := range n {
+			o := dataObject(fmt.Sprintf("eni-%d-all", i), fmt.Sprintf("msg-%d-0", i), fmt.Sprintf("msg-%d-1", i))
+			if form == 2 {
+				b, _ := json.MarshalIndent(o, "", "  ")
+				texts = append(texts, string(b))
+			} else {
+				texts = append(texts, compact(o))
+			}
+		}
+		damage := func(s string) string {
+			pos := int(at % uint(len(s)+1))
+			if overwrite {
+				return s[:pos] + string(data) + s[min(len(s), pos+len(data)):]
+			}
+			return s[:pos] + string(data) + s[pos:]
+		}
+		lambda := func(s string) string {
+			return `{"awslogs":{"data":"` + base64.StdEncoding.EncodeToString(gzipBytes(s)) + `"}}`
+		}
+		damaged := string(data) // the text of the damaged payload
+		if form != 6 && form != 8 {
+			texts[ki] = damage(texts[ki])
+			damaged = texts[ki]
+		}
+		var file []byte
+		switch form {
+		case 0, 2: // one per line; pretty-printed
+			file = []byte(strings.Join(texts, "\n") + "\n")
+		case 1: // concatenated
+			file = []byte(strings.Join(texts, ""))
+		case 3: // gzip
+			file = gzipBytes(strings.Join(texts, "\n"))
+		case 4: // a gzip member each
+			for _, s := range texts {
+				file = append(file, gzipBytes(s)...)
+			}
+		case 5: // base64 blobs, one a line
+			var ls []string
+			for _, s := range texts {
+				ls = append(ls, base64.StdEncoding.EncodeToString(gzipBytes(s)))
+			}
+			file = []byte(strings.Join(ls, "\n") + "\n")
+		case 6, 7: // Lambda events, one a line: the event itself damaged (6) or its payload (7)
+			var ls []string
+			for _, s := range texts {
+				ls = append(ls, lambda(s))
+			}
+			if form == 6 {
+				ls[ki] = strings.ReplaceAll(damage(ls[ki]), "\n", "")
+			}
+			file = []byte(strings.Join(ls, "\n") + "\n")
+		case 8: // a gzip member each, bytes between two of them
+			for i, s := range texts {
+				file = append(file, gzipBytes(s)...)
+				if i == ki && !bytes.Contains(data, gzipHeader) {
+					file = append(file, data...)
+				}
+			}
+		}
+		var got []string
+		d := newPayloadDecoder(payloadSink{
+			event: func(_ int64, _ string, _ *payloadHeader, e *logEvent) error {
+				got = append(got, e.Message)
+				return nil
+			},
+			broken: func(_ int64, err error, _ []byte) error {
+				if err == nil || err.Error() == "" {
+					t.Fatal("a reject without a reason")
+				}
+				return nil
+			},
+		})
+		if err := d.decode(bytes.NewReader(file)); err != nil {
+			t.Fatalf("decode: %v", err)
+		}
+		var want []string
+		for i := range n {
+			if i != ki {
+				want = append(want, fmt.Sprintf("msg-%d-0", i), fmt.Sprintf("msg-%d-1", i))
+			}
+		}
+		// Each event of the others once, in order; more only as many times as
+		// the damaged payload spells that message itself.
+		j := 0
+		seen := map[string]int{}
+		for _, m := range got {
+			if !slices.Contains(want, m) {
+				continue
+			}
+			seen[m]++
+			if j < len(want) && m == want[j] {
+				j++
+			} else if seen[m] > 1+strings.Count(damaged, m) || !strings.Contains(damaged, m) {
+				t.Fatalf("form %d, payload %d damaged with %q at %d: events %q, want %q", form, ki, data, at, got, want)
+			}
+		}
+		if j < len(want) {
+			t.Fatalf("form %d, payload %d damaged with %q at %d: events %q, want %q among them", form, ki, data, at, got, want)
 		}
 	})
 }

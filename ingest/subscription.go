@@ -19,8 +19,9 @@ var streamENI = regexp.MustCompile(`^eni-[0-9a-f]+`)
 
 // subscription loads CloudWatch Logs subscription payloads: each event's
 // message is a record, parsed and checked as a header-less text line is. A
-// bad message is a reject naming its object and event; an object cut short
-// keeps the events before it. When the format has no interface-id, each
+// bad message is a reject naming its object and event; a payload that cannot
+// be read is a reject naming it and where it is (line and byte), and keeps
+// the events before the break; reading resumes at the next payload. When the format has no interface-id, each
 // record takes it from its log stream's name.
 func (l *load) subscription(ctx context.Context) error {
 	f, err := os.Open(l.path)
@@ -69,14 +70,14 @@ func (l *load) subscription(ctx context.Context) error {
 	var eni string
 	var eniOf string // the stream eni was taken from
 	dec := newPayloadDecoder(payloadSink{
-		event: func(n, obj int64, h *payloadHeader, e *logEvent) error {
+		event: func(n int64, obj string, h *payloadHeader, e *logEvent) error {
 			if n%65536 == 0 && ctx.Err() != nil {
 				return ctx.Err()
 			}
 			msg := strings.TrimSpace(e.Message)
 			vals, err := ParseRecord(fields, msg)
 			if err != nil {
-				return reject(Reject{Line: n, Raw: msg, Reason: fmt.Sprintf("object %d, event %d%s: %v", obj, n, eventID(e), err)})
+				return reject(Reject{Line: n, Raw: msg, Reason: fmt.Sprintf("%s, event %d%s: %v", obj, n, eventID(e), err)})
 			}
 			if fromStream {
 				if eniOf != h.LogStream {
@@ -93,8 +94,8 @@ func (l *load) subscription(ctx context.Context) error {
 			}
 			return nil
 		},
-		broken: func(n, _ int64, err error) error {
-			return reject(Reject{Line: n, Reason: err.Error()})
+		broken: func(n int64, err error, raw []byte) error {
+			return reject(Reject{Line: n, Reason: err.Error(), Raw: string(raw)})
 		},
 	})
 	if err := dec.decode(f); err != nil {

@@ -236,11 +236,11 @@ func TestSubscriptionRejects(t *testing.T) {
 		reasons  []string
 	}{
 		{"bad message", []byte(concatenated), 4, 1, []string{`object 1, event 2 (id 31953106606966983378809025079804211143289615424298220001): srcport: "99999" is not a port (0-65535)`}},
-		{"truncated last object", []byte(cut), 5, 2, []string{"srcport", "object 3: the object is cut short"}},
-		{"truncated gzip", gzipBytes(cut)[:len(gzipBytes(cut))-12], 5, 2, []string{"srcport", "object 3: "}},
+		{"truncated last object", []byte(cut), 5, 2, []string{"srcport", "object 3 (line 1, byte 1382): the object is cut short (truncated file?)"}},
+		{"truncated gzip", gzipBytes(cut)[:len(gzipBytes(cut))-12], 5, 2, []string{"srcport", "object 3 (line 1, byte 1382 of the gunzipped data): the gzip data ends inside the member at byte 0 of the file"}},
 		{"event that is not an event", []byte(strings.Replace(concatenated, `"message":"`+v2Lines[3]+`"`, `"message":42`, 1)), 3, 2, []string{"srcport", "object 2, event 5: message is not string"}},
-		{"unknown message type", []byte(strings.Replace(concatenated, `"DATA_MESSAGE"`, `"DATA_MESSAGES"`, 1)), 2, 1, []string{`object 1: messageType "DATA_MESSAGES"`}},
-		{"garbage after the objects", []byte(concatenated + "\n<html>"), 4, 2, []string{"srcport", "object 3: invalid character '<'"}},
+		{"unknown message type", []byte(strings.Replace(concatenated, `"DATA_MESSAGE"`, `"DATA_MESSAGES"`, 1)), 2, 1, []string{`object 1 (line 1, byte 0): messageType "DATA_MESSAGES"`}},
+		{"garbage after the objects", []byte(concatenated + "\n<html>"), 4, 2, []string{"srcport", "line 2, byte 1383: not a payload: invalid character '<'"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -386,12 +386,198 @@ func BenchmarkPayloadDecoder(b *testing.B) {
 	for b.Loop() {
 		events := 0
 		d := newPayloadDecoder(payloadSink{
-			event:  func(int64, int64, *payloadHeader, *logEvent) error { events++; return nil },
-			broken: func(_, _ int64, err error) error { b.Fatal(err); return nil },
+			event:  func(int64, string, *payloadHeader, *logEvent) error { events++; return nil },
+			broken: func(_ int64, err error, _ []byte) error { b.Fatal(err); return nil },
 		})
 		if err := d.decode(bytes.NewReader(data)); err != nil || events != n {
 			b.Fatal(events, err)
 		}
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// lambdaEvent is the event Lambda is invoked with by a subscription filter:
+// the payload as base64 of gzip in awslogs.data (AWS's "Using CloudWatch
+// Logs subscription filters", the Lambda example).
+func lambdaEvent(o subObject) string {
+	return `{"awslogs":{"data":"` + base64.StdEncoding.EncodeToString(gzipBytes(compact(o))) + `"}}`
+}
+
+// kinesisEvent is the event Lambda gets from a Kinesis Data Streams trigger
+// on the stream a subscription filter writes to: a record per payload, the
+// payload as base64 of gzip in kinesis.data (AWS Lambda's "Using Lambda with
+// Kinesis Data Streams" example event).
+func kinesisEvent(objs ...subObject) string {
+	type kinesis struct {
+		SchemaVersion  string  `json:"kinesisSchemaVersion"`
+		PartitionKey   string  `json:"partitionKey"`
+		SequenceNumber string  `json:"sequenceNumber"`
+		Data           string  `json:"data"`
+		Arrival        float64 `json:"approximateArrivalTimestamp"`
+	}
+	type record struct {
+		Kinesis        kinesis `json:"kinesis"`
+		EventSource    string  `json:"eventSource"`
+		EventVersion   string  `json:"eventVersion"`
+		EventID        string  `json:"eventID"`
+		EventName      string  `json:"eventName"`
+		InvokeIdentity string  `json:"invokeIdentityArn"`
+		AWSRegion      string  `json:"awsRegion"`
+		EventSourceARN string  `json:"eventSourceARN"`
+	}
+	var ev struct {
+		Records []record `json:"Records"`
+	}
+	for i, o := range objs {
+		seq := fmt.Sprintf("4959033827149025660855969253836157109592157598913658%04d", i)
+		ev.Records = append(ev.Records, record{
+			Kinesis:     kinesis{"1.0", "3c6b2a1e0f9d8c7b6a5f4e3d2c1b0a99", seq, base64.StdEncoding.EncodeToString(gzipBytes(compact(o))), 1700000061.123},
+			EventSource: "aws:kinesis", EventVersion: "1.0", EventID: "shardId-000000000000:" + seq, EventName: "aws:kinesis:record",
+			InvokeIdentity: "arn:aws:iam::123456789012:role/flows-lambda", AWSRegion: "us-east-1",
+			EventSourceARN: "arn:aws:kinesis:us-east-1:123456789012:stream/vpc-flows",
+		})
+	}
+	b, _ := json.Marshal(ev)
+	return string(b)
+}
+
+// TestSubscriptionLambdaEvents: the events Lambda gets (awslogs.data, and
+// the records of a Kinesis trigger) are told from content and load as the
+// payloads they wrap.
+func TestSubscriptionLambdaEvents(t *testing.T) {
+	objs := subObjects()
+	var events []string
+	for _, o := range objs {
+		events = append(events, lambdaEvent(o))
+	}
+	pretty := func(s string) string {
+		var v any
+		json.Unmarshal([]byte(s), &v)
+		b, _ := json.MarshalIndent(v, "", "  ")
+		return string(b)
+	}
+	tests := []struct {
+		name    string
+		content []byte
+		gz      bool
+		control int64
+		streams string
+	}{
+		{"one per file", []byte(lambdaEvent(dataObject(subStream, v2Lines...))), false, 0, subStream},
+		{"one per line", []byte(strings.Join(events, "\n") + "\n"), false, 1, ""},
+		{"concatenated", []byte(strings.Join(events, "")), false, 1, ""},
+		{"pretty-printed", []byte(pretty(events[0]) + "\n" + pretty(events[1]) + "\n" + pretty(events[2])), false, 1, ""},
+		{"gzip", gzipBytes(strings.Join(events, "\n")), true, 1, ""},
+		{"kinesis event", []byte(kinesisEvent(objs...)), false, 1, ""},
+		{"kinesis events one per line", []byte(kinesisEvent(objs[:2]...) + "\n" + kinesisEvent(objs[2:]...) + "\n"), false, 1, ""},
+		{"kinesis event pretty-printed, gzip", gzipBytes(pretty(kinesisEvent(objs...))), true, 1, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := Detect(bytes.NewReader(tt.content), DetectOptions{})
+			if err != nil || d.Shape != ShapeSubscription {
+				t.Fatalf("detected %s: %v", d.Shape, err)
+			}
+			c := newCase(t)
+			r := ingestPaths(t, c, Options{}, writeBytes(t, "event.json", tt.content))[0]
+			if r.Status != Loaded || r.Shape != ShapeSubscription || (r.Compression == "gzip") != tt.gz {
+				t.Fatalf("status %s shape %s/%s: %v", r.Status, r.Shape, r.Compression, r.Err())
+			}
+			if r.Records != 5 || r.Rejected != 0 || r.ControlMessages != tt.control {
+				t.Fatalf("records %d rejected %d control %d (%v)", r.Records, r.Rejected, r.ControlMessages, r.Rejects)
+			}
+			checkV2Values(t, c)
+			want := tt.streams
+			if want == "" {
+				want = subStream + ",eni-0a1b2c3d4e5f60002-all"
+			}
+			var groups, streams string
+			if err := c.DB.QueryRow(`SELECT array_to_string(log_groups, ','), array_to_string(log_streams, ',') FROM ingest_files`).Scan(&groups, &streams); err != nil {
+				t.Fatal(err)
+			}
+			if groups != "/vpc/flows" || streams != want {
+				t.Errorf("manifest: groups %q streams %q", groups, streams)
+			}
+		})
+	}
+}
+
+// TestSubscriptionLambdaRejects: what is wrong inside a Lambda event is a
+// reject naming the event (and the Kinesis record); the rest lands.
+func TestSubscriptionLambdaRejects(t *testing.T) {
+	bad := "2 123456789012 eni-1 10.0.0.1 10.0.0.2 99999 22 6 1 1 1700000000 1700000060 ACCEPT OK"
+	good := []string{lambdaEvent(dataObject(subStream, v2Lines[:2]...)), lambdaEvent(dataObject(subStream, v2Lines[2:]...))}
+	tests := []struct {
+		name     string
+		content  string
+		records  int64
+		rejected int64
+		reason   string
+	}{
+		{"bad message", lambdaEvent(dataObject(subStream, v2Lines[0], bad)) + "\n" + good[1], 4, 1,
+			`object 1, event 2 (id 31953106606966983378809025079804211143289615424298220001): srcport: "99999" is not a port`},
+		{"data not base64", good[0] + "\n" + `{"awslogs":{"data":"H4sI!!!!"}}` + "\n" + good[1], 5, 1,
+			`object 2 (line 2, byte 472), awslogs.data: not base64: illegal base64 data at input byte 4`},
+		{"data not gzip", good[0] + "\n" + `{"awslogs":{"data":"` + base64.StdEncoding.EncodeToString([]byte("hello")) + `"}}` + "\n" + good[1], 5, 1,
+			`object 2 (line 2, byte 472), awslogs.data: not base64 of gzip`},
+		{"data broken inside", good[0] + "\n" + `{"awslogs":{"data":"` + base64.StdEncoding.EncodeToString(gzipBytes(`{"messageType":"DATA_MESSAGE","logEvents":[{"message":`)) + `"}}` + "\n" + good[1], 5, 1,
+			`object 2 (line 2, byte 472), awslogs.data: the object is cut short`},
+		{"awslogs without data", good[0] + "\n" + `{"awslogs":{}}` + "\n" + good[1], 5, 1, `object 2 (line 2, byte 472): awslogs has no data`},
+		{"kinesis record of something else", strings.Replace(kinesisEvent(dataObject(subStream, v2Lines[:2]...), dataObject(subStream, v2Lines[2:]...)),
+			`{"kinesis":`, `{"dynamodb":`, 1), 3, 1, `object 1 (line 1, byte 0), record 1: not a Kinesis record (no kinesis.data)`},
+		{"kinesis record data broken", strings.Replace(kinesisEvent(dataObject(subStream, v2Lines[:2]...), dataObject(subStream, v2Lines[2:]...)),
+			`"data":"H4sI`, `"data":"H4sJ`, 1), 3, 1, `object 1 (line 1, byte 0), record 1, kinesis.data: 336 bytes are not gzip data (a gzip member was expected); skipped`},
+		{"truncated", good[0] + "\n" + good[1][:200], 2, 1, `object 2 (line 2, byte 472), awslogs.data: the gzip data ends inside the member`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newCase(t)
+			r := ingestPaths(t, c, Options{}, writeFile(t, "events.json", tt.content))[0]
+			if r.Status != Loaded || r.Records != tt.records || r.Rejected != tt.rejected {
+				t.Fatalf("status %s records %d rejected %d (%+v): %v", r.Status, r.Records, r.Rejected, r.Rejects, r.Err())
+			}
+			if !strings.Contains(r.Rejects[0].Reason, tt.reason) {
+				t.Errorf("reason %q, want %q", r.Rejects[0].Reason, tt.reason)
+			}
+		})
+	}
+}
+
+// TestSubscriptionLambdaDetection: a Lambda event whose data is longer than
+// what detection reads still shows its first message (the format comes from
+// it), and JSON with a Records list of another kind is not payloads.
+func TestSubscriptionLambdaDetection(t *testing.T) {
+	format := "${version} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${start} ${end} ${action} ${flow-direction}"
+	var msgs []string
+	for i := range 6000 {
+		msgs = append(msgs, fmt.Sprintf("5 10.%d.%d.%d 198.51.%d.%d %d 443 6 %d %d ACCEPT egress",
+			i*7%256, i*13%256, i*31%256, i*17%256, i*3%256, 1024+i*7919%60000, 1700000000+i*37%9000, 1700000060+i*37%9000))
+	}
+	big := lambdaEvent(dataObject(subStream, msgs...))
+	if len(big) < 2*sniffSize {
+		t.Fatalf("the event is %d bytes, not longer than detection reads", len(big))
+	}
+	_, err := Detect(strings.NewReader(big), DetectOptions{})
+	var fn *FormatNeededError
+	if !errors.As(err, &fn) || fn.Count != 10 {
+		t.Fatalf("without --log-format: %v", err)
+	}
+	c := newCase(t)
+	r := ingestPaths(t, c, Options{LogFormat: mustFormat(t, format)}, writeFile(t, "big.json", big))[0]
+	if r.Status != Loaded || r.Records != 6000 || r.Rejected != 0 {
+		t.Fatalf("%+v", r)
+	}
+	for _, tc := range []struct {
+		name, content string
+		shape         Shape
+	}{
+		{"s3 event notification", `{"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","s3":{"bucket":{"name":"b"},"object":{"key":"k"}}}]}`, ShapeJSONRecords},
+		{"awslogs", `{"awslogs":{"data":"` + base64.StdEncoding.EncodeToString(gzipBytes(compact(dataObject(subStream, v2Lines[0])))) + `"}}`, ShapeSubscription},
+		{"array of payloads", `[` + compact(dataObject(subStream, v2Lines[0])) + `]`, ShapeJSONRecords},
+	} {
+		d, err := Detect(strings.NewReader(tc.content), DetectOptions{})
+		if err != nil || d.Shape != tc.shape {
+			t.Errorf("%s: shape %s, %v; want %s", tc.name, d.Shape, err, tc.shape)
+		}
+	}
 }

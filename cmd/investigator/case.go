@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -289,10 +290,22 @@ func (a *app) printCase(rep caseReport, withFiles bool) error {
 	}
 	fmt.Fprintln(w)
 	const shown = 10
-	ft := newTable(w, "ID", "RECORDS", "REJECTED", "SHAPE", "FROM", "TO", "SOURCE")
 	from := max(0, len(files)-shown)
+	details := false // a column of its own only when a shown file has some
 	for _, f := range files[from:] {
-		ft.row(fmt.Sprint(f.ID), format.Count(f.Records), format.Count(f.Rejected), f.Shape, format.Stamp(f.FirstStart), format.Stamp(f.LastEnd), f.Source)
+		details = details || fileDetail(f) != ""
+	}
+	cols := []string{"ID", "RECORDS", "REJECTED", "SHAPE", "FROM", "TO", "SOURCE"}
+	if details {
+		cols = slices.Insert(cols, 4, "DETAIL")
+	}
+	ft := newTable(w, cols...)
+	for _, f := range files[from:] {
+		row := []string{fmt.Sprint(f.ID), format.Count(f.Records), format.Count(f.Rejected), f.Shape, format.Stamp(f.FirstStart), format.Stamp(f.LastEnd), f.Source}
+		if details {
+			row = slices.Insert(row, 4, optionalDash(fileDetail(f)))
+		}
+		ft.row(row...)
 	}
 	if err := ft.flush(); err != nil {
 		return err
@@ -301,6 +314,50 @@ func (a *app) printCase(rep caseReport, withFiles bool) error {
 		fmt.Fprintf(w, "(%d earlier files not shown; --format json lists them all)\n", from)
 	}
 	return nil
+}
+
+// fileDetail is what a file's shape told of it, as the manifest keeps it:
+// the log groups and streams of subscription payloads and the control
+// messages skipped, the delimiter of a delimited export, the OCSF version.
+func fileDetail(f store.File) string {
+	var parts []string
+	switch len(f.LogGroups) {
+	case 0:
+	case 1:
+		parts = append(parts, "log group "+f.LogGroups[0])
+	default:
+		parts = append(parts, "log groups "+strings.Join(f.LogGroups, ", "))
+	}
+	switch n := len(f.LogStreams); {
+	case n == 0:
+	case n <= 2:
+		parts = append(parts, "streams "+strings.Join(f.LogStreams, ", "))
+	default:
+		parts = append(parts, fmt.Sprintf("streams %s, %s and %d more", f.LogStreams[0], f.LogStreams[1], n-2))
+	}
+	if f.ControlMessages != nil && *f.ControlMessages > 0 {
+		parts = append(parts, format.Nouns(*f.ControlMessages, "control message")+" skipped")
+	}
+	switch f.Delimiter {
+	case "":
+	case "\t":
+		parts = append(parts, "tab-separated")
+	case ",":
+		parts = append(parts, "comma-separated")
+	default:
+		parts = append(parts, fmt.Sprintf("separated by %q", f.Delimiter))
+	}
+	if f.OCSFVersion != "" {
+		parts = append(parts, "OCSF "+f.OCSFVersion)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func optionalDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 func optional(s string) string {

@@ -61,8 +61,11 @@ never by name, plain or gzip:
   cloudwatch-subscription  subscription payloads ({"messageType":"DATA_MESSAGE",
                            "logEvents":[...]}) as Lambda, Kinesis or Firehose get
                            them: one per file or line, pretty-printed or
-                           concatenated, base64 of gzip too; CONTROL_MESSAGE
-                           skipped; interface-id from the eni-... log stream
+                           concatenated, base64 of gzip too; Lambda's events
+                           ({"awslogs":{"data":...}}, and a Kinesis trigger's
+                           {"Records":[{"kinesis":{"data":...}}]}); CONTROL_MESSAGE
+                           skipped; interface-id from the eni-... log stream; a
+                           payload that cannot be read is a reject, the next lands
   csv-header               delimited exports (Athena CSV, Glue, Spark): comma or
                            tab, quoted or not; names in any case; empty cells and
                            - are NULL; partition columns kept as text

@@ -106,12 +106,13 @@ func (a *app) buildDemoCase(ctx context.Context, name string, opts demo.Options,
 	if err := quiet.runIngest(ctx, name, []string{filepath.Join(tree, "flowlogs")}, ingestFlags{format: "table"}, "investigator demo"); err != nil {
 		return err
 	}
-	// The derived tables now, so the workbench's first pages show peers.
+	// The derived tables now, so the workbench's first pages show peers,
+	// and triage, so that the overview opens with what the detections found.
 	c, err = store.Open(ctx, path, store.Options{Wait: a.wait})
 	if err != nil {
 		return err
 	}
-	_, err = queries.Prepare(ctx, c)
+	tri, err := a.demoTriage(ctx, c)
 	c.Close()
 	if err != nil {
 		return err
@@ -132,8 +133,23 @@ func (a *app) buildDemoCase(ctx context.Context, name string, opts demo.Options,
 	if err := t.flush(); err != nil {
 		return err
 	}
+	fmt.Fprintf(a.stdout, "\nTriage: %s from %s (investigator finding list %s)\n",
+		format.Nouns(int64(len(tri.Findings)), "finding"), format.Nouns(int64(len(tri.Runs)), "detection"), name)
 	fmt.Fprintf(a.stdout, "\nExplore it: investigator analyze %s --analysis all   or   duckdb -readonly %s\n", name, path)
 	return nil
+}
+
+// demoTriage builds the derived tables and runs every detection on the
+// demo case.
+func (a *app) demoTriage(ctx context.Context, c *store.Case) (queries.TriageResult, error) {
+	if _, err := queries.Prepare(ctx, c); err != nil {
+		return queries.TriageResult{}, err
+	}
+	reg, err := queries.Load()
+	if err != nil {
+		return queries.TriageResult{}, err
+	}
+	return queries.Triage(ctx, c, reg, queries.TriageOptions{Analyst: "investigator demo", Program: a.program()})
 }
 
 // describeDemo records what the demo case is about: the web server, its

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -57,5 +58,87 @@ func TestDemoCommand(t *testing.T) {
 	r = c.mustRun("ingest", "mine", filepath.Join(out, "flowlogs"), "--format", "json")
 	if !strings.Contains(r.stdout, `"refused": 0`) || !strings.Contains(r.stdout, `"shape": "parquet"`) {
 		t.Fatalf("ingest of the --out tree:\n%.2000s", r.stdout)
+	}
+}
+
+// detectionOf is the detection that must find each kind of planted
+// incident.
+var detectionOf = map[string]string{
+	"port-scan":       "port-scan",
+	"ssh-brute-force": "ssh-brute-force",
+	"ssh-session":     "ssh-brute-force",
+	"lateral-ssh":     "lateral-movement",
+	"exfiltration":    "exfiltration",
+	"rdp-probe":       "ssh-brute-force",
+	"database-probe":  "sensitive-port-probe",
+	"beacon":          "beaconing",
+	"long-connection": "long-connection",
+	"intel-listed":    "intel-match",
+	"host-sweep":      "host-sweep",
+}
+
+// TestDemoTriage: the demo runs triage, and every planted incident comes
+// out as a finding of its detection about the incident's peer.
+func TestDemoTriage(t *testing.T) {
+	c := newCLI(t)
+	r := c.mustRun("demo", "--records", "20000")
+	if !strings.Contains(r.stdout, "Triage: ") {
+		t.Fatalf("the demo did not triage:\n%s", r.stdout)
+	}
+	var list struct {
+		Findings []struct {
+			ID        string `json:"id"`
+			Severity  string `json:"severity"`
+			Detection string `json:"detection"`
+			Subjects  struct {
+				Addresses []string `json:"addresses"`
+			} `json:"subjects"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(c.mustRun("finding", "list", "demo", "--format", "json").stdout), &list); err != nil {
+		t.Fatal(err)
+	}
+	_, incidents, _ := strings.Cut(r.stdout, "Planted incidents (UTC):\n")
+	incidents, _, _ = strings.Cut(incidents, "\n\n")
+	n := 0
+	for _, line := range strings.Split(strings.TrimSpace(incidents), "\n") {
+		fields := strings.Fields(line) // date time name peer
+		if len(fields) != 4 {
+			t.Fatalf("incident line %q", line)
+		}
+		name, peer := fields[2], fields[3]
+		det, ok := detectionOf[name]
+		if !ok {
+			t.Errorf("no detection is known for the planted %s", name)
+			continue
+		}
+		n++
+		found := false
+		for _, f := range list.Findings {
+			found = found || f.Detection == det && slices.Contains(f.Subjects.Addresses, peer)
+		}
+		if !found {
+			t.Errorf("the planted %s of %s is not a finding of %s", name, peer, det)
+		}
+	}
+	if n < 7 {
+		t.Fatalf("%d planted incidents read from:\n%s", n, r.stdout)
+	}
+	// Triage again adds nothing.
+	before := len(list.Findings)
+	r = c.mustRun("triage", "demo", "--format", "json")
+	var again struct {
+		Findings []json.RawMessage `json:"findings"`
+		Runs     []struct {
+			New int `json:"new"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &again); err != nil || len(again.Findings) != before {
+		t.Fatalf("second triage: %v, %d findings, had %d", err, len(again.Findings), before)
+	}
+	for _, run := range again.Runs {
+		if run.New != 0 {
+			t.Fatalf("second triage made new findings: %s", r.stdout)
+		}
 	}
 }

@@ -265,3 +265,57 @@ func TestAnalyst(t *testing.T) {
 		t.Fatal("no analyst")
 	}
 }
+
+func TestRecordDetection(t *testing.T) {
+	ctx := context.Background()
+	c := newRecordCase(t)
+	if _, err := c.DB.Exec(`INSERT INTO analysis_runs (run_id, analysis, version, sha256, params, data_version, started_at, finished_at, row_count, columns, rows, program)
+		VALUES ('R-2', 'port-scan', 2, 'def', '{}', 'dv2', now(), now(), 1, '[]', '[[1]]', 'test'), ('R-3', 'port-scan', 2, 'def', '{}', 'dv3', now(), now(), 1, '[]', '[[1]]', 'test')`); err != nil {
+		t.Fatal(err)
+	}
+	first := time.Date(2026, 11, 20, 3, 0, 0, 0, time.UTC)
+	cand := func(run string, sev Severity, last time.Time) Finding {
+		return Finding{Title: "Port scan from 203.0.113.9", Severity: sev, Source: FromDetection, Detection: "port-scan", DetectionVersion: 2,
+			DetectionKey: "src_ip=203.0.113.9", Subjects: Subjects{Addresses: []string{"203.0.113.9"}}, FirstSeen: &first, LastSeen: &last,
+			Evidence: []Evidence{{RunID: run, Rows: []int{1}}}}
+	}
+	t1 := first.Add(time.Hour)
+	id, out, err := c.RecordDetection(ctx, "triage", cand("R-2", SeverityMedium, t1), 100)
+	if err != nil || id != "F-1" || out != DetectionNew {
+		t.Fatalf("first: %s %s %v", id, out, err)
+	}
+	if _, out, _ := c.RecordDetection(ctx, "triage", cand("R-2", SeverityMedium, t1), 100); out != DetectionUnchanged {
+		t.Fatalf("same run again: %s", out)
+	}
+	if err := c.SetFinding(ctx, "ana", "F-1", FindingChange{Status: ptr(StatusDismissed), Reason: ptr("our scanner")}); err != nil {
+		t.Fatal(err)
+	}
+	// New data, the same evidence size: stays dismissed, but its evidence
+	// and window follow.
+	t2 := first.Add(2 * time.Hour)
+	if _, out, err := c.RecordDetection(ctx, "triage", cand("R-3", SeverityLow, t2), 100); err != nil || out != DetectionUpdated {
+		t.Fatalf("new run: %s %v", out, err)
+	}
+	f, _ := c.Finding(ctx, "F-1")
+	if f.Status != StatusDismissed || len(f.Evidence) != 2 || !f.LastSeen.Equal(t2) || f.Severity != SeverityMedium {
+		t.Fatalf("after the new run: %+v", f)
+	}
+	// Grown evidence reopens it, with the reason in the log.
+	if _, err := c.DB.Exec(`INSERT INTO analysis_runs (run_id, analysis, version, sha256, params, data_version, started_at, finished_at, row_count, columns, rows, program)
+		VALUES ('R-4', 'port-scan', 2, 'def', '{}', 'dv4', now(), now(), 1, '[]', '[[1]]', 'test')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, out, err := c.RecordDetection(ctx, "triage", cand("R-4", SeverityHigh, t2), 500); err != nil || out != DetectionReopened {
+		t.Fatalf("grown: %s %v", out, err)
+	}
+	f, _ = c.Finding(ctx, "F-1")
+	if f.Status != StatusOpen || f.Severity != SeverityHigh || f.DetectionWeight != 500 || !strings.Contains(f.Reason, "grew from 100 to 500") {
+		t.Fatalf("after growing: %+v", f)
+	}
+	if fs, _ := c.Findings(ctx, FindingFilter{}); len(fs) != 1 {
+		t.Fatalf("%d findings", len(fs))
+	}
+	if _, _, err := c.RecordDetection(ctx, "triage", Finding{Title: "x", Source: FromAnalyst}, 1); err == nil {
+		t.Fatal("an analyst's finding recorded as a detection's")
+	}
+}

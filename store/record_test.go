@@ -34,7 +34,7 @@ func TestFindings(t *testing.T) {
 		Title: "  SSH brute force from 203.0.113.9  ", Severity: "HIGH", MITRE: []string{"t1110", "T1110"},
 		Subjects:  Subjects{Addresses: []string{"203.0.113.9", "::ffff:10.0.1.5", "203.0.113.9"}, Ports: []int{22, 22}, Instances: []string{"i-0123456789abcdef0"}},
 		FirstSeen: &start, LastSeen: &end,
-		Evidence:  []Evidence{{RunID: "R-1", Rows: []int{2, 3, 2}}, {Filter: &FlowsFilter{Addresses: []string{"203.0.113.9"}, Ports: []int{22}}}},
+		Evidence: []Evidence{{RunID: "R-1", Rows: []int{2, 3, 2}}, {Filter: &FlowsFilter{Addresses: []string{"203.0.113.9"}, Ports: []int{22}}}},
 	}, "first seen in the SSH analysis")
 	if err != nil || id != "F-1" {
 		t.Fatalf("add: %q %v", id, err)

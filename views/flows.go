@@ -176,7 +176,7 @@ func (s *server) flowsRecord(ctx context.Context, path, next string, qf queries.
 	vm.Record = s.recordVM(vm.Case, ref, "", next, st, form)
 	if len(f.Addresses) > 0 {
 		a := addrRef(f.Addresses[0])
-		vm.Record.Tags = &TagsVM{widget: newWidget(vm.Case, a, "", next), Tags: st.tags[a.key()]}
+		vm.Record.Tags = &TagsVM{widget: newWidget(vm.Case, a, "", next), Tags: st.tags[a.key()], Of: true}
 	}
 	return nil
 }

@@ -347,6 +347,7 @@ type TagsVM struct {
 	widget
 	Tags  []string
 	Value string // what the tag field holds
+	Of    bool   // the label names the target (the tags are not the bar's own)
 }
 
 // NotesVM is the notes on a target, with the form that adds one.
@@ -564,7 +565,7 @@ func (s *server) postTags(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	vm := TagsVM{widget: w.widget()}
+	vm := TagsVM{widget: w.widget(), Of: w.form.Get("of") == "1"}
 	tags := strings.FieldsFunc(w.form.Get("tag"), func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' })
 	err = w.refErr
 	if err == nil {

@@ -382,7 +382,11 @@ func TestMakeFindingFromFlows(t *testing.T) {
 	if got := starredOf(get(t, e, target), `[data-testid="record"] [data-testid="star"]`); got != "true" {
 		t.Errorf("filter star after: %q", got)
 	}
-	if s := submit(t, e, rec.Find(`form.tag-form`), map[string]string{"tag": "ssh"}); s.doc.Find(`[data-testid="tag"][data-tag="ssh"]`).Length() != 1 {
+	if got := text(r, `[data-testid="record"] [data-testid="tags"] .rec-label`); got != "Tags of "+browserAttacker {
+		t.Errorf("tags label %q", got)
+	}
+	if s := submit(t, e, rec.Find(`form.tag-form`), map[string]string{"tag": "ssh"}); s.doc.Find(`[data-testid="tag"][data-tag="ssh"]`).Length() != 1 ||
+		text(s, `.rec-label`) != "Tags of "+browserAttacker {
 		t.Errorf("tag the address: %s", s.body)
 	}
 	form := rec.Find(`[data-testid="finding-form"]`)

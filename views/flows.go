@@ -170,7 +170,14 @@ func (s *server) flowsRecord(ctx context.Context, path, next string, qf queries.
 		p := int(*qf.Protocol)
 		f.Protocol = &p
 	}
-	f.Action, f.Start, f.End = qf.Action, qf.Start, qf.End
+	f.Action = qf.Action
+	// To the second, as the widgets' forms post them: one filter, one target.
+	for _, b := range []struct{ from, to **time.Time }{{&qf.Start, &f.Start}, {&qf.End, &f.End}} {
+		if *b.from != nil {
+			t := (*b.from).UTC().Truncate(time.Second)
+			*b.to = &t
+		}
+	}
 	ref := flowsRef(f)
 	form := flowsForm(newWidget(vm.Case, ref, "", next), f, vm.Totals.First, vm.Totals.Last)
 	vm.Record = s.recordVM(vm.Case, ref, "", next, st, form)

@@ -651,3 +651,49 @@ func TestNoteBlocks(t *testing.T) {
 		}
 	}
 }
+
+// TestRunPage: a stored run's page shows its rows a page at a time, opening
+// at the first evidence row's page with the evidence rows marked.
+func TestRunPage(t *testing.T) {
+	e, _ := newRecordServer(t, Options{})
+	r := get(t, e, "/cases/demo/analyses/rejected")
+	run := text(r, `[data-testid="run-id"]`)
+	if text(r, `[data-testid="row-total"]`) != "121" {
+		t.Fatalf("rejected: %s rows", text(r, `[data-testid="row-total"]`))
+	}
+	r = get(t, e, "/cases/demo/runs/"+run+"?rows=112,110")
+	if r.code != http.StatusOK || text(r, `[data-testid="page"]`) != "2" || r.doc.Find(`tr.evidence`).Length() != 2 || r.doc.Find(`tr#row-110.evidence`).Length() != 1 {
+		t.Fatalf("evidence page: %d, page %q, %d evidence rows", r.code, text(r, `[data-testid="page"]`), r.doc.Find(`tr.evidence`).Length())
+	}
+	prev := r.doc.Find(`[data-testid="prev-page"]`).AttrOr("href", "")
+	if prev != "/cases/demo/runs/"+run+"?page=1&rows=112%2C110" {
+		t.Errorf("previous %q", prev)
+	}
+	r = get(t, e, prev)
+	if text(r, `[data-testid="page"]`) != "1" || r.doc.Find(`tr.evidence`).Length() != 0 || r.doc.Find(`[data-testid="result-row"]`).Length() != resultPageSize {
+		t.Errorf("page 1: %q, %d rows", text(r, `[data-testid="page"]`), r.doc.Find(`[data-testid="result-row"]`).Length())
+	}
+	if r := get(t, e, "/cases/demo/runs/"+run+"?page=x"); r.code != http.StatusBadRequest {
+		t.Errorf("page x: %d", r.code)
+	}
+}
+
+// TestRecordBesideAReader: a note posted while another handle of this
+// process reads the case waits for it to close, then lands.
+func TestRecordBesideAReader(t *testing.T) {
+	e, path := newRecordServer(t, Options{Wait: 20 * time.Second})
+	ro := openCase(t, path)
+	done := make(chan response, 1)
+	go func() { done <- post(t, e, "/cases/demo/record/notes", notePost("203.0.113.9", "beside a reader"), hx) }()
+	time.Sleep(300 * time.Millisecond)
+	if _, err := ro.Notes(context.Background(), nil); err != nil { // it reads meanwhile
+		t.Fatal(err)
+	}
+	ro.Close()
+	if r := <-done; r.code != http.StatusOK || text(r, `[data-testid="note-body"]`) != "beside a reader" {
+		t.Fatalf("%d\n%s", r.code, r.body)
+	}
+	if got := noteTexts(t, path, "203.0.113.9"); len(got) != 1 {
+		t.Errorf("notes %q", got)
+	}
+}

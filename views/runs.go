@@ -26,6 +26,9 @@ type RunVM struct {
 	Current                                             bool // the analysis's SQL is still this run's
 	Evidence                                            []int
 	Table                                               TableVM
+	// The page shown: rows First… of the run, page Page of Pages.
+	First, Page, Pages int
+	PrevHref, NextHref string
 }
 
 // RowPanelVM is the record of one row of a stored run: its cells, its
@@ -108,12 +111,41 @@ func (s *server) runPage(c echo.Context) error {
 			vm.Evidence = append(vm.Evidence, n)
 		}
 	}
-	keep := keptColumns(r.Columns, r.Rows, true)
-	nums := make([]int, len(r.Rows))
-	for i := range nums {
-		nums[i] = i + 1
+	// A page of the run: the one asked for, else the first evidence row's.
+	vm.Pages = max(1, (len(r.Rows)+resultPageSize-1)/resultPageSize)
+	vm.Page = 1
+	if v := c.QueryParam("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, "page: want a page number from 1, not "+strconv.Quote(v)+".")
+		}
+		vm.Page = min(n, vm.Pages)
+	} else if len(vm.Evidence) > 0 {
+		vm.Page = (slices.Min(vm.Evidence)-1)/resultPageSize + 1
 	}
-	vm.Table = tableVM(name, r.Columns, keep, r.Rows, nums)
+	from := (vm.Page - 1) * resultPageSize
+	shown := r.Rows[from:min(from+resultPageSize, len(r.Rows))]
+	nums := make([]int, len(shown))
+	for i := range nums {
+		nums[i] = from + i + 1
+	}
+	vm.First = from + 1
+	pageHref := func(n int) string {
+		q := url.Values{}
+		if rows := c.QueryParam("rows"); rows != "" {
+			q.Set("rows", rows)
+		}
+		q.Set("page", strconv.Itoa(n))
+		return runHref(name, r.RunID) + "?" + q.Encode()
+	}
+	if vm.Page > 1 {
+		vm.PrevHref = pageHref(vm.Page - 1)
+	}
+	if vm.Page < vm.Pages {
+		vm.NextHref = pageHref(vm.Page + 1)
+	}
+	keep := keptColumns(r.Columns, r.Rows, true)
+	vm.Table = tableVM(name, r.Columns, keep, shown, nums)
 	marks(&vm.Table, st)
 	rowRecords(&vm.Table, name, r.RunID, c.Request().URL.RequestURI(), st, evidence)
 	return render(c, http.StatusOK, runPage(vm), nil)

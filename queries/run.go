@@ -242,7 +242,11 @@ func StoredRun(ctx context.Context, c *store.Case, runID string) (*Result, error
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, &store.NotFoundError{What: "analysis run", ID: runID, Hint: "investigator runs CASE lists the stored runs"}
 	}
-	return r, err
+	if err != nil {
+		return nil, err
+	}
+	r.Cached = true
+	return r, nil
 }
 
 // loadRun reads the newest stored run where cond holds; sql.ErrNoRows when

@@ -447,7 +447,7 @@ func (c *Case) SetFinding(ctx context.Context, by, id string, ch FindingChange) 
 				return nil, err
 			}
 			if s == StatusDismissed && (ch.Reason == nil || reason == "") && cur.Status != StatusDismissed {
-				return nil, &RecordError{Field: "status", Value: string(StatusDismissed), Reason: "needs a reason (--reason): say why the finding is dismissed"}
+				return nil, &RecordError{Field: "status", Value: string(StatusDismissed), Reason: "needs a reason: say why the finding is dismissed"}
 			}
 			if s != cur.Status && ch.Reason == nil {
 				reason = "" // the old status's reason does not carry over

@@ -98,10 +98,12 @@ var lockHolder = regexp.MustCompile(`Conflicting lock is held in (.*?) \(PID (\d
 func lockError(path string, err error, waited time.Duration) (*LockedError, bool) {
 	msg := err.Error()
 	le := &LockedError{Path: path, Waited: waited}
-	if strings.Contains(msg, "different configuration than existing connections") {
+	if strings.Contains(msg, "different configuration than existing connections") ||
+		strings.Contains(msg, "Unique file handle conflict") {
 		// This process holds the case already, one handle writing and the
-		// other asking to read (or the reverse): DuckDB refuses at once
-		// instead of with a file lock, but it is the same wait.
+		// other asking to read (or the reverse), or two handles opening or
+		// closing it at once: DuckDB refuses at once instead of with a file
+		// lock, but it is the same wait.
 		le.PID = os.Getpid()
 		le.Program = "this program"
 		return le, true

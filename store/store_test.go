@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -195,4 +196,36 @@ func TestHeldInThisProcess(t *testing.T) {
 		t.Fatalf("write after the reader closed: %v", err)
 	}
 	w.Close()
+}
+
+// TestConcurrentOpensInThisProcess: handles of one process opening and
+// closing a case at once wait for each other, as for a lock: DuckDB may
+// refuse one at once (a file handle conflict) while another attaches.
+func TestConcurrentOpensInThisProcess(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "c.duckdb")
+	c, err := Create(ctx, path, "c", "test", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	var wg sync.WaitGroup
+	errs := make(chan error, 32)
+	for i := range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := Open(ctx, path, Options{ReadOnly: i%4 == 0, Wait: 20 * time.Second})
+			if err != nil {
+				errs <- err
+				return
+			}
+			c.Close()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
 }

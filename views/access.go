@@ -21,6 +21,9 @@ type caseAccess struct {
 	roErr  error
 	// runs is the run history a run read on its write handle (nil: none).
 	runs []RunRow
+	// record is the investigation record a run read on its write handle
+	// (nil: none).
+	record *recordState
 }
 
 func (s *server) access(path string) *caseAccess {

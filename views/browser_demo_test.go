@@ -2,9 +2,11 @@ package views
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +17,89 @@ import (
 	"github.com/investigator/investigator/internal/format"
 	"github.com/investigator/investigator/store"
 )
+
+// recordFinding walks the investigation record on the demo case: star the
+// SSH brute force's row of ssh-inbound (from the keyboard), make a finding
+// from it in its record panel, add a note to the finding, confirm it, and
+// find it on the overview — all in place, with no page reload until a link
+// is followed.
+func recordFinding(b *browser, base string, incidents []demo.Incident) {
+	b.t.Helper()
+	var peer string
+	for _, inc := range incidents {
+		if inc.Name == "ssh-brute-force" {
+			peer = inc.Peer
+			break
+		}
+	}
+	if peer == "" {
+		b.fail("the demo has no ssh-brute-force incident")
+	}
+	const path = "/cases/demo/analyses/ssh-inbound"
+	b.do("record: ssh-inbound", chromedp.Navigate(base+path), at(path), chromedp.Evaluate[chromedp.Void](`window.__browserTestMarker = "record"`))
+	row := b.str("record: the row", chromedp.Evaluate[string](fmt.Sprintf(`(function () {
+		var link = Array.from(document.querySelectorAll('[data-testid="result-row"] [data-testid="addr-link"]')).find(function (a) { return a.textContent.trim() === %q; });
+		return link ? link.closest("tr").dataset.row : "";
+	})()`, peer)))
+	if row == "" {
+		b.fail("record: ssh-inbound has no row of %s", peer)
+	}
+	tr := `tr[data-row="` + row + `"]`
+	panel := "#panel-" + row
+	b.do("record: star the row from the keyboard",
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('`+tr+` [data-testid="star-button"]').focus()`),
+		chromedp.KeyEvent("\r"),
+		poll(`!!document.querySelector('`+tr+` [data-testid="star"][data-starred="true"]')`),
+		// The new button has the focus the old one had.
+		poll(`document.activeElement && document.activeElement.id === "row-`+row+`-star"`),
+	)
+	b.do("record: open the row's record",
+		chromedp.Click(chromedp.CSS(tr+` [data-testid="row-record"]`)),
+		poll(`!!document.querySelector('`+panel+` [data-testid="row-panel"]')`),
+		poll(`document.activeElement && document.activeElement.dataset.testid === "row-panel-close"`),
+		chromedp.Click(chromedp.CSS(panel+` [data-testid="make-finding"]`)),
+		chromedp.WaitVisible(chromedp.CSS(panel+` [data-testid="finding-title"]`)),
+	)
+	if got := b.str("record: the form", chromedp.Value(chromedp.CSS(panel+` [data-testid="finding-addresses"]`))); got != peer {
+		b.fail("record: the form's addresses are %q, want %s", got, peer)
+	}
+	title := "SSH brute force from " + peer
+	b.do("record: make the finding",
+		chromedp.SetValue(chromedp.CSS(panel+` [data-testid="finding-title"]`), title),
+		chromedp.SetValue(chromedp.CSS(panel+` [data-testid="finding-severity"]`), "high"),
+		chromedp.Click(chromedp.CSS(panel+` [data-testid="finding-submit"]`)),
+		poll(`!!document.querySelector('`+panel+` [data-testid="finding-made-link"]')`),
+	)
+	b.wantText("record", "the window marker (page reloaded?)", b.str("record", chromedp.Evaluate[string](`String(window.__browserTestMarker)`)), "record")
+	id := b.str("record: made", chromedp.Text(chromedp.CSS(panel+` [data-testid="finding-made-link"]`)))
+	card := "#finding-" + id
+	b.do("record: the finding",
+		chromedp.Click(chromedp.CSS(panel+` [data-testid="finding-made-link"]`)),
+		at("/cases/demo/findings"),
+	)
+	if ev := b.str("record: evidence", chromedp.Text(chromedp.CSS(card+` [data-testid="evidence-link"]`))); !strings.Contains(ev, "ssh-inbound") || !strings.HasSuffix(ev, "row "+row) {
+		b.fail("record: the evidence is %q, want row %s of the ssh-inbound run", ev, row)
+	}
+	b.do("record: a note",
+		chromedp.Evaluate[chromedp.Void](`window.__browserTestMarker = "findings"`),
+		chromedp.SendKeys(chromedp.CSS(card+` [data-testid="note-input"]`), "Also in **GuardDuty**. <script>window.ranInline = true</script>"),
+		chromedp.Click(chromedp.CSS(card+` [data-testid="note-add"]`)),
+		poll(`(document.querySelector('`+card+` [data-testid="note-body"] strong') || {}).textContent === "GuardDuty"`),
+	)
+	if ran := b.str("record: a note", chromedp.Evaluate[string](`String(!!window.ranInline)`)); ran != "false" {
+		b.fail("record: a note's markup ran")
+	}
+	b.do("record: confirm",
+		chromedp.Click(chromedp.CSS(card+` [data-testid="confirm"]`)),
+		poll(`!!document.querySelector('`+card+`[data-status="confirmed"]')`),
+	)
+	b.wantText("record", "the window marker (page reloaded?)", b.str("record", chromedp.Evaluate[string](`String(window.__browserTestMarker)`)), "findings")
+	b.do("record: the overview", chromedp.Navigate(base+"/cases/demo"), at("/cases/demo"),
+		poll(`!!document.querySelector('[data-testid="panel-finding"][data-id="`+id+`"][data-status="confirmed"]')`))
+	if got := b.str("record: the overview", chromedp.Text(chromedp.CSS(`[data-testid="panel-finding"][data-id="`+id+`"]`))); !strings.Contains(got, title) || !strings.Contains(got, "high") {
+		b.fail("record: the overview's panel shows %q", got)
+	}
+}
 
 // TestBrowserDemo opens a case built from the demo generator — every shape
 // of flow log it writes (Parquet, custom formats, NAT, IPv6, NODATA and
@@ -98,6 +183,7 @@ func TestBrowserDemo(t *testing.T) {
 				poll(`!!document.querySelector('[data-testid="result-table"]')`))
 		}
 	}
+	recordFinding(b, srv.URL, sum.Case.Incidents)
 	for _, inc := range sum.Case.Incidents {
 		path := "/cases/demo/ip/" + inc.Peer
 		b.do(inc.Name, chromedp.Navigate(srv.URL+path), at(path))

@@ -504,7 +504,7 @@ func TestBrowser(t *testing.T) {
 	// tables scroll in their own box), and the keyboard reaches the page's
 	// controls in order.
 	b.do("tablet", chromedp.EmulateViewport(768, 1024))
-	for _, path := range []string{"/", "/cases/demo", "/cases/demo/analyses/rejected", "/cases/demo/ip/" + browserAttacker, "/cases/demo/flows", "/cases/demo/ingest", "/cases/demo/sql"} {
+	for _, path := range []string{"/", "/cases/demo", "/cases/demo/analyses/rejected", "/cases/demo/ip/" + browserAttacker, "/cases/demo/flows", "/cases/demo/findings", "/cases/demo/ingest", "/cases/demo/sql"} {
 		b.do("tablet "+path, chromedp.Navigate(srv.URL+path), at(path))
 		// The overflow, and the outermost element that sticks out.
 		if w := b.str("tablet "+path, chromedp.Evaluate[string](`document.documentElement.scrollWidth + " > " + window.innerWidth + " " +

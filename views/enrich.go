@@ -167,6 +167,9 @@ func (s *server) lookUp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.pivotRecord(ctx, p, &vm); err != nil {
+		return err
+	}
 	vm.Lookup = msg
 	return render(c, http.StatusOK, pivotPage(vm), nil)
 }

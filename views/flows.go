@@ -14,6 +14,7 @@ import (
 
 	"github.com/investigator/investigator/internal/when"
 	"github.com/investigator/investigator/queries"
+	"github.com/investigator/investigator/store"
 )
 
 // flowsPerPage is how many records the flows page shows at a time.
@@ -141,7 +142,50 @@ func (s *server) flows(c echo.Context) error {
 	if res.More {
 		vm.NextHref = pageHref(page + 1)
 	}
+	if err := s.flowsRecord(ctx, p, c.Request().URL.RequestURI(), qf, &vm); err != nil {
+		return err
+	}
 	return render(c, http.StatusOK, flowsPage(vm), nil)
+}
+
+// flowsRecord adds the record of the page's filter (its star, notes and
+// finding form, and the tags of its address), and the marks of the
+// addresses the records show.
+func (s *server) flowsRecord(ctx context.Context, path, next string, qf queries.FlowFilter, vm *FlowsVM) error {
+	acc := s.access(path)
+	defer acc.close()
+	st, err := s.recordState(ctx, acc)
+	if err != nil {
+		return err
+	}
+	marks(&vm.Result, st)
+	var f store.FlowsFilter
+	if qf.Addr.IsValid() {
+		f.Addresses = []string{qf.Addr.Unmap().String()}
+	}
+	if qf.Port != nil {
+		f.Ports = []int{int(*qf.Port)}
+	}
+	if qf.Protocol != nil {
+		p := int(*qf.Protocol)
+		f.Protocol = &p
+	}
+	f.Action = qf.Action
+	// To the second, as the widgets' forms post them: one filter, one target.
+	for _, b := range []struct{ from, to **time.Time }{{&qf.Start, &f.Start}, {&qf.End, &f.End}} {
+		if *b.from != nil {
+			t := (*b.from).UTC().Truncate(time.Second)
+			*b.to = &t
+		}
+	}
+	ref := flowsRef(f)
+	form := flowsForm(newWidget(vm.Case, ref, "", next), f, vm.Totals.First, vm.Totals.Last)
+	vm.Record = s.recordVM(vm.Case, ref, "", next, st, form)
+	if len(f.Addresses) > 0 {
+		a := addrRef(f.Addresses[0])
+		vm.Record.Tags = &TagsVM{widget: newWidget(vm.Case, a, "", next), Tags: st.tags[a.key()], Of: true}
+	}
+	return nil
 }
 
 // relativeTimes reports whether the filter's times depend on the clock.

@@ -118,6 +118,9 @@ func (s *server) overview(c echo.Context) error {
 		if err := overviewCounts(ctx, cs, &vm); err != nil {
 			return nil, err
 		}
+		if vm.Findings, vm.FindingsTotal, err = findingRows(ctx, cs, cs.Name); err != nil {
+			return nil, err
+		}
 		return vm, nil
 	})
 	if err != nil {
@@ -190,6 +193,12 @@ func (s *server) analysis(c echo.Context) error {
 		return err
 	}
 	vm.Result.CSVHref, vm.Result.JSONHref = downloadHrefs(caseName, a.Name, given)
+	st, err := s.recordState(ctx, acc)
+	if err != nil {
+		return err
+	}
+	marks(&vm.Result.TableVM, st)
+	rowRecords(&vm.Result.TableVM, caseName, vm.Result.RunID, c.Request().URL.RequestURI(), st, nil)
 	if isHTMX(c) && c.Request().Header.Get("HX-Target") == "result-rows" {
 		// Sorting, paging or filtering: the rows only, the rest stays.
 		return render(c, http.StatusOK, resultRows(vm.Result), nil)
@@ -311,6 +320,9 @@ func (s *server) run(ctx context.Context, acc *caseAccess, a queries.Analysis, p
 		return nil, err
 	}
 	if acc.runs, err = runRows(ctx, cs, a.Name); err != nil {
+		return nil, err
+	}
+	if acc.record, err = readRecordState(ctx, cs); err != nil {
 		return nil, err
 	}
 	return r, nil

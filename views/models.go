@@ -71,6 +71,10 @@ type OverviewVM struct {
 	Peers        int64
 	GapsText     string
 	CoverageHref string
+	// Findings are the open and confirmed findings, most severe first, of
+	// FindingsTotal in the case.
+	Findings      []FindingRowVM
+	FindingsTotal int
 }
 
 // gapsText shows the coverage gaps of a case.
@@ -161,6 +165,19 @@ type TableVM struct {
 	SortHrefs []string
 	Sorted    string
 	Desc      bool
+	// RowNums, when set, parallels Rows: each row's number (from 1) in the
+	// stored run it comes from; Record then holds its record controls.
+	RowNums []int
+	Record  []RowRecordVM
+	// Marks are what the record says of the addresses the table shows
+	// (starred, tagged, with notes), by the cell's text.
+	Marks map[string]AddrMark
+}
+
+// mark is what the record says of the address in a cell.
+func (t TableVM) mark(cell string) (AddrMark, bool) {
+	m, ok := t.Marks[cell]
+	return m, ok
 }
 
 // addressColumns are the columns whose values are addresses of the case:
@@ -236,6 +253,8 @@ type PivotVM struct {
 	Ports                                    TableVM
 	Info                                     *PivotInfo  // nil: not an address of the case
 	Whois                                    *PivotWhois // nil: no stored WHOIS network holds it
+	// Record is the address's record (per request).
+	Record RecordVM
 }
 
 // PivotTotals is an address's traffic as the peer of the focus.
@@ -291,6 +310,8 @@ type FlowsVM struct {
 	PrevHref, NextHref                       string
 	Totals                                   FlowTotals
 	Result                                   TableVM
+	// Record is the record of the filter (and the tags of its address).
+	Record RecordVM
 }
 
 // FlowTotals sums the records a flows filter matches.

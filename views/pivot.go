@@ -29,7 +29,27 @@ func (s *server) ipPivot(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.pivotRecord(c.Request().Context(), p, &vm); err != nil {
+		return err
+	}
 	return render(c, http.StatusOK, pivotPage(vm), nil)
+}
+
+// pivotRecord adds the address's record to its page: its star, tags and
+// notes, the finding form, and the marks of the addresses its tables show.
+func (s *server) pivotRecord(ctx context.Context, path string, vm *PivotVM) error {
+	acc := s.access(path)
+	defer acc.close()
+	st, err := s.recordState(ctx, acc)
+	if err != nil {
+		return err
+	}
+	marks(&vm.Counterparts, st)
+	marks(&vm.Ports, st)
+	ref := addrRef(netip.MustParseAddr(vm.Addr).Unmap().String())
+	form := addressForm(newWidget(vm.Case, ref, "", vm.Href), ref.Addr, vm.Totals.First, vm.Totals.Last)
+	vm.Record = s.recordVM(vm.Case, ref, "", vm.Href, st, form)
+	return nil
 }
 
 // caseAddr is the case file and the address a pivot URL names.

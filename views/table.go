@@ -70,20 +70,22 @@ func (v resultView) values() url.Values {
 	return q
 }
 
-// viewRows filters and sorts rows (the shown columns decide the filter,
-// as the user sees them) without touching the slice it was given: results
-// are shared by the page cache.
-func viewRows(cols []queries.Column, keep []int, rows [][]any, v resultView) ([][]any, error) {
-	out := rows
-	if v.Filter != "" {
+// viewOrder filters and sorts rows (the shown columns decide the filter,
+// as the user sees them) and gives the indexes of the rows to show, in
+// order, without touching the slice it was given: results are shared by
+// the page cache.
+func viewOrder(cols []queries.Column, keep []int, rows [][]any, v resultView) ([]int, error) {
+	out := make([]int, 0, len(rows))
+	for i, row := range rows {
+		if v.Filter == "" {
+			out = append(out, i)
+			continue
+		}
 		needle := strings.ToLower(v.Filter)
-		out = nil
-		for _, row := range rows {
-			for _, i := range keep {
-				if strings.Contains(strings.ToLower(format.Cell(cols[i].Name, row[i])), needle) {
-					out = append(out, row)
-					break
-				}
+		for _, k := range keep {
+			if strings.Contains(strings.ToLower(format.Cell(cols[k].Name, row[k])), needle) {
+				out = append(out, i)
+				break
 			}
 		}
 	}
@@ -98,10 +100,8 @@ func viewRows(cols []queries.Column, keep []int, rows [][]any, v resultView) ([]
 		}
 		return nil, echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("sort: no column %q in this result; its columns are %s.", v.Sort, strings.Join(names, ", ")))
 	}
-	if v.Filter == "" {
-		out = slices.Clone(out)
-	}
-	slices.SortStableFunc(out, func(a, b []any) int {
+	slices.SortStableFunc(out, func(i, j int) int {
+		a, b := rows[i], rows[j]
 		c := compareCells(a[col], b[col])
 		if v.Desc && a[col] != nil && b[col] != nil { // NULLs last whichever the direction
 			c = -c
@@ -170,9 +170,10 @@ func keptColumns(cols []queries.Column, rows [][]any, dropEmpty bool) []int {
 }
 
 // tableVM turns the kept columns of rows into text cells, every address of
-// an address column a link to its pivot page.
-func tableVM(caseName string, cols []queries.Column, keep []int, rows [][]any) TableVM {
-	vm := TableVM{Numeric: make([]bool, len(keep))}
+// an address column a link to its pivot page. nums, when not nil, are the
+// rows' numbers (from 1) in the stored run they come from.
+func tableVM(caseName string, cols []queries.Column, keep []int, rows [][]any, nums []int) TableVM {
+	vm := TableVM{Numeric: make([]bool, len(keep)), RowNums: nums}
 	for _, i := range keep {
 		vm.Columns = append(vm.Columns, cols[i].Name)
 	}
@@ -197,25 +198,30 @@ func tableVM(caseName string, cols []queries.Column, keep []int, rows [][]any) T
 
 // simpleTable is a table of every column and row, as they come.
 func simpleTable(caseName string, cols []queries.Column, rows [][]any, dropEmpty bool) TableVM {
-	return tableVM(caseName, cols, keptColumns(cols, rows, dropEmpty), rows)
+	return tableVM(caseName, cols, keptColumns(cols, rows, dropEmpty), rows, nil)
 }
 
 // resultVM shows one page of a result under a view. base is the analysis
 // page with the run's parameters; every link it makes keeps them.
 func resultVM(caseName, base string, given map[string]string, r *queries.Result, v resultView) (ResultVM, error) {
 	keep := keptColumns(r.Columns, r.Rows, true)
-	rows, err := viewRows(r.Columns, keep, r.Rows, v)
+	order, err := viewOrder(r.Columns, keep, r.Rows, v)
 	if err != nil {
 		return ResultVM{}, err
 	}
-	pages := max(1, (len(rows)+resultPageSize-1)/resultPageSize)
+	pages := max(1, (len(order)+resultPageSize-1)/resultPageSize)
 	v.Page = max(1, min(v.Page, pages)) // past the end: the last page
 	from := (v.Page - 1) * resultPageSize
-	shown := rows[from:min(from+resultPageSize, len(rows))]
+	var shown [][]any
+	var nums []int
+	for _, i := range order[from:min(from+resultPageSize, len(order))] {
+		shown = append(shown, r.Rows[i])
+		nums = append(nums, i+1)
+	}
 	vm := ResultVM{
 		RunID: r.RunID, Version: r.Version, RanAt: format.Time(r.RanAt), Cached: r.Cached, Duration: r.Duration.Round(time.Millisecond).String(),
-		Total: len(r.Rows), Matched: len(rows), Page: v.Page, Pages: pages, First: from + 1, Filter: v.Filter,
-		TableVM: tableVM(caseName, r.Columns, keep, shown),
+		Total: len(r.Rows), Matched: len(order), Page: v.Page, Pages: pages, First: from + 1, Filter: v.Filter,
+		TableVM: tableVM(caseName, r.Columns, keep, shown, nums),
 	}
 	vm.Sorted, vm.Desc = v.Sort, v.Desc
 	href := func(w resultView) string {

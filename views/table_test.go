@@ -69,6 +69,14 @@ func TestViewRows(t *testing.T) {
 		{"filter and sort", resultView{Filter: "example", Sort: "peer_ip", Desc: true}, []string{"10.0.0.10", "10.0.0.2"}},
 	} {
 		got, err := viewRows(cols, keep, rows, c.v)
+		if err == nil {
+			order, _ := viewOrder(cols, keep, rows, c.v)
+			for i, n := range order {
+				if &rows[n][0] != &got[i][0] {
+					t.Errorf("%s: row %d is not row %d of the result", c.name, i, n)
+				}
+			}
+		}
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
@@ -257,4 +265,17 @@ func TestErrorsInPlace(t *testing.T) {
 	if r = do(t, e, req); r.doc.Find("script").Length() != 0 {
 		t.Errorf("target id injected markup:\n%s", r.body)
 	}
+}
+
+// viewRows is viewOrder's rows.
+func viewRows(cols []queries.Column, keep []int, rows [][]any, v resultView) ([][]any, error) {
+	order, err := viewOrder(cols, keep, rows, v)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]any, len(order))
+	for i, n := range order {
+		out[i] = rows[n]
+	}
+	return out, nil
 }

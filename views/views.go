@@ -63,6 +63,9 @@ type Options struct {
 	// DNS rebinding.
 	Addr         string
 	AllowedHosts []string
+	// Analyst signs the stars, tags, notes and findings made on the pages
+	// ("": store.Analyst's default, $INVESTIGATOR_ANALYST or the OS user).
+	Analyst string
 }
 
 type server struct {
@@ -92,6 +95,7 @@ func New(o Options) (*echo.Echo, error) {
 	if o.Context == nil {
 		o.Context = context.Background()
 	}
+	o.Analyst = store.Analyst(o.Analyst)
 	if o.MaxUpload <= 0 {
 		o.MaxUpload = DefaultMaxUpload
 	}
@@ -129,6 +133,15 @@ func New(o Options) (*echo.Echo, error) {
 	e.GET("/cases/:case/analyses/:name/result.csv", s.resultCSV)
 	e.GET("/cases/:case/analyses/:name/result.json", s.resultJSON)
 	e.GET("/cases/:case/flows", s.flows)
+	e.GET("/cases/:case/findings", s.findingsPage)
+	e.POST("/cases/:case/findings", s.createFinding)
+	e.POST("/cases/:case/findings/:id", s.editFinding)
+	e.POST("/cases/:case/findings/:id/status", s.setFindingStatus)
+	e.POST("/cases/:case/record/star", s.postStar)
+	e.POST("/cases/:case/record/tags", s.postTags)
+	e.POST("/cases/:case/record/notes", s.postNote)
+	e.GET("/cases/:case/runs/:run", s.runPage)
+	e.GET("/cases/:case/runs/:run/rows/:n", s.rowPanel)
 	e.GET("/cases/:case/ip/:addr", s.ipPivot)
 	e.POST("/cases/:case/ip/:addr/whois", s.lookUp)
 	e.POST("/cases/:case/enrich/ranges", s.loadRanges)

@@ -13,11 +13,12 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/spf13/cobra"
 
+	"github.com/investigator/investigator/store"
 	"github.com/investigator/investigator/views"
 )
 
 func (a *app) serveCommand() *cobra.Command {
-	var addr, token string
+	var addr, token, analyst string
 	var allowedHosts []string
 	var wf whoisFlags
 	cmd := &cobra.Command{
@@ -38,7 +39,10 @@ a DNS name it points at this machine (DNS rebinding).
 
 Browsing needs no network. The pages offer to load the home folder's range snapshots
 into a case, and to look addresses up in WHOIS (which asks the registries); --offline
-turns the look-ups off.`,
+turns the look-ups off.
+
+Stars, tags, notes and findings made on the pages are signed with --analyst NAME
+(default $INVESTIGATOR_ANALYST, else the operating-system user) in the case log.`,
 		Example: `  investigator serve
   investigator serve --addr 127.0.0.1:9000
   investigator serve --addr 0.0.0.0:8000 --token "$(openssl rand -hex 16)" --allowed-host bastion.example.internal`,
@@ -60,7 +64,7 @@ turns the look-ups off.`,
 			}
 			o := views.Options{CasesDir: a.casesDir, Program: "investigator " + version, Logger: a.log, Wait: a.wait,
 				Whois: wf.options(), WhoisOffline: wf.offline, Context: cmd.Context(), AWS: (&awsFlags{}).config,
-				Addr: addr, AllowedHosts: allowedHosts}
+				Addr: addr, AllowedHosts: allowedHosts, Analyst: store.Analyst(analyst)}
 			if home, err := a.home(); err == nil {
 				o.Home = home.Dir
 			}
@@ -87,6 +91,7 @@ turns the look-ups off.`,
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8000", "address to listen on (a non-loopback address needs --token)")
 	cmd.Flags().StringVar(&token, "token", "", "require this secret (default $INVESTIGATOR_TOKEN): needed to listen beyond loopback")
+	cmd.Flags().StringVar(&analyst, "analyst", "", "sign the changes made on the pages with this `NAME` (default $INVESTIGATOR_ANALYST, else the OS user)")
 	cmd.Flags().StringArrayVar(&allowedHosts, "allowed-host", nil, "also answer requests addressed to this host `NAME` (repeatable; any port)")
 	wf.register(cmd) // for the look-ups the pages start
 	return cmd

@@ -38,7 +38,7 @@ type EventRow struct {
 func eventHref(name string, e queries.Event) string {
 	switch e.Kind {
 	case queries.EventFinding, queries.EventStatus:
-		return caseHref(name) + "/findings#" + url.PathEscape(e.Ref)
+		return findingHref(name, e.Ref)
 	case queries.EventGap:
 		q := url.Values{"start": {e.At.Format(time.RFC3339)}}
 		if e.End != nil {

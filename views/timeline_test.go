@@ -74,7 +74,7 @@ func TestTimelinePage(t *testing.T) {
 	if n := r.doc.Find(`[data-testid="mark-finding"]`).Length(); n != 1 {
 		t.Fatalf("%d finding marks on the chart", n)
 	}
-	if href := r.doc.Find(`[data-testid="mark-finding"] a`).AttrOr("href", ""); href != "/cases/demo/findings#F-1" {
+	if href := r.doc.Find(`[data-testid="mark-finding"] a`).AttrOr("href", ""); href != "/cases/demo/findings#finding-F-1" {
 		t.Fatalf("finding mark links to %q", href)
 	}
 	if !strings.Contains(r.body, "SSH brute force &lt;i&gt;from&lt;/i&gt;") || strings.Contains(r.body, "<i>from</i>") {

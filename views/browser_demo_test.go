@@ -99,6 +99,19 @@ func recordFinding(b *browser, base string, incidents []demo.Incident) {
 	if got := b.str("record: the overview", chromedp.Text(chromedp.CSS(`[data-testid="panel-finding"][data-id="`+id+`"]`))); !strings.Contains(got, title) || !strings.Contains(got, "high") {
 		b.fail("record: the overview's panel shows %q", got)
 	}
+	// The timeline lists it with its status change, and marks it on the
+	// chart; the report shows it among the confirmed findings.
+	b.do("record: the timeline", chromedp.Click(chromedp.CSS(`[data-testid="nav-timeline"]`)), at("/cases/demo/timeline"),
+		poll(`!!document.querySelector('[data-testid="event"][data-kind="finding"] a[href$="#finding-`+id+`"]')`),
+		poll(`!!document.querySelector('[data-testid="event"][data-kind="status"]')`),
+		poll(`document.querySelectorAll('[data-testid="mark-finding"]').length > 0`))
+	b.do("record: the report", chromedp.Click(chromedp.CSS(`[data-testid="nav-report"]`)), at("/cases/demo/report"),
+		poll(`!!document.querySelector('[data-testid="report-frame"]')`))
+	b.do("record: the report as exported", chromedp.Navigate(base+"/cases/demo/report/view"),
+		poll(`document.readyState === "complete" && !!document.getElementById(`+strconv.Quote(id)+`)`))
+	if got := b.str("record: the report", chromedp.Text(chromedp.CSS(`article#`+id))); !strings.Contains(got, title) || !strings.Contains(got, "confirmed") {
+		b.fail("record: the report's finding shows %q", got)
+	}
 }
 
 // TestBrowserDemo opens a case built from the demo generator — every shape

@@ -180,3 +180,24 @@ func TestBrowserReportOffline(t *testing.T) {
 	b2.do("timeline page", chromedp.Navigate(srv2.URL+"/cases/demo/timeline"), at("/cases/demo/timeline"),
 		poll(`document.querySelectorAll('[data-testid="mark-finding"]').length === 1`))
 }
+
+func TestTriageJob(t *testing.T) {
+	e, _ := newFocusServer(t)
+	if r := get(t, e, "/cases/demo"); r.doc.Find(`[data-testid="findings-panel"] [data-testid="triage"]`).Length() != 1 {
+		t.Fatal("no triage button on the overview's findings panel")
+	}
+	req := httptest.NewRequest(http.MethodPost, "/cases/demo/triage", nil)
+	href := startJob(t, e, req)
+	r := waitJob(t, e, href)
+	if state, _ := r.doc.Find(`[data-testid="job"]`).Attr("data-state"); state != jobDone || strings.Contains(r.body, "failed") {
+		t.Fatalf("triage job: %s\n%s", state, r.body)
+	}
+	for _, want := range []string{"ssh-brute-force v1", "beaconing v1", "findings from detections"} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("the job page lacks %q", want)
+		}
+	}
+	if r := do(t, e, httptest.NewRequest(http.MethodPost, "/cases/nope/triage", nil)); r.code != http.StatusNotFound {
+		t.Fatalf("triage of a missing case: %d", r.code)
+	}
+}

@@ -153,6 +153,7 @@ func New(o Options) (*echo.Echo, error) {
 	e.POST("/cases/:case/ingest/upload", s.upload)
 	e.POST("/cases/:case/ingest/pull", s.pullAWS)
 	e.GET("/cases/:case/jobs/:id", s.jobPage)
+	e.POST("/cases/:case/triage", s.triage)
 	e.GET("/cases/:case/timeline", s.timelinePage)
 	e.GET("/cases/:case/report", s.reportPage)
 	e.GET("/cases/:case/report/:file", s.reportFile)

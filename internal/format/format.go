@@ -85,7 +85,12 @@ func Cell(column string, v any) string {
 	case nil:
 		return "-"
 	case int64:
-		if identifiers[column] {
+		switch {
+		case column == "tcp_flags":
+			return TCPFlags(v)
+		case column == "traffic_path":
+			return TrafficPath(v)
+		case identifiers[column]:
 			return strconv.FormatInt(v, 10)
 		}
 		return Count(v)
@@ -96,6 +101,46 @@ func Cell(column string, v any) string {
 	default:
 		return fmt.Sprint(v)
 	}
+}
+
+// tcpFlags are the TCP flags a flow log's tcp-flags field ORs over the
+// capture window, by bit.
+var tcpFlags = []struct {
+	bit  int64
+	name string
+}{{2, "SYN"}, {16, "ACK"}, {1, "FIN"}, {4, "RST"}, {8, "PSH"}, {32, "URG"}}
+
+// TCPFlags names a tcp-flags value, e.g. 18 is "SYN-ACK (18)" and 2
+// "SYN (2)"; a SYN without an answer in the window is how a refused or
+// dropped attempt shows.
+func TCPFlags(v int64) string {
+	if v == 0 {
+		return "none (0)"
+	}
+	var names []string
+	for _, f := range tcpFlags {
+		if v&f.bit != 0 {
+			names = append(names, f.name)
+		}
+	}
+	if rest := v &^ 63; rest != 0 || len(names) == 0 {
+		return strconv.FormatInt(v, 10)
+	}
+	return strings.Join(names, "-") + " (" + strconv.FormatInt(v, 10) + ")"
+}
+
+// trafficPaths are the values of the traffic-path field (AWS's numbering).
+var trafficPaths = map[int64]string{
+	1: "same VPC", 2: "internet gateway or gateway endpoint", 3: "virtual private gateway", 4: "intra-region peering",
+	5: "inter-region peering", 6: "local gateway", 7: "gateway endpoint", 8: "internet gateway",
+}
+
+// TrafficPath names a traffic-path value: "internet gateway (8)".
+func TrafficPath(v int64) string {
+	if name, ok := trafficPaths[v]; ok {
+		return name + " (" + strconv.FormatInt(v, 10) + ")"
+	}
+	return strconv.FormatInt(v, 10)
 }
 
 // Stamp renders *t in UTC, or "-" when there is no time.

@@ -37,3 +37,19 @@ func TestNouns(t *testing.T) {
 		}
 	}
 }
+
+func TestFlowFieldNames(t *testing.T) {
+	for _, tt := range []struct {
+		col  string
+		v    int64
+		want string
+	}{
+		{"tcp_flags", 2, "SYN (2)"}, {"tcp_flags", 18, "SYN-ACK (18)"}, {"tcp_flags", 19, "SYN-ACK-FIN (19)"}, {"tcp_flags", 4, "RST (4)"},
+		{"tcp_flags", 0, "none (0)"}, {"tcp_flags", 256, "256"}, {"traffic_path", 8, "internet gateway (8)"}, {"traffic_path", 1, "same VPC (1)"},
+		{"traffic_path", 9, "9"}, {"bytes", 1234, "1,234"},
+	} {
+		if got := Cell(tt.col, tt.v); got != tt.want {
+			t.Errorf("Cell(%s, %d) = %q, want %q", tt.col, tt.v, got, tt.want)
+		}
+	}
+}

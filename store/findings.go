@@ -674,11 +674,15 @@ func (c *Case) RecordDetection(ctx context.Context, by string, f Finding, weight
 		if err != nil {
 			return nil, err
 		}
+		// Evidence from the same SQL already: a run again on the same data
+		// (or on data that changed nothing of this finding) adds nothing.
+		sameSQL := false
 		for _, e := range cur.Evidence {
 			for _, ne := range f.Evidence {
 				if e.RunID == ne.RunID && slices.Equal(e.Rows, ne.Rows) {
 					return nil, ErrNoChange // this run's rows are in already
 				}
+				sameSQL = sameSQL || e.Analysis == ne.Analysis && e.Version == ne.Version && e.SHA256 == ne.SHA256
 			}
 		}
 		oldWeight := cur.DetectionWeight
@@ -719,6 +723,10 @@ func (c *Case) RecordDetection(ctx context.Context, by string, f Finding, weight
 		}
 		if weight > oldWeight {
 			sets, args = append(sets, "detection_weight = ?"), append(args, weight)
+		}
+		if len(changes) == 0 && weight <= oldWeight && sameSQL {
+			outcome = DetectionUnchanged
+			return nil, ErrNoChange
 		}
 		seq := len(cur.Evidence)
 		for i := range f.Evidence {

@@ -312,6 +312,20 @@ func TestRecordDetection(t *testing.T) {
 	if f.Status != StatusOpen || f.Severity != SeverityHigh || f.DetectionWeight != 500 || !strings.Contains(f.Reason, "grew from 100 to 500") {
 		t.Fatalf("after growing: %+v", f)
 	}
+	// The same SQL run again on data that changes nothing of it: unchanged,
+	// no more evidence.
+	if _, err := c.DB.Exec(`INSERT INTO analysis_runs (run_id, analysis, version, sha256, params, data_version, started_at, finished_at, row_count, columns, rows, program)
+		VALUES ('R-5', 'port-scan', 2, 'def', '{}', 'dv5', now(), now(), 1, '[]', '[[1]]', 'test')`); err != nil {
+		t.Fatal(err)
+	}
+	again := cand("R-5", SeverityHigh, t2)
+	again.Evidence[0].Analysis, again.Evidence[0].Version, again.Evidence[0].SHA256 = "port-scan", 2, "def"
+	if _, out, err := c.RecordDetection(ctx, "triage", again, 500); err != nil || out != DetectionUnchanged {
+		t.Fatalf("same SQL, nothing new: %s %v", out, err)
+	}
+	if f, _ = c.Finding(ctx, "F-1"); len(f.Evidence) != 3 {
+		t.Fatalf("%d pieces of evidence", len(f.Evidence))
+	}
 	if fs, _ := c.Findings(ctx, FindingFilter{}); len(fs) != 1 {
 		t.Fatalf("%d findings", len(fs))
 	}

@@ -34,7 +34,7 @@ func TestEveryAnalysisPreparesAndRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"cidr-connections", "coverage", "coverage-gaps", "external-inbound", "external-outbound", "external-summary", "port-scan",
+	want := []string{"cidr-connections", "coverage", "coverage-gaps", "external-inbound", "external-outbound", "external-summary", "intel-match", "port-scan",
 		"port-specific", "rejected", "sensitive-ports", "ssh-inbound", "ssh-outbound", "ssh-response", "top-external",
 		"top-talkers", "traffic-summary"}
 	if got := strings.Join(reg.Names(), " "); got != strings.Join(want, " ") {

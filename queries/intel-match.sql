@@ -1,7 +1,7 @@
 -- name: intel-match
 -- version: 1
 -- title: Threat-intel matches
--- description: Peers on a loaded threat-intel list (investigator intel load), one row per peer and list: the most specific entry holding it and what the list says of it, the peer's flows, accepted flows, packets and bytes, first and last seen, and directions. High when a flow with it was accepted, else medium.
+-- description: Peers on a loaded threat-intel list (investigator intel load), one row per peer and list, with the most specific entry holding it: high when a flow with it was accepted, else medium.
 -- finding: {peer_ip} is on threat-intel list {list} ({entry}): {flows} flows, {accepted} accepted
 -- severity: column severity
 -- mitre: T1071

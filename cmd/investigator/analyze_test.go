@@ -75,7 +75,7 @@ func TestAnalyze(t *testing.T) {
 	for _, a := range all.Analyses {
 		names += a.Analysis + " "
 	}
-	if len(all.Analyses) != 15 || strings.Contains(names, "port-specific") {
+	if len(all.Analyses) != 16 || strings.Contains(names, "port-specific") {
 		t.Fatalf("all without --port ran: %s", names)
 	}
 	if r := c.mustRun("analyze", "web", "--analysis", "all", "--port", "22"); !strings.Contains(r.stdout, "(port-specific v") {

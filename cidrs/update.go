@@ -159,30 +159,39 @@ func assemble(provider string, parts []source) (Snapshot, []byte, error) {
 
 // fetch downloads one URL, at most limit bytes.
 func fetch(ctx context.Context, client *http.Client, u string, limit int64) ([]byte, error) {
+	return Fetch(ctx, client, u, limit, "cidrs update", "cidrs import FILE")
+}
+
+// Fetch downloads one URL for an update of the home folder: at most limit
+// bytes, as "investigator (what)" (GitHub's API refuses requests without a
+// User-Agent). A host that cannot be reached at all is an error wrapping
+// ErrOffline that says how to bring the file in instead (instead: "intel
+// import FILE"); a timeout, an HTTP status other than 200 and a body over
+// the limit are errors too, each naming the URL.
+func Fetch(ctx context.Context, client *http.Client, u string, limit int64, what, instead string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", u, err)
 	}
-	// GitHub's API refuses requests without a User-Agent.
-	req.Header.Set("User-Agent", "investigator (cidrs update)")
+	req.Header.Set("User-Agent", "investigator ("+what+")")
 	start := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", u, explainNetError(req.URL, err, time.Since(start)))
+		return nil, fmt.Errorf("%s: %w", u, explainNetError(req.URL, err, time.Since(start), instead))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("%s: HTTP %s", u, resp.Status)
 	}
 	if resp.ContentLength > limit {
-		return nil, fmt.Errorf("%s: %d bytes, more than %s, larger than any range file: refused", u, resp.ContentLength, sizeLimit(limit))
+		return nil, fmt.Errorf("%s: %d bytes, more than %s, the most an update takes: refused", u, resp.ContentLength, sizeLimit(limit))
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", u, explainNetError(req.URL, err, time.Since(start)))
+		return nil, fmt.Errorf("%s: %w", u, explainNetError(req.URL, err, time.Since(start), instead))
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: more than %s, larger than any range file: refused", u, sizeLimit(limit))
+		return nil, fmt.Errorf("%s: more than %s, the most an update takes: refused", u, sizeLimit(limit))
 	}
 	return data, nil
 }
@@ -195,8 +204,9 @@ func sizeLimit(n int64) string {
 }
 
 // explainNetError turns a transport error into words: a timeout, or a host
-// that could not be reached at all (offline), or what the transport said.
-func explainNetError(u *url.URL, err error, took time.Duration) error {
+// that could not be reached at all (offline: then how to do without, the
+// command instead), or what the transport said.
+func explainNetError(u *url.URL, err error, took time.Duration, instead string) error {
 	var (
 		netErr net.Error
 		dnsErr *net.DNSError
@@ -208,9 +218,9 @@ func explainNetError(u *url.URL, err error, took time.Duration) error {
 	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
 		return fmt.Errorf("timed out after %s: %w", took.Round(time.Millisecond), err)
 	case errors.As(err, &dnsErr):
-		return fmt.Errorf("cannot look up %s (%s): %w (fetch the file elsewhere, then: cidrs import FILE)", u.Hostname(), dnsErr.Err, ErrOffline)
+		return fmt.Errorf("cannot look up %s (%s): %w (fetch the file elsewhere, then: %s)", u.Hostname(), dnsErr.Err, ErrOffline, instead)
 	case errors.As(err, &opErr) && opErr.Op == "dial":
-		return fmt.Errorf("cannot connect to %s (%v): %w (fetch the file elsewhere, then: cidrs import FILE)", u.Host, opErr.Err, ErrOffline)
+		return fmt.Errorf("cannot connect to %s (%v): %w (fetch the file elsewhere, then: %s)", u.Host, opErr.Err, ErrOffline, instead)
 	}
 	return err
 }

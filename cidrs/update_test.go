@@ -143,7 +143,7 @@ func TestFetchLimit(t *testing.T) {
 	srv := fakeProviders(t)
 	client := &http.Client{Timeout: 5 * time.Second}
 	for path, want := range map[string]string{
-		"/huge":           "more than 1024 bytes, larger than any range file: refused",
+		"/huge":           "more than 1024 bytes, the most an update takes: refused",
 		"/ip-ranges.json": "bytes, more than 100 bytes", // the Content-Length says so before the body is read
 	} {
 		limit := int64(1024)

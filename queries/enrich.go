@@ -24,6 +24,7 @@ const (
 	enrichInputs = `concat_ws('|', ` + flowsInputs + `,
 	(SELECT coalesce(string_agg(sha256, ',' ORDER BY provider), '') FROM cidr_snapshots),
 	(SELECT coalesce(string_agg(sha256, ','), '') FROM asn_snapshots),
+	(SELECT coalesce(string_agg(name || '=' || sha256, ',' ORDER BY name), '') FROM intel_snapshots),
 	(SELECT count(*) || '@' || coalesce(max(fetched_at)::VARCHAR, '') FROM whois))`
 )
 
@@ -87,7 +88,8 @@ func Stale(ctx context.Context, c *store.Case) (bool, error) {
 // (every address of the case with its scope, the most specific cloud range
 // holding it — on the same prefix a specific service beats AMAZON, a range with
 // a region beats one without, then names decide — its WHOIS network's org and
-// ASN, or, without one, the AS of the imported ASN data), then
+// ASN, or, without one, the AS of the imported ASN data — and the loaded
+// threat-intel lists holding it), then
 // case_flows (every flow seen from the focus, with direction and peer). It
 // needs the case open for writing; it reports whether it rebuilt anything.
 func Prepare(ctx context.Context, c *store.Case) (bool, error) {
@@ -138,7 +140,8 @@ func prepare(ctx context.Context, c *store.Case, f fingerprint) (bool, error) {
 }
 
 // addressInfoSQL fills address_info: every address of the case with its
-// scope, cloud range and WHOIS network.
+// scope, cloud range, WHOIS network or AS, and the threat-intel lists
+// holding it (intel: their names, sorted; empty when none does).
 func addressInfoSQL() string {
 	var special []string
 	// The blocks that are not globally reachable: scope "private".
@@ -181,20 +184,36 @@ func addressInfoSQL() string {
 			FROM a ASOF JOIN asn_ranges r ON r.family = a.family AND a.num >= r.start_num
 			WHERE a.num <= r.end_num
 		),
+		-- The threat-intel lists holding each address, found the same way as
+		-- the cloud ranges: the address's network at every prefix length the
+		-- lists use, looked up directly.
+		intel_lengths AS (SELECT DISTINCT family, bits, CASE family WHEN 4 THEN 32 - bits ELSE 128 - bits END AS host_bits FROM intel_entries),
+		intel_networks AS (
+			SELECT a.addr, a.family, l.bits,
+				CASE WHEN l.host_bits >= 128 THEN 0::UHUGEINT ELSE (a.num >> l.host_bits::UTINYINT) << l.host_bits::UTINYINT END AS net
+			FROM a JOIN intel_lengths l ON l.family = a.family
+		),
+		intel AS (
+			SELECT n.addr, list_sort(list_distinct(list(e.list))) AS lists
+			FROM intel_networks n JOIN intel_entries e ON e.family = n.family AND e.bits = n.bits AND e.start_num = n.net
+			GROUP BY n.addr
+		),
 		bare AS (SELECT (SELECT count(*) FROM focus_ips) + (SELECT count(*) FROM vpc_cidrs) = 0 AS yes)
 		SELECT a.addr, a.family, a.num,
 			CASE WHEN f.num IS NOT NULL THEN 'focus' WHEN i.addr IS NOT NULL THEN 'internal'
 				WHEN p.addr IS NOT NULL THEN 'private' ELSE 'public' END,
 			f.num IS NOT NULL OR i.addr IS NOT NULL OR (p.addr IS NOT NULL AND (SELECT yes FROM bare)),
 			c.best.provider, c.best.service, c.best.region, c.best.prefix,
-			coalesce(w.best.org, n.as_name), coalesce(w.best.asn, 'AS' || n.asn)
+			coalesce(w.best.org, n.as_name), coalesce(w.best.asn, 'AS' || n.asn),
+			coalesce(t.lists, []::VARCHAR[])
 		FROM a
 		LEFT JOIN (SELECT DISTINCT num FROM focus_ips) f ON f.num = a.num
 		LEFT JOIN internal i ON i.addr = a.addr
 		LEFT JOIN priv p ON p.addr = a.addr
 		LEFT JOIN cloud c ON c.addr = a.addr
 		LEFT JOIN who w ON w.addr = a.addr
-		LEFT JOIN asn n ON n.addr = a.addr`
+		LEFT JOIN asn n ON n.addr = a.addr
+		LEFT JOIN intel t ON t.addr = a.addr`
 }
 
 // Peers are the case's peers, most active (by flows) first, as TopPeers

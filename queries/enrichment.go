@@ -21,6 +21,9 @@ type RangeSnapshot struct {
 type EnrichmentStatus struct {
 	Ranges []RangeSnapshot // provider range snapshots, by provider
 	ASN    *RangeSnapshot  // the ASN data (Provider "ASN"), nil when none
+	// Intel are the threat-intel lists (Provider is the list's name, Count
+	// its entries), by name.
+	Intel []RangeSnapshot
 	// Networks are the stored WHOIS networks, the last fetched at LastFetched
 	// (nil when none).
 	Networks    int64
@@ -52,6 +55,10 @@ func Enrichment(ctx context.Context, c *store.Case) (EnrichmentStatus, error) {
 	}
 	if err := rows.Err(); err != nil {
 		return s, fmt.Errorf("queries: enrichment: range snapshots: %w", err)
+	}
+
+	if s.Intel, err = intelSnapshots(ctx, c); err != nil {
+		return s, err
 	}
 
 	var (
@@ -87,4 +94,27 @@ func Enrichment(ctx context.Context, c *store.Case) (EnrichmentStatus, error) {
 		return s, err
 	}
 	return s, nil
+}
+
+// intelSnapshots are the threat-intel lists the case holds, by name.
+func intelSnapshots(ctx context.Context, c *store.Case) ([]RangeSnapshot, error) {
+	rows, err := c.DB.QueryContext(ctx, `SELECT name, source, sha256, snapshot_date, loaded_at, entries FROM intel_snapshots ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("queries: enrichment: threat-intel lists: %w", err)
+	}
+	defer rows.Close()
+	out := []RangeSnapshot{}
+	for rows.Next() {
+		var r RangeSnapshot
+		if err := rows.Scan(&r.Provider, &r.Source, &r.SHA256, &r.Date, &r.LoadedAt, &r.Count); err != nil {
+			return nil, fmt.Errorf("queries: enrichment: threat-intel lists: %w", err)
+		}
+		utc(r.Date)
+		r.LoadedAt = r.LoadedAt.UTC()
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("queries: enrichment: threat-intel lists: %w", err)
+	}
+	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/investigator/investigator/store"
@@ -41,6 +42,9 @@ type PeerTotals struct {
 // AddressInfo is an address's row of address_info ("" where unknown).
 type AddressInfo struct {
 	Scope, Provider, CloudService, CloudRegion, CloudPrefix, Org, ASN string
+	// Intel are the loaded threat-intel lists holding it, sorted; none when
+	// no list does.
+	Intel []string
 }
 
 // WhoisNetwork is a stored WHOIS network ("" where the answer said nothing).
@@ -81,15 +85,22 @@ func Pivot(ctx context.Context, c *store.Case, addr netip.Addr, top int) (Addres
 		return p, fmt.Errorf("queries: pivot: ports: %w", err)
 	}
 
-	var info AddressInfo
+	var (
+		info  AddressInfo
+		lists string
+	)
+	// The list names are letters, digits, '-' and '_': a comma joins them safely.
 	err = c.DB.QueryRowContext(ctx, `SELECT scope, coalesce(provider, ''), coalesce(cloud_service, ''), coalesce(cloud_region, ''),
-		coalesce(cloud_prefix, ''), coalesce(org, ''), coalesce(asn, '') FROM address_info WHERE addr = ?`, a).
-		Scan(&info.Scope, &info.Provider, &info.CloudService, &info.CloudRegion, &info.CloudPrefix, &info.Org, &info.ASN)
+		coalesce(cloud_prefix, ''), coalesce(org, ''), coalesce(asn, ''), coalesce(array_to_string(intel, ','), '') FROM address_info WHERE addr = ?`, a).
+		Scan(&info.Scope, &info.Provider, &info.CloudService, &info.CloudRegion, &info.CloudPrefix, &info.Org, &info.ASN, &lists)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
 		return p, fmt.Errorf("queries: pivot: address info: %w", err)
 	default:
+		if lists != "" {
+			info.Intel = strings.Split(lists, ",")
+		}
 		p.Info = &info
 	}
 

@@ -35,7 +35,7 @@ func TestEveryAnalysisPreparesAndRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"beaconing", "cidr-connections", "coverage", "coverage-gaps", "exfiltration", "external-dns", "external-inbound",
-		"external-outbound", "external-summary", "host-sweep", "lateral-movement", "long-connection", "port-scan", "port-specific",
+		"external-outbound", "external-summary", "host-sweep", "intel-match", "lateral-movement", "long-connection", "port-scan", "port-specific",
 		"rejected", "sensitive-port-probe", "sensitive-ports", "ssh-brute-force", "ssh-inbound", "ssh-outbound", "ssh-response",
 		"top-external", "top-talkers", "traffic-summary", "unusual-protocol"}
 	if got := strings.Join(reg.Names(), " "); got != strings.Join(want, " ") {

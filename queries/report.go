@@ -177,6 +177,9 @@ func BuildReport(ctx context.Context, c *store.Case, o ReportOptions) (Report, e
 	if s := en.ASN; s != nil {
 		r.Enrichment = append(r.Enrichment, ReportSnapshot{Kind: "asn", Name: s.Provider, Source: s.Source, SHA256: s.SHA256, Date: s.Date, LoadedAt: s.LoadedAt, Entries: s.Count})
 	}
+	for _, s := range en.Intel {
+		r.Enrichment = append(r.Enrichment, ReportSnapshot{Kind: "intel", Name: s.Provider, Source: s.Source, SHA256: s.SHA256, Date: s.Date, LoadedAt: s.LoadedAt, Entries: s.Count})
+	}
 
 	findings, err := c.Findings(ctx, store.FindingFilter{WithoutDismissed: !o.Dismissed})
 	if err != nil {

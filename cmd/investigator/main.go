@@ -166,7 +166,7 @@ ending in .duckdb. It opens read-only in the duckdb shell:
 	root.PersistentFlags().StringVar(&a.homeDir, "home", "", "folder for data kept between cases, e.g. provider ranges (default $INVESTIGATOR_HOME, $XDG_DATA_HOME/investigator or ~/.local/share/investigator)")
 	root.PersistentFlags().DurationVar(&a.wait, "wait", store.DefaultWait, "how long to wait for a case another process is using")
 	root.PersistentFlags().BoolVar(&a.debug, "debug", false, "log debug messages to stderr (or set INVESTIGATOR_LOG_LEVEL=debug)")
-	root.AddCommand(a.caseCommand(), a.ingestCommand(), a.analyzeCommand(), a.analysesCommand(), a.runsCommand(), a.sqlCommand(), a.demoCommand(), a.versionCommand(), a.cidrsCommand(), a.asnCommand(), a.enrichCommand(), a.serveCommand(),
+	root.AddCommand(a.caseCommand(), a.ingestCommand(), a.analyzeCommand(), a.analysesCommand(), a.runsCommand(), a.sqlCommand(), a.demoCommand(), a.versionCommand(), a.cidrsCommand(), a.asnCommand(), a.intelCommand(), a.enrichCommand(), a.serveCommand(),
 		a.findingCommand(), a.noteCommand(), a.tagCommand(), a.timelineCommand(), a.reportCommand(), a.triageCommand())
 	typeUsageErrors(root)
 	return root

@@ -12,8 +12,10 @@
 // Background traffic (web visitors with a realistic skew, health checks,
 // app↔database, DNS, NTP, package mirrors, S3 and other AWS endpoints, GCP,
 // Cloudflare, ICMP, IPv6, admin SSH, monitoring, internet scanning noise,
-// NODATA and SKIPDATA windows) surrounds the planted incidents listed in
-// Case.Incidents: a port scan, SSH brute force of which one source gets in,
+// NODATA and SKIPDATA windows) and services on timers (NTP polls, a nightly
+// database backup to S3, a metrics agent posting to CloudWatch every minute,
+// a load balancer's health checks every 30 s) surround the planted incidents
+// listed in Case.Incidents: a port scan, SSH brute force of which one source gets in,
 // an intruder's session, lateral SSH to the app server and the database, a
 // multi-gigabyte exfiltration over HTTPS, and RDP and database-port probes.
 //
@@ -134,6 +136,9 @@ func WriteTree(ctx context.Context, dir string, opts Options) (Summary, error) {
 	opts = opts.withDefaults()
 	env := newEnvironment()
 	incidents, fixed, exclude := plant(env, opts)
+	sp := newScheduledPeers(opts.Seed)
+	fixed = append(fixed, scheduled(env, opts, sp, min(opts.Records*scheduledShare/100, opts.Records-len(fixed)))...)
+	exclude = append(exclude, sp.monitoring)
 	w := &treeWriter{
 		env:   env,
 		peers: newPeers(opts.Seed, opts.Records, exclude),

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"bufio"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
@@ -574,6 +575,135 @@ func TestIncidents(t *testing.T) {
 			t.Errorf("web clients: %d, top %v, median %d: want skew", len(n), n[:min(5, len(n))], n[len(n)/2])
 		}
 	})
+}
+
+// TestScheduledServices: the busy legitimate services a detection must
+// survive are there, on their timers, at the default size; at a small size
+// they keep to their share of the records.
+func TestScheduledServices(t *testing.T) {
+	tr := writeTestTree(t, Options{})
+	o := Options{}.withDefaults()
+	periodEnd := o.Start.AddDate(0, 0, o.Days).Unix()
+	sp := newScheduledPeers(o.Seed)
+	const web, db, balancer = "10.0.1.10", "10.0.2.40", "10.0.1.142"
+
+	// starts returns the start of each connection that match selects.
+	starts := func(match func(f flow) bool) []int64 {
+		var out []int64
+		for _, c := range connections(t, tr.flows, match) {
+			out = append(out, c.start)
+		}
+		return out
+	}
+	// regular checks that starts come every interval seconds (up to slack
+	// late) over most of the period.
+	regular := func(name string, starts []int64, interval, slack int64) {
+		t.Helper()
+		if len(starts) < 2 {
+			t.Fatalf("%s: %d connections", name, len(starts))
+		}
+		for i := 1; i < len(starts); i++ {
+			if gap := starts[i] - starts[i-1]; gap < interval-slack || gap > interval+slack {
+				t.Fatalf("%s: %d s between connections %d and %d, want %d", name, gap, i-1, i, interval)
+			}
+		}
+		if covered := starts[len(starts)-1] - starts[0]; covered < int64(o.Days)*86400-2*interval-3600 {
+			t.Errorf("%s: runs for %d s of the period", name, covered)
+		}
+	}
+
+	for _, srv := range sp.ntp {
+		regular("chrony → "+srv.String(), starts(func(f flow) bool {
+			return f["srcaddr"] == web && f["dstaddr"] == srv.String() && f["dstport"] == "123"
+		}), 1024, 0)
+	}
+	metrics := starts(func(f flow) bool {
+		return f["srcaddr"] == web && f["dstaddr"] == sp.monitoring.String() && f["dstport"] == "443"
+	})
+	regular("metrics agent", metrics, 60, 1)
+	health := starts(func(f flow) bool { return f["srcaddr"] == balancer && f["dstaddr"] == web && f["dstport"] == "80" })
+	regular("health checks", health, 30, 0)
+	for _, f := range tr.flows {
+		if f["dstaddr"] == sp.monitoring.String() && f["pkt-dst-aws-service"] != "AMAZON" {
+			t.Fatalf("metrics record not named as an AWS service: %v", f)
+		}
+	}
+
+	// The nightly backup: gigabytes from the database to S3 between 02:00
+	// and 03:00, on the database's interface and through the NAT gateway.
+	nights := make(map[int]int64)
+	natS3 := 0
+	for _, f := range tr.flows {
+		ts := time.Unix(f.num(t, "start"), 0).UTC()
+		if f["srcaddr"] == db && f["dstport"] == "443" && ts.Hour() == 2 {
+			nights[ts.Day()] += f.num(t, "bytes")
+		}
+		if f["pkt-srcaddr"] == db && f["pkt-dst-aws-service"] == "S3" && ts.Hour() == 2 {
+			natS3++
+		}
+	}
+	for day := o.Start.Day(); day < o.Start.Day()+o.Days; day++ {
+		if nights[day] < 1_000_000_000 {
+			t.Errorf("night of day %d: %d bytes from the database at 02:00, want a backup of gigabytes", day, nights[day])
+		}
+	}
+	if natS3 == 0 {
+		t.Error("no backup records on the NAT gateway")
+	}
+
+	// The incidents stay a small part of the default size, the scheduled
+	// services within their share.
+	_, fixed, _ := plant(newEnvironment(), o)
+	all := scheduled(newEnvironment(), o, sp, o.Records)
+	if len(fixed)*100 > o.Records*3 || len(all)*100 > o.Records*scheduledShare {
+		t.Errorf("incidents %d, scheduled services %d records of %d", len(fixed), len(all), o.Records)
+	}
+	small := Options{Records: testRecords}.withDefaults()
+	kept := scheduled(newEnvironment(), small, sp, small.Records*scheduledShare/100)
+	if len(kept) > small.Records*scheduledShare/100 || len(kept) < small.Records*scheduledShare/100-10 {
+		t.Errorf("at %d records the scheduled services take %d", small.Records, len(kept))
+	}
+	for _, r := range kept {
+		if r.end >= periodEnd {
+			t.Fatalf("scheduled record past the period: %+v", r)
+		}
+	}
+}
+
+// conn is one connection's records taken together.
+type conn struct {
+	start, end, bytes int64
+	flags             int64 // OR of its records' tcp-flags
+}
+
+// connections groups the records match selects into connections, in order
+// of start: records of one source port in consecutive windows are one
+// connection; a source port used again later starts another.
+func connections(t *testing.T, flows []flow, match func(f flow) bool) []conn {
+	t.Helper()
+	var sel []flow
+	for _, f := range flows {
+		if match(f) {
+			sel = append(sel, f)
+		}
+	}
+	slices.SortStableFunc(sel, func(a, b flow) int { return cmp.Compare(a.num(t, "start"), b.num(t, "start")) })
+	var out []conn
+	open := make(map[string]int) // source port → its connection in out
+	for _, f := range sel {
+		start, end := f.num(t, "start"), f.num(t, "end")
+		var flags int64
+		if v, ok := f["tcp-flags"]; ok && v != "-" {
+			flags = f.num(t, "tcp-flags")
+		}
+		if i, ok := open[f["srcport"]]; ok && start <= out[i].end+1 {
+			out[i].end, out[i].bytes, out[i].flags = max(out[i].end, end), out[i].bytes+f.num(t, "bytes"), out[i].flags|flags
+			continue
+		}
+		open[f["srcport"]] = len(out)
+		out = append(out, conn{start: start, end: end, bytes: f.num(t, "bytes"), flags: flags})
+	}
+	return out
 }
 
 func TestEnvironment(t *testing.T) {

@@ -222,6 +222,14 @@ func (g *gen) within(a, b int, sport, dport uint16) [2]leg {
 	}
 }
 
+// fromVPC is an address inside the VPC that is not a logged interface (a
+// load balancer's node) connecting to interface e: only e's side is logged.
+func (g *gen) fromVPC(e int, remote netip.Addr, sport, dport uint16) leg {
+	local := g.env.enis[e].private
+	return leg{eni: e, src: remote, dst: local, pktSrc: remote, pktDst: local,
+		sport: sport, dport: dport, path: 1}
+}
+
 // toResolver is a DNS query from interface e to the VPC resolver.
 func (g *gen) toResolver(e int, sport uint16) leg {
 	src := g.env.enis[e].private

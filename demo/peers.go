@@ -213,9 +213,10 @@ func (p *peers) client4(r *rng) netip.Addr { return p.clients4[p.clients4Z.draw(
 func (p *peers) client6(r *rng) netip.Addr { return p.clients6[p.clients6Z.draw(r)] }
 func (p *peers) scanner(r *rng) netip.Addr { return p.scanners[p.scannersZ.draw(r)] }
 
-// attackers draws n distinct hosting-provider addresses for the incidents.
-func attackers(r *rng, n int) []netip.Addr {
-	set := newAddrSet()
+// attackers draws n distinct hosting-provider addresses for the incidents,
+// none of them in exclude.
+func attackers(r *rng, n int, exclude ...netip.Addr) []netip.Addr {
+	set := newAddrSet(exclude...)
 	host := hostingPrefixes()
 	for len(set.list) < n {
 		set.add(hostIn(r, pick(r, host)))

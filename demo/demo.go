@@ -12,10 +12,15 @@
 // Background traffic (web visitors with a realistic skew, health checks,
 // app↔database, DNS, NTP, package mirrors, S3 and other AWS endpoints, GCP,
 // Cloudflare, ICMP, IPv6, admin SSH, monitoring, internet scanning noise,
-// NODATA and SKIPDATA windows) surrounds the planted incidents listed in
-// Case.Incidents: a port scan, SSH brute force of which one source gets in,
-// an intruder's session, lateral SSH to the app server and the database, a
-// multi-gigabyte exfiltration over HTTPS, and RDP and database-port probes.
+// NODATA and SKIPDATA windows) and services on timers (NTP polls, a nightly
+// database backup to S3, a metrics agent posting to CloudWatch every minute,
+// a load balancer's health checks every 30 s) surround the planted incidents
+// listed in Case.Incidents: a port scan, SSH brute force of which one source
+// gets in, an intruder's session, lateral SSH to the app server and the
+// database, a host sweep from the app server, a multi-gigabyte exfiltration
+// over HTTPS, a command-and-control beacon and a reverse shell held open for
+// hours, RDP and database-port probes, and requests from an address on the
+// demo's threat-intel list (WriteIntel).
 //
 // The same Options always produce byte-identical files.
 package demo
@@ -65,20 +70,27 @@ type Case struct {
 }
 
 // Incident is one planted incident: what happened, the peer involved (a
-// public attacker address, or the internal host reached in lateral
-// movement) and the span of its flow records.
+// public attacker address, the internal host reached in lateral movement,
+// or the internal host a sweep came from) and the span of its flow records.
 type Incident struct {
-	Name        string // port-scan, ssh-brute-force, ssh-session, lateral-ssh, exfiltration, rdp-probe, database-probe
+	// port-scan, ssh-brute-force, ssh-session, lateral-ssh, host-sweep,
+	// exfiltration, beacon, long-connection, rdp-probe, database-probe,
+	// intel-listed
+	Name        string
 	Description string
 	Peer        string
 	Start, End  time.Time
 }
 
-// Summary is what WriteTree wrote.
+// Summary is what WriteTree (or Write) wrote.
 type Summary struct {
 	Case    Case
-	Files   []string // relative, slash-separated paths of the files written, sorted
+	Files   []string // relative, slash-separated paths of the flow-log objects written, sorted
 	Records int      // exact number of flow records written, NODATA and SKIPDATA included
+	// Set by Write only: the paths (under its folder) of the provider range
+	// files and of the threat-intel list.
+	Ranges []string
+	Intel  string
 }
 
 const defaultRecords = 200_000
@@ -134,6 +146,9 @@ func WriteTree(ctx context.Context, dir string, opts Options) (Summary, error) {
 	opts = opts.withDefaults()
 	env := newEnvironment()
 	incidents, fixed, exclude := plant(env, opts)
+	sp := newScheduledPeers(opts.Seed)
+	fixed = append(fixed, scheduled(env, opts, sp, min(opts.Records*scheduledShare/100, opts.Records-len(fixed)))...)
+	exclude = append(exclude, sp.monitoring)
 	w := &treeWriter{
 		env:   env,
 		peers: newPeers(opts.Seed, opts.Records, exclude),
@@ -182,6 +197,25 @@ feed:
 		sum.Records += r.records
 	}
 	slices.Sort(sum.Files)
+	return sum, nil
+}
+
+// Write writes everything a demo case is built from under dir: the flow
+// logs as an S3-style tree under dir/flowlogs (WriteTree; Summary.Files are
+// relative to it), the cloud-provider range files of its peers under
+// dir/ranges (WriteRanges) and a threat-intel list naming one of its peers
+// under dir/intel (WriteIntel).
+func Write(ctx context.Context, dir string, opts Options) (Summary, error) {
+	sum, err := WriteTree(ctx, filepath.Join(dir, "flowlogs"), opts)
+	if err != nil {
+		return Summary{}, err
+	}
+	if sum.Ranges, err = WriteRanges(filepath.Join(dir, "ranges"), opts); err != nil {
+		return Summary{}, err
+	}
+	if sum.Intel, err = WriteIntel(filepath.Join(dir, "intel"), opts); err != nil {
+		return Summary{}, err
+	}
 	return sum, nil
 }
 

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"bufio"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
@@ -409,7 +410,8 @@ func TestIncidents(t *testing.T) {
 				t.Errorf("%s: no description", inc.Name)
 			}
 		}
-		for _, name := range []string{"port-scan", "ssh-brute-force", "ssh-session", "lateral-ssh", "exfiltration", "rdp-probe", "database-probe"} {
+		for _, name := range []string{"port-scan", "ssh-brute-force", "ssh-session", "lateral-ssh", "host-sweep", "exfiltration",
+			"beacon", "long-connection", "rdp-probe", "database-probe", "intel-listed"} {
 			if len(byName[name]) == 0 {
 				t.Errorf("no %s incident", name)
 			}
@@ -542,6 +544,157 @@ func TestIncidents(t *testing.T) {
 		}
 	})
 
+	t.Run("beacon", func(t *testing.T) {
+		b := byName["beacon"]
+		if len(b) != 1 {
+			t.Fatalf("%d beacons", len(b))
+		}
+		// One connection per check-in: its first record's start and what
+		// it sent.
+		var starts, sizes []int64
+		for _, c := range connections(t, tr.flows, func(f flow) bool {
+			return f["dstaddr"] == b[0].Peer && f["dstport"] == "443" && focus[f["srcaddr"]] && f["action"] == "ACCEPT"
+		}) {
+			if c.flags&2 == 0 {
+				t.Errorf("check-in at %d without SYN", c.start)
+			}
+			starts, sizes = append(starts, c.start), append(sizes, c.bytes)
+		}
+		if len(starts) < 100 {
+			t.Fatalf("%d check-ins, want many", len(starts))
+		}
+		if span := time.Duration(starts[len(starts)-1]-starts[0]) * time.Second; span < 12*time.Hour {
+			t.Errorf("beacon spans %s, want at least 12 h", span)
+		}
+		// Regular as recorded, and still regular when every start is
+		// rounded down to its capture window (the web server's windows
+		// begin 17 s into the minute).
+		window := func(s int64) int64 { return s - floorMod(s-17, 60) }
+		var gaps, windowGaps []int64
+		for i := 1; i < len(starts); i++ {
+			gaps = append(gaps, starts[i]-starts[i-1])
+			windowGaps = append(windowGaps, window(starts[i])-window(starts[i-1]))
+		}
+		for _, g := range [][]int64{gaps, windowGaps} {
+			if m, d := medianMAD(g); m < 290 || m > 310 || d*10 > m {
+				t.Errorf("check-in interval median %d s, MAD %d s: want about 300 s, regular", m, d)
+			}
+		}
+		if m, d := medianMAD(sizes); d*10 > m {
+			t.Errorf("check-in size median %d bytes, MAD %d: want nearly the same size", m, d)
+		}
+	})
+
+	t.Run("long connection", func(t *testing.T) {
+		lc := byName["long-connection"]
+		if len(lc) != 1 {
+			t.Fatalf("%d long connections", len(lc))
+		}
+		tuples := make(map[string][]flow)
+		for _, f := range tr.flows {
+			if (f["dstaddr"] == lc[0].Peer || f["srcaddr"] == lc[0].Peer) && f["action"] == "ACCEPT" {
+				k := f["srcaddr"] + ":" + f["srcport"] + ">" + f["dstaddr"] + ":" + f["dstport"] + "/" + f["protocol"]
+				tuples[k] = append(tuples[k], f)
+			}
+		}
+		if len(tuples) != 2 {
+			t.Fatalf("%d 5-tuples with the peer, want one connection (both directions): %v", len(tuples), slices.Collect(maps.Keys(tuples)))
+		}
+		for k, fs := range tuples {
+			if !strings.Contains(k, ":4444") {
+				t.Errorf("%s: not the listener's port", k)
+			}
+			// Every record in the window after the previous one's.
+			for i := 1; i < len(fs); i++ {
+				if gap := fs[i].num(t, "start") - fs[i-1].num(t, "end"); gap != 1 {
+					t.Fatalf("%s: records %d and %d are %d s apart, want consecutive windows", k, i-1, i, gap)
+				}
+			}
+			for _, f := range fs {
+				if f.num(t, "packets") < 1 || f.num(t, "bytes") > f.num(t, "packets")*1500 {
+					t.Fatalf("%s: implausible record %v", k, f)
+				}
+			}
+			span := time.Duration(fs[len(fs)-1].num(t, "end")-fs[0].num(t, "start")) * time.Second
+			if span <= 4*time.Hour || len(fs) < 240 {
+				t.Errorf("%s: %d records over %s, want more than 4 h of consecutive windows", k, len(fs), span)
+			}
+			if fs[0].num(t, "tcp-flags")&2 == 0 || fs[len(fs)-1].num(t, "tcp-flags")&1 == 0 {
+				t.Errorf("%s: first flags %s, last %s: want SYN, then FIN", k, fs[0]["tcp-flags"], fs[len(fs)-1]["tcp-flags"])
+			}
+		}
+	})
+
+	t.Run("host sweep", func(t *testing.T) {
+		sw := byName["host-sweep"]
+		if len(sw) != 1 {
+			t.Fatalf("%d host sweeps", len(sw))
+		}
+		vpc := env.VPCCIDRs[0]
+		hosts := make(map[string]bool)
+		sports := make(map[string]bool)
+		rejected := 0
+		for _, f := range tr.flows {
+			if f["srcaddr"] != sw[0].Peer || f["protocol"] != "6" || f["dstport"] != "22" {
+				continue
+			}
+			if !vpc.Contains(netip.MustParseAddr(f["dstaddr"])) {
+				t.Errorf("sweep record outside the VPC: %v", f)
+			}
+			if f["action"] == "REJECT" {
+				rejected++
+			}
+			hosts[f["dstaddr"]] = true
+			sports[f["srcport"]] = true
+		}
+		if len(hosts) < 40 || len(sports) != 1 {
+			t.Errorf("sweep touched %d hosts from %d source ports, want 40 or more from one", len(hosts), len(sports))
+		}
+		if rejected == 0 {
+			t.Errorf("no host rejected the sweep")
+		}
+		for _, f := range tr.flows {
+			if f["dstaddr"] == sw[0].Peer && f["srcport"] == "22" && sports[f["dstport"]] {
+				t.Errorf("a swept host answered: %v", f)
+			}
+		}
+	})
+
+	t.Run("intel-listed peer", func(t *testing.T) {
+		il := byName["intel-listed"]
+		if len(il) != 1 {
+			t.Fatalf("%d intel-listed incidents", len(il))
+		}
+		path, err := WriteIntel(t.TempDir(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries := readList(t, path)
+		if !slices.Contains(entries, netip.PrefixFrom(netip.MustParseAddr(il[0].Peer), 32)) || len(entries) < 6 {
+			t.Fatalf("list %v lacks the peer %s or its other entries", entries, il[0].Peer)
+		}
+		accepted := 0
+		for _, f := range tr.flows {
+			if f["srcaddr"] == il[0].Peer && focus[f["dstaddr"]] && f["action"] == "ACCEPT" && (f["dstport"] == "80" || f["dstport"] == "443") {
+				accepted++
+			}
+			for _, k := range []string{"srcaddr", "dstaddr", "pkt-srcaddr", "pkt-dstaddr"} {
+				a, err := netip.ParseAddr(f[k])
+				if err != nil || a.String() == il[0].Peer {
+					continue
+				}
+				for _, p := range entries {
+					if p.Contains(a) {
+						t.Fatalf("listed %s appears in the traffic: %v", p, f)
+					}
+				}
+			}
+		}
+		if accepted < 3 {
+			t.Errorf("%d accepted requests from the listed peer, want a few", accepted)
+		}
+	})
+
 	t.Run("coverage and variety", func(t *testing.T) {
 		count := make(map[string]int)
 		clients := make(map[string]int)
@@ -576,8 +729,237 @@ func TestIncidents(t *testing.T) {
 	})
 }
 
+// TestScheduledServices: the busy legitimate services a detection must
+// survive are there, on their timers, at the default size; at a small size
+// they keep to their share of the records.
+func TestScheduledServices(t *testing.T) {
+	tr := writeTestTree(t, Options{})
+	o := Options{}.withDefaults()
+	periodEnd := o.Start.AddDate(0, 0, o.Days).Unix()
+	sp := newScheduledPeers(o.Seed)
+	const web, db, balancer = "10.0.1.10", "10.0.2.40", "10.0.1.142"
+
+	// starts returns the start of each connection that match selects.
+	starts := func(match func(f flow) bool) []int64 {
+		var out []int64
+		for _, c := range connections(t, tr.flows, match) {
+			out = append(out, c.start)
+		}
+		return out
+	}
+	// regular checks that starts come every interval seconds (up to slack
+	// late) over most of the period.
+	regular := func(name string, starts []int64, interval, slack int64) {
+		t.Helper()
+		if len(starts) < 2 {
+			t.Fatalf("%s: %d connections", name, len(starts))
+		}
+		for i := 1; i < len(starts); i++ {
+			if gap := starts[i] - starts[i-1]; gap < interval-slack || gap > interval+slack {
+				t.Fatalf("%s: %d s between connections %d and %d, want %d", name, gap, i-1, i, interval)
+			}
+		}
+		if covered := starts[len(starts)-1] - starts[0]; covered < int64(o.Days)*86400-2*interval-3600 {
+			t.Errorf("%s: runs for %d s of the period", name, covered)
+		}
+	}
+
+	for _, srv := range sp.ntp {
+		regular("chrony → "+srv.String(), starts(func(f flow) bool {
+			return f["srcaddr"] == web && f["dstaddr"] == srv.String() && f["dstport"] == "123"
+		}), 1024, 0)
+	}
+	metrics := starts(func(f flow) bool {
+		return f["srcaddr"] == web && f["dstaddr"] == sp.monitoring.String() && f["dstport"] == "443"
+	})
+	regular("metrics agent", metrics, 60, 1)
+	health := starts(func(f flow) bool { return f["srcaddr"] == balancer && f["dstaddr"] == web && f["dstport"] == "80" })
+	regular("health checks", health, 30, 0)
+	for _, f := range tr.flows {
+		if f["dstaddr"] == sp.monitoring.String() && f["pkt-dst-aws-service"] != "AMAZON" {
+			t.Fatalf("metrics record not named as an AWS service: %v", f)
+		}
+	}
+
+	// The nightly backup: gigabytes from the database to S3 between 02:00
+	// and 03:00, on the database's interface and through the NAT gateway.
+	nights := make(map[int]int64)
+	natS3 := 0
+	for _, f := range tr.flows {
+		ts := time.Unix(f.num(t, "start"), 0).UTC()
+		if f["srcaddr"] == db && f["dstport"] == "443" && ts.Hour() == 2 {
+			nights[ts.Day()] += f.num(t, "bytes")
+		}
+		if f["pkt-srcaddr"] == db && f["pkt-dst-aws-service"] == "S3" && ts.Hour() == 2 {
+			natS3++
+		}
+	}
+	for day := o.Start.Day(); day < o.Start.Day()+o.Days; day++ {
+		if nights[day] < 1_000_000_000 {
+			t.Errorf("night of day %d: %d bytes from the database at 02:00, want a backup of gigabytes", day, nights[day])
+		}
+	}
+	if natS3 == 0 {
+		t.Error("no backup records on the NAT gateway")
+	}
+
+	// The incidents stay a small part of the default size, the scheduled
+	// services within their share.
+	_, fixed, _ := plant(newEnvironment(), o)
+	all := scheduled(newEnvironment(), o, sp, o.Records)
+	if len(fixed)*100 > o.Records*3 || len(all)*100 > o.Records*scheduledShare {
+		t.Errorf("incidents %d, scheduled services %d records of %d", len(fixed), len(all), o.Records)
+	}
+	small := Options{Records: testRecords}.withDefaults()
+	kept := scheduled(newEnvironment(), small, sp, small.Records*scheduledShare/100)
+	if len(kept) > small.Records*scheduledShare/100 || len(kept) < small.Records*scheduledShare/100-10 {
+		t.Errorf("at %d records the scheduled services take %d", small.Records, len(kept))
+	}
+	for _, r := range kept {
+		if r.end >= periodEnd {
+			t.Fatalf("scheduled record past the period: %+v", r)
+		}
+	}
+}
+
+// TestWrite: Write lays out the flow logs, the provider ranges and the
+// threat-intel list under one folder, the same bytes for the same seed.
+func TestWrite(t *testing.T) {
+	opts := Options{Records: testRecords, Seed: 5}
+	write := func(seed int64) (string, Summary) {
+		dir := t.TempDir()
+		o := opts
+		o.Seed = seed
+		sum, err := Write(context.Background(), dir, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return dir, sum
+	}
+	dir, sum := write(opts.Seed)
+	if sum.Intel != filepath.Join(dir, "intel", IntelFile) || len(sum.Ranges) != 3 {
+		t.Fatalf("Intel %q, Ranges %v", sum.Intel, sum.Ranges)
+	}
+	for _, p := range append(slices.Clone(sum.Ranges), sum.Intel) {
+		if rel, err := filepath.Rel(dir, p); err != nil || strings.HasPrefix(rel, "..") {
+			t.Errorf("%s is not under %s", p, dir)
+		}
+	}
+	for _, f := range sum.Files {
+		if _, err := os.Stat(filepath.Join(dir, "flowlogs", filepath.FromSlash(f))); err != nil {
+			t.Errorf("Files lists %s: %v", f, err)
+		}
+	}
+	data, err := os.ReadFile(sum.Intel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(data), "# ") {
+		t.Errorf("list does not begin with a comment:\n%s", data)
+	}
+	peer := sum.Case.Incidents[slices.IndexFunc(sum.Case.Incidents, func(i Incident) bool { return i.Name == "intel-listed" })].Peer
+	if !slices.Contains(readList(t, sum.Intel), netip.PrefixFrom(netip.MustParseAddr(peer), 32)) {
+		t.Errorf("the list lacks the intel-listed peer %s:\n%s", peer, data)
+	}
+
+	dir2, sum2 := write(opts.Seed)
+	data2, _ := os.ReadFile(sum2.Intel)
+	if string(data) != string(data2) {
+		t.Error("the list differs between runs with the same seed")
+	}
+	a, b := hashFiles(t, filepath.Join(dir, "ranges"), []string{"ip-ranges.json", "cloud.json"}),
+		hashFiles(t, filepath.Join(dir2, "ranges"), []string{"ip-ranges.json", "cloud.json"})
+	if !maps.Equal(a, b) {
+		t.Error("the range files differ between runs with the same seed")
+	}
+	_, other := write(opts.Seed + 1)
+	data3, _ := os.ReadFile(other.Intel)
+	if string(data) == string(data3) {
+		t.Error("the list is the same for another seed")
+	}
+}
+
+// conn is one connection's records taken together.
+type conn struct {
+	start, end, bytes int64
+	flags             int64 // OR of its records' tcp-flags
+}
+
+// connections groups the records match selects into connections, in order
+// of start: records of one source port in consecutive windows are one
+// connection; a source port used again later starts another.
+func connections(t *testing.T, flows []flow, match func(f flow) bool) []conn {
+	t.Helper()
+	var sel []flow
+	for _, f := range flows {
+		if match(f) {
+			sel = append(sel, f)
+		}
+	}
+	slices.SortStableFunc(sel, func(a, b flow) int { return cmp.Compare(a.num(t, "start"), b.num(t, "start")) })
+	var out []conn
+	open := make(map[string]int) // source port → its connection in out
+	for _, f := range sel {
+		start, end := f.num(t, "start"), f.num(t, "end")
+		var flags int64
+		if v, ok := f["tcp-flags"]; ok && v != "-" {
+			flags = f.num(t, "tcp-flags")
+		}
+		if i, ok := open[f["srcport"]]; ok && start <= out[i].end+1 {
+			out[i].end, out[i].bytes, out[i].flags = max(out[i].end, end), out[i].bytes+f.num(t, "bytes"), out[i].flags|flags
+			continue
+		}
+		open[f["srcport"]] = len(out)
+		out = append(out, conn{start: start, end: end, bytes: f.num(t, "bytes"), flags: flags})
+	}
+	return out
+}
+
+// medianMAD returns the median of v and the median absolute deviation from
+// it (lower middle for an even count).
+func medianMAD(v []int64) (median, mad int64) {
+	s := slices.Sorted(slices.Values(v))
+	median = s[(len(s)-1)/2]
+	dev := make([]int64, len(s))
+	for i, x := range s {
+		dev[i] = max(x-median, median-x)
+	}
+	slices.Sort(dev)
+	return median, dev[(len(dev)-1)/2]
+}
+
+// readList parses a plain blocklist: an address or network a line, # comments.
+func readList(t *testing.T, path string) []netip.Prefix {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []netip.Prefix
+	for n, line := range strings.Split(string(data), "\n") {
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		if line = strings.TrimSpace(line); line == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(line)
+		if err != nil {
+			a, aerr := netip.ParseAddr(line)
+			if aerr != nil {
+				t.Fatalf("%s:%d: %q is neither an address nor a network", path, n+1, line)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
 func TestEnvironment(t *testing.T) {
-	opts := Options{Records: 5_000, Seed: 11}
+	// Enough records for background on every interface: the incidents
+	// alone take about 5,000.
+	opts := Options{Records: 10_000, Seed: 11}
 	tr := writeTestTree(t, opts)
 	env := Environment(opts)
 	if !reflect.DeepEqual(env, tr.sum.Case) {

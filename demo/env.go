@@ -72,6 +72,10 @@ type environment struct {
 	enis     []eni
 	flowLogs []flowLog
 	resolver netip.Addr // the VPC's Route 53 Resolver (VPC base + 2)
+	// balancer is the node of a Network Load Balancer in the public subnet
+	// that has the web server in its target group; its interface is not
+	// logged.
+	balancer netip.Addr
 	services []serviceRange
 }
 
@@ -84,6 +88,7 @@ func newEnvironment() *environment {
 		vpcID:    "vpc-0a1b2c3d4e5f60718",
 		vpcCIDRs: []netip.Prefix{mp("10.0.0.0/16"), mp("2600:1f18:abc:de00::/56")},
 		resolver: ma("10.0.0.2"),
+		balancer: ma("10.0.1.142"),
 		subnets: []subnet{
 			subnetPublic:   {id: "subnet-04f1b2c3d4e5f6a01", v4: mp("10.0.1.0/24"), v6: mp("2600:1f18:abc:de01::/64"), azID: "use1-az4"},
 			subnetPrivateA: {id: "subnet-09e8d7c6b5a493821", v4: mp("10.0.2.0/24"), v6: mp("2600:1f18:abc:de02::/64"), azID: "use1-az4"},

@@ -27,8 +27,21 @@ type conv struct {
 	fpk, fby int64 // initiator → responder packets and bytes
 	rpk, rby int64 // responder → initiator
 	reject   bool  // rejected: only the initiator's packets are logged, as REJECT
+	silent   bool  // accepted but unanswered: only the initiator's packets are logged
 	fflags   uint8 // when non-zero, the tcp-flags of every forward record
 	rflags   uint8 // when non-zero, the tcp-flags of every reply record
+	// When set, the forward packets and bytes and the reply packets and
+	// bytes of each aggregation window in turn (see windows), in place of
+	// fpk..rby spread evenly over the conversation; for a conversation seen
+	// on one interface only.
+	perWindow [][4]int64
+}
+
+// windows returns how many aggregation windows of interface e a
+// conversation from t0 lasting dur seconds touches.
+func (g *gen) windows(e int, t0, dur int64) int64 {
+	ws := t0 - floorMod(t0-g.env.enis[e].phase, 60)
+	return (t0+dur-ws)/60 + 1
 }
 
 // leg is how one network interface sees a conversation, in the initiator →
@@ -64,6 +77,9 @@ func (g *gen) emit(c conv, legs ...leg) {
 			}
 			fwd.packets, fp = share(c.fpk, num, den, fp)
 			fwd.bytes, fb = share(c.fby, num, den, fb)
+			if c.perWindow != nil {
+				fwd.packets, fwd.bytes = c.perWindow[i][0], c.perWindow[i][1]
+			}
 			fwd.bytes = max(fwd.bytes, fwd.packets*40)
 			if l.egress {
 				fwd.path = l.path
@@ -73,7 +89,7 @@ func (g *gen) emit(c conv, legs ...leg) {
 				switch {
 				case c.fflags != 0:
 					fwd.flags = c.fflags
-				case c.reject:
+				case c.reject || c.silent:
 					fwd.flags = flagSYN
 				default:
 					fwd.flags = tcpFlags(first, last, flagSYN)
@@ -83,7 +99,7 @@ func (g *gen) emit(c conv, legs ...leg) {
 				fwd.action = actionReject
 			}
 			g.recs = append(g.recs, fwd)
-			if c.reject {
+			if c.reject || c.silent {
 				continue
 			}
 			rev := record{
@@ -95,6 +111,9 @@ func (g *gen) emit(c conv, legs ...leg) {
 			}
 			rev.packets, rp = share(c.rpk, num, den, rp)
 			rev.bytes, rb = share(c.rby, num, den, rb)
+			if c.perWindow != nil {
+				rev.packets, rev.bytes = c.perWindow[i][2], c.perWindow[i][3]
+			}
 			rev.bytes = max(rev.bytes, rev.packets*40)
 			if !l.egress {
 				rev.path = l.path
@@ -220,6 +239,22 @@ func (g *gen) within(a, b int, sport, dport uint16) [2]leg {
 		{eni: a, src: src, dst: dst, pktSrc: src, pktDst: dst, sport: sport, dport: dport, egress: true, path: 1},
 		{eni: b, src: src, dst: dst, pktSrc: src, pktDst: dst, sport: sport, dport: dport, path: 1},
 	}
+}
+
+// fromVPC is an address inside the VPC that is not a logged interface (a
+// load balancer's node) connecting to interface e: only e's side is logged.
+func (g *gen) fromVPC(e int, remote netip.Addr, sport, dport uint16) leg {
+	local := g.env.enis[e].private
+	return leg{eni: e, src: remote, dst: local, pktSrc: remote, pktDst: local,
+		sport: sport, dport: dport, path: 1}
+}
+
+// toVPC is interface e connecting to an address inside the VPC, seen only on
+// e's side (the other end has no logged interface, or none at all).
+func (g *gen) toVPC(e int, remote netip.Addr, sport, dport uint16) leg {
+	local := g.env.enis[e].private
+	return leg{eni: e, src: local, dst: remote, pktSrc: local, pktDst: remote,
+		sport: sport, dport: dport, egress: true, path: 1}
 }
 
 // toResolver is a DNS query from interface e to the VPC resolver.

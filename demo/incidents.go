@@ -184,8 +184,123 @@ func plant(env *environment, o Options) ([]Incident, []record, []netip.Addr) {
 		g.recs = append(g.recs, record{eni: uint8(s.eni), status: statusSkipData, start: ws, end: ws + 59})
 	}
 
+	// What the intruder left behind, and a known-bad address. These draw
+	// from a stream of their own, so the incidents above stay as they were.
+	g.r = newRNG(o.Seed, streamIncidents, 2)
+	later := attackers(g.r, 3, append(slices.Clone(peers), blocklisted()...)...)
+	c2, shell, listed := later[0], later[1], later[2]
+	peers = append(peers, later...)
+
+	// An implant on the web server, installed during the intruder's
+	// session, checks in with its command-and-control server over HTTPS
+	// every 300 s with 5 % jitter: a new TLS connection each time, nearly
+	// the same size, now and then a task to fetch and its output to send.
+	var checkins, beaconFirst, beaconLast int64
+	planted("beacon", c2, func() string {
+		return fmt.Sprintf("HTTPS check-ins from the web server to %s:443 every 300 s (±15 s) for %s: %d small "+
+			"requests of nearly the same size, from an implant installed during the intruder's session.",
+			c2, hoursMinutes(beaconLast-beaconFirst), checkins)
+	}, func() {
+		t := session.t0 + g.r.between(600, 1500)
+		end := min(t+g.r.between(18*3600, 22*3600), g.hi-600)
+		beaconFirst = t
+		output := false
+		for ; t < end; t += g.r.between(285, 315) {
+			up, down := g.r.between(1_640, 1_760), g.r.between(4_300, 4_500)
+			if output { // the previous check-in fetched a task: its output goes up
+				up, output = g.r.logu(6_000, 60_000), false
+			} else if g.r.percent(2) {
+				down, output = g.r.logu(15_000, 120_000), true
+			}
+			c := conv{proto: protoTCP, t0: t, dur: g.r.between(0, 1)}
+			c.fpk, c.fby, c.rpk, c.rby = tcpSizes(up, down)
+			g.emit(c, g.toInternet(eniWeb, c2, uint16(g.r.between(32768, 60999)), 443, 8))
+			beaconLast = t
+			checkins++
+		}
+	})
+
+	// A reverse shell from the web server to a listener on 4444, held open
+	// for hours: the same 5-tuple in every capture window, its keep-alives
+	// every 30 s and the operator's bursts of commands and their output.
+	var shellConn conv
+	planted("long-connection", shell, func() string {
+		return fmt.Sprintf("A reverse shell from the web server to %s:4444 held open for %s: one TCP connection "+
+			"in every capture window, keep-alives every 30 s and now and then a burst of commands and output.",
+			shell, hoursMinutes(shellConn.dur))
+	}, func() {
+		shellConn = conv{proto: protoTCP, t0: at(680) + g.r.between(0, 3600)}
+		shellConn.dur = min(g.r.between(16_200, 21_600), g.hi-shellConn.t0-300)
+		n := g.windows(eniWeb, shellConn.t0, shellConn.dur)
+		shellConn.perWindow = make([][4]int64, n)
+		for i := range shellConn.perWindow {
+			w := [4]int64{2, 2 * 70, 2, 2 * 70} // a keep-alive and its ACK each way, twice a minute
+			if i == 0 || i == len(shellConn.perWindow)-1 {
+				w = [4]int64{3, 3 * 60, 2, 2 * 60} // the handshake or the teardown
+			}
+			if g.r.percent(20) { // the operator at work: commands in, output out
+				out, in := g.r.logu(5, 400), g.r.between(3, 30)
+				w[0], w[1] = w[0]+out, w[1]+out*g.r.between(120, 1_400)
+				w[2], w[3] = w[2]+in+out/2, w[3]+in*g.r.between(60, 110)+out/2*52
+			}
+			shellConn.perWindow[i] = w
+		}
+		g.emit(shellConn, g.toInternet(eniWeb, shell, uint16(g.r.between(32768, 60999)), 4444, 8))
+	})
+
+	// An address on the demo's threat-intel list (WriteIntel) probing the
+	// web application: a few requests, answered.
+	requests := 0
+	planted("intel-listed", listed, func() string {
+		return fmt.Sprintf("%s, listed in the demo blocklist as a web-exploitation source, makes %d accepted "+
+			"HTTP and HTTPS requests to the web server.", listed, requests)
+	}, func() {
+		t := at(250) + g.r.between(0, 3600)
+		for n := g.r.between(3, 6); int64(requests) < n; requests++ {
+			c := conv{proto: protoTCP}
+			c.t0, c.dur = t, g.r.between(0, 2)
+			c.fpk, c.fby, c.rpk, c.rby = tcpSizes(g.r.logu(350, 1_400), g.r.logu(300, 3_000))
+			g.emit(c, g.fromInternet(eniWeb, listed, g.ephemeral(), pick(g.r, []uint16{80, 443, 443})))
+			t += g.r.between(2, 40)
+		}
+	})
+
+	// From the app server, reached by lateral SSH, the intruder sweeps its
+	// subnet for SSH with one SYN (and one retransmission) per address:
+	// nothing answers, the database's security group rejects it, and the
+	// intruder turns to the database from the web server instead.
+	sweep := env.subnets[env.enis[eniApp].subnet].v4
+	swept := 0
+	planted("host-sweep", app, func() string {
+		return fmt.Sprintf("SYN sweep of port 22 over %d addresses of %s from the app server during the lateral "+
+			"SSH session: no host answers, the database's security group rejects it.", swept, sweep)
+	}, func() {
+		t0 := lateralApp.t0 + g.r.between(90, 240)
+		length := g.r.between(15, 45)
+		sport := uint16(g.r.between(40000, 65000))
+		base := sweep.Addr().As4()
+		const first, last = 4, 254 // AWS reserves .0 to .3 and .255 of a subnet
+		for host := first; host <= last; host++ {
+			a := netip.AddrFrom4([4]byte{base[0], base[1], base[2], byte(host)})
+			if a == app {
+				continue
+			}
+			t := t0 + int64(host-first)*length/(last-first)
+			g.emit(conv{proto: protoTCP, t0: t, dur: 1, fpk: 2, fby: 88, silent: true}, g.toVPC(eniApp, a, sport, 22))
+			if a == db {
+				g.emit(conv{proto: protoTCP, t0: t, dur: 1, fpk: 2, fby: 88, reject: true}, g.within(eniApp, eniDB, sport, 22)[1])
+			}
+			swept++
+		}
+	})
+
 	slices.SortStableFunc(incidents, func(a, b Incident) int { return a.Start.Compare(b.Start) })
 	return incidents, g.recs, peers
+}
+
+// hoursMinutes formats a duration in seconds as "5 h 07 min".
+func hoursMinutes(s int64) string {
+	return fmt.Sprintf("%d h %02d min", s/3600, s%3600/60)
 }
 
 // scanPorts returns the ports of the port scan in the scanner's random

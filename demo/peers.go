@@ -136,8 +136,8 @@ func parseAddrs(ss ...string) []netip.Addr {
 	return out
 }
 
-func hostsIn(r *rng, n int, prefixes ...string) []netip.Addr {
-	set := newAddrSet()
+func hostsIn(r *rng, n int, exclude []netip.Addr, prefixes ...string) []netip.Addr {
+	set := newAddrSet(exclude...)
 	for len(set.list) < n {
 		set.add(hostInPrefix(r, netip.MustParsePrefix(pick(r, prefixes))))
 	}
@@ -145,8 +145,9 @@ func hostsIn(r *rng, n int, prefixes ...string) []netip.Addr {
 }
 
 // newPeers draws the public peers for a run. records scales the number of
-// distinct web visitors and scanners; exclude keeps the incidents' peers out
-// of the background populations so that they stay distinguishable.
+// distinct web visitors and scanners; exclude keeps the incidents' and the
+// scheduled services' peers out of the background populations so that they
+// stay distinguishable.
 func newPeers(seed int64, records int, exclude []netip.Addr) *peers {
 	r := newRNG(seed, streamPeers)
 	p := &peers{}
@@ -184,32 +185,38 @@ func newPeers(seed int64, records int, exclude []netip.Addr) *peers {
 	}
 	p.scanners, p.scannersZ = scanners.list, newZipf(len(scanners.list))
 
-	p.checkers = append(hostsIn(r, 6, "54.243.31.192/26", "107.23.255.0/26"),
-		hostsIn(r, 6, "54.228.16.0/26", "54.251.31.128/26", "54.183.255.128/26", "177.71.207.128/26")...)
-	p.pingers = hostsIn(r, 4, "69.162.124.224/28", "63.143.42.240/28", "216.245.221.80/28")
+	p.checkers = append(hostsIn(r, 6, exclude, "54.243.31.192/26", "107.23.255.0/26"),
+		hostsIn(r, 6, exclude, "54.228.16.0/26", "54.251.31.128/26", "54.183.255.128/26", "177.71.207.128/26")...)
+	p.pingers = hostsIn(r, 4, exclude, "69.162.124.224/28", "63.143.42.240/28", "216.245.221.80/28")
 	p.office = []netip.Addr{hostIn(r, pick(r, res)), hostIn(r, pick(r, res))}
 	p.mirrors = parseAddrs("91.189.91.81", "91.189.91.82", "91.189.91.83", "185.125.190.36",
 		"185.125.190.39", "151.101.2.132", "151.101.130.132", "140.82.112.3", "140.82.113.4",
 		"151.101.0.223", "151.101.64.223")
 	p.mirrors6 = parseAddrs("2620:2d:4000:1::16", "2620:2d:4000:1::19", "2a04:4e42::644", "2a04:4e42:200::644")
-	p.ntp = parseAddrs("162.159.200.1", "162.159.200.123", "129.6.15.28", "129.6.15.29",
-		"216.239.35.0", "216.239.35.4", "216.239.35.8")
-	p.s3 = hostsIn(r, 24, "52.216.0.0/15", "3.5.0.0/19", "54.231.0.0/16", "16.182.0.0/16")
-	p.amazon = hostsIn(r, 12, "52.46.128.0/19", "3.239.232.0/24")
-	p.dynamo = hostsIn(r, 4, "52.94.0.0/22")
-	p.gcpHooks = hostsIn(r, 4, "34.148.0.0/16", "34.73.0.0/16", "34.23.0.0/16")
-	p.gcpAPIs = hostsIn(r, 3, "34.86.0.0/16", "34.48.0.0/16")
-	p.cloudflare = hostsIn(r, 6, "104.16.0.0/14", "172.64.0.0/15")
+	p.ntp = ntpServers()
+	p.s3 = hostsIn(r, 24, exclude, "52.216.0.0/15", "3.5.0.0/19", "54.231.0.0/16", "16.182.0.0/16")
+	p.amazon = hostsIn(r, 12, exclude, "52.46.128.0/19", "3.239.232.0/24")
+	p.dynamo = hostsIn(r, 4, exclude, "52.94.0.0/22")
+	p.gcpHooks = hostsIn(r, 4, exclude, "34.148.0.0/16", "34.73.0.0/16", "34.23.0.0/16")
+	p.gcpAPIs = hostsIn(r, 3, exclude, "34.86.0.0/16", "34.48.0.0/16")
+	p.cloudflare = hostsIn(r, 6, exclude, "104.16.0.0/14", "172.64.0.0/15")
 	return p
+}
+
+// ntpServers are public NTP servers: Cloudflare's, NIST's and Google's.
+func ntpServers() []netip.Addr {
+	return parseAddrs("162.159.200.1", "162.159.200.123", "129.6.15.28", "129.6.15.29",
+		"216.239.35.0", "216.239.35.4", "216.239.35.8")
 }
 
 func (p *peers) client4(r *rng) netip.Addr { return p.clients4[p.clients4Z.draw(r)] }
 func (p *peers) client6(r *rng) netip.Addr { return p.clients6[p.clients6Z.draw(r)] }
 func (p *peers) scanner(r *rng) netip.Addr { return p.scanners[p.scannersZ.draw(r)] }
 
-// attackers draws n distinct hosting-provider addresses for the incidents.
-func attackers(r *rng, n int) []netip.Addr {
-	set := newAddrSet()
+// attackers draws n distinct hosting-provider addresses for the incidents,
+// none of them in exclude.
+func attackers(r *rng, n int, exclude ...netip.Addr) []netip.Addr {
+	set := newAddrSet(exclude...)
 	host := hostingPrefixes()
 	for len(set.list) < n {
 		set.add(hostIn(r, pick(r, host)))

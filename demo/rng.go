@@ -19,6 +19,7 @@ const (
 	streamPeers uint64 = iota + 1
 	streamIncidents
 	streamHour
+	streamServices
 )
 
 func mix64(z uint64) uint64 {

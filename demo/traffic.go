@@ -165,9 +165,10 @@ func (g *gen) dns(e int) {
 	g.emit(c, g.toResolver(e, uint16(g.r.between(32768, 60999))))
 }
 
-// ntp is a time query to a public NTP server.
+// ntp is a time query to a public NTP server (the web server's chrony polls
+// on a schedule of its own: see chrony).
 func (g *gen) ntp() {
-	e := pick(g.r, []int{eniWeb, eniBastion, eniApp, eniDB, eniWorker})
+	e := pick(g.r, []int{eniBastion, eniApp, eniDB, eniWorker})
 	c := conv{proto: protoUDP, fpk: 1, fby: 76, rpk: 1, rby: 76}
 	c.t0, c.dur = g.span(0)
 	g.out(c, e, pick(g.r, g.peers.ntp), uint16(g.r.between(32768, 60999)), 123)

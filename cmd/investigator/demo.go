@@ -27,14 +27,17 @@ func (a *app) demoCommand() *cobra.Command {
 		Long: `Generate a few days of deterministic, realistic traffic for a small VPC (several
 instances, a NAT gateway, IPv6, NODATA/SKIPDATA, four flow logs in different
 formats) with incidents planted in it: an SSH brute force, a port scan, RDP and
-database probes, a large outbound transfer, lateral SSH, traffic to cloud-provider
-ranges.
+database probes, a large outbound transfer, lateral SSH, a host sweep, a
+command-and-control beacon, a reverse shell held open for hours, requests from an
+address on a threat-intel list; and busy legitimate traffic around them (cloud
+providers, health checks, NTP, a metrics agent, a nightly backup to S3).
 
 With --out it writes the flow logs under OUT/flowlogs as an S3-style tree of .log.gz
-objects (and one Parquet object), and the cloud-provider range files its peers come
-from under OUT/ranges, and stops. Without it, it writes them beside the case
-(CASES/NAME-flowlogs) and builds the case through ingest, with the web server as its
-focus and the provider ranges loaded.`,
+objects (and one Parquet object), the cloud-provider range files its peers come
+from under OUT/ranges and the threat-intel list under OUT/intel, and stops.
+Without it, it writes them beside the case (CASES/NAME-flowlogs) and builds the
+case through ingest, with the web server as its focus and the provider ranges
+loaded.`,
 		Example: `  investigator demo
   investigator demo --records 1000000 --seed 7 --case big-demo
   investigator demo --out ./demo-logs && investigator ingest mine ./demo-logs/flowlogs`,
@@ -42,15 +45,12 @@ focus and the provider ranges loaded.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			if out != "" {
-				sum, err := demo.WriteTree(ctx, filepath.Join(out, "flowlogs"), opts)
+				sum, err := demo.Write(ctx, out, opts)
 				if err != nil {
 					return err
 				}
-				if _, err := demo.WriteRanges(filepath.Join(out, "ranges"), opts); err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "Wrote %s in %s under %s, and the provider ranges its peers come from under %s\n",
-					format.Nouns(int64(sum.Records), "record"), format.Nouns(int64(len(sum.Files)), "file"), filepath.Join(out, "flowlogs"), filepath.Join(out, "ranges"))
+				fmt.Fprintf(a.stdout, "Wrote %s in %s under %s, the provider ranges its peers come from under %s, and a threat-intel list in %s\n",
+					format.Nouns(int64(sum.Records), "record"), format.Nouns(int64(len(sum.Files)), "file"), filepath.Join(out, "flowlogs"), filepath.Join(out, "ranges"), sum.Intel)
 				fmt.Fprintf(a.stdout, "Try: investigator ingest mine %s && investigator cidrs import %s\n", filepath.Join(out, "flowlogs"), filepath.Join(out, "ranges"))
 				return nil
 			}
@@ -82,11 +82,7 @@ func (a *app) buildDemoCase(ctx context.Context, name string, opts demo.Options,
 			}
 		}
 	}
-	sum, err := demo.WriteTree(ctx, filepath.Join(tree, "flowlogs"), opts)
-	if err != nil {
-		return err
-	}
-	rangeFiles, err := demo.WriteRanges(filepath.Join(tree, "ranges"), opts)
+	sum, err := demo.Write(ctx, tree, opts)
 	if err != nil {
 		return err
 	}
@@ -96,7 +92,7 @@ func (a *app) buildDemoCase(ctx context.Context, name string, opts demo.Options,
 	if err != nil {
 		return err
 	}
-	err = describeDemo(ctx, c, sum.Case, rangeFiles)
+	err = describeDemo(ctx, c, sum.Case, sum.Ranges)
 	c.Close()
 	if err != nil {
 		return err

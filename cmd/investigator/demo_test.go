@@ -52,8 +52,10 @@ func TestDemoCommand(t *testing.T) {
 
 	out := t.TempDir()
 	r = c.mustRun("demo", "--records", "5000", "--out", out)
-	if _, err := os.Stat(filepath.Join(out, "ranges", "ip-ranges.json")); err != nil {
-		t.Fatal(err)
+	for _, f := range []string{filepath.Join("ranges", "ip-ranges.json"), filepath.Join("intel", "demo-blocklist.txt")} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	r = c.mustRun("ingest", "mine", filepath.Join(out, "flowlogs"), "--format", "json")
 	if !strings.Contains(r.stdout, `"refused": 0`) || !strings.Contains(r.stdout, `"shape": "parquet"`) {

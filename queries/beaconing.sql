@@ -16,7 +16,7 @@
 WITH c AS (
 	-- Connections the focus opened to public peers (from an ephemeral port),
 	-- one row per pair and capture window.
-	SELECT local_ip, peer_ip, dstport AS port, protocol, start, count(*) AS flows, sum(bytes) AS bytes
+	SELECT local_ip, peer_ip, dstport AS port, protocol, start, count(*) AS flows, sum(bytes) AS bytes, min(srcport) AS sport
 	FROM case_flows
 	WHERE direction = 'outbound' AND dst_scope = 'public' AND protocol IN (6, 17) AND srcport > dstport
 		AND dstport NOT IN (53, 123) AND pkt_dst_aws_service IS NULL
@@ -40,7 +40,9 @@ s AS (
 		max(start) AS last_seen
 	FROM i
 	GROUP BY ALL
-	HAVING count(*) >= $min_connections
+	-- Each check-in is a new connection (a new source port): one long
+	-- connection seen in every capture window is not a beacon.
+	HAVING count(*) >= $min_connections AND count(DISTINCT sport) >= $min_connections
 ),
 scored AS (
 	SELECT s.*,

@@ -1,7 +1,7 @@
 -- name: lateral-movement
 -- version: 1
 -- title: Lateral movement
--- description: Remote-access connections (SSH, RDP, SMB, WinRM, RPC) between hosts inside the case's network. High when they start within a day after a session from the internet reached the source host (an external compromise signal); a pair that talks so on three days or more without one (an administrator's routine) is left out.
+-- description: Remote-access connections (SSH, RDP, SMB, WinRM, RPC) between hosts inside the case's network. High when they start within a day after a session from the internet reached the source host (an external compromise signal); a pair that talks so on three days or more, or over more than a day, without one (an administrator's routine) is left out.
 -- finding: {service} from {src_ip} to {dst_ip}: {flows} flows, {accepted} accepted{signal_text}
 -- severity: column severity
 -- mitre: T1021
@@ -56,8 +56,9 @@ SELECT g.src_ip, g.dst_ip, g.port, p.service, g.flows, g.accepted, g.bytes, g.ac
 	g.first_seen, g.last_seen
 FROM gs g
 LEFT JOIN ref_ports p ON p.port = g.port
--- A pair that talks so on three days or more without a signal is an
--- administrator's routine (a bastion, configuration management).
-WHERE g.active_days < 3 OR g.first_seen <= g.signal_at + INTERVAL 24 HOUR
+-- A pair that talks so on three days or more, or over more than a day,
+-- without a signal is an administrator's routine (a bastion, configuration
+-- management).
+WHERE (g.active_days < 3 AND g.last_seen - g.first_seen <= INTERVAL 24 HOUR) OR g.first_seen <= g.signal_at + INTERVAL 24 HOUR
 ORDER BY severity = 'high' DESC, g.bytes DESC, g.src_ip, g.dst_ip
 LIMIT $limit

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/investigator/investigator/cidrs"
+	"github.com/investigator/investigator/cidrs/intel"
 	"github.com/investigator/investigator/demo"
 	"github.com/investigator/investigator/internal/format"
 	"github.com/investigator/investigator/queries"
@@ -92,7 +93,7 @@ func (a *app) buildDemoCase(ctx context.Context, name string, opts demo.Options,
 	if err != nil {
 		return err
 	}
-	err = describeDemo(ctx, c, sum.Case, sum.Ranges)
+	err = describeDemo(ctx, c, sum.Case, sum.Ranges, sum.Intel)
 	c.Close()
 	if err != nil {
 		return err
@@ -150,7 +151,7 @@ func (a *app) demoTriage(ctx context.Context, c *store.Case) (queries.TriageResu
 
 // describeDemo records what the demo case is about: the web server, its
 // addresses, the VPC, and the provider ranges of its peers.
-func describeDemo(ctx context.Context, c *store.Case, env demo.Case, rangeFiles []string) error {
+func describeDemo(ctx context.Context, c *store.Case, env demo.Case, rangeFiles []string, intelFile string) error {
 	if err := c.SetDescription(ctx, fmt.Sprintf("Demo: web server %s in %s (%s, %s) under attack", env.InstanceID, env.VPCID, env.AccountID, env.Region)); err != nil {
 		return err
 	}
@@ -182,7 +183,22 @@ func describeDemo(ctx context.Context, c *store.Case, env demo.Case, rangeFiles 
 		}
 		snaps = append(snaps, s)
 	}
-	_, err := cidrs.LoadIntoCase(ctx, c, snaps)
+	if _, err := cidrs.LoadIntoCase(ctx, c, snaps); err != nil {
+		return err
+	}
+	// The threat-intel list one of its peers is on.
+	if intelFile == "" {
+		return nil
+	}
+	data, err := os.ReadFile(intelFile)
+	if err != nil {
+		return err
+	}
+	list, err := intel.Parse(filepath.Base(intelFile), data, "")
+	if err != nil {
+		return err
+	}
+	_, err = intel.Load(ctx, c, []intel.Snapshot{list})
 	return err
 }
 

@@ -14,7 +14,7 @@ WITH f AS (
 	-- Every record of the case (a sweep need not touch the focus), the real
 	-- endpoints, TCP and UDP to a service port.
 	SELECT coalesce(pkt_srcaddr, srcaddr) AS src_ip, coalesce(pkt_dstaddr, dstaddr) AS dst_ip, srcport, dstport, protocol,
-		action, packets, bytes, start, "end"
+		action, packets, bytes, tcp_flags, start, "end"
 	FROM flows
 	WHERE protocol IN (6, 17) AND dstport IS NOT NULL AND dstport < srcport
 		AND ($start IS NULL OR start >= $start) AND ($end IS NULL OR start <= $end)
@@ -23,8 +23,12 @@ g AS (
 	SELECT f.src_ip, f.dstport, f.protocol,
 		count(DISTINCT f.dst_ip) AS distinct_hosts,
 		count(DISTINCT f.dst_ip) FILTER (d.local) AS local_hosts,
-		-- A host answered when a record of it came back from the port.
-		count(DISTINCT f.dst_ip) FILTER (f.action = 'ACCEPT' AND f.packets > 2) AS answered_hosts,
+		-- A host answered when the connection went past its SYN: more packets
+		-- than a SYN and its retransmission, or, where the flow log carries
+		-- tcp-flags (FIN 1, SYN 2, RST 4, SYN-ACK 18: flow logs report no
+		-- bare ACK), a FIN on the source's half: it was closed, so it opened.
+		count(DISTINCT f.dst_ip) FILTER (f.action = 'ACCEPT' AND (f.packets > 2 OR coalesce(f.tcp_flags & 1 <> 0, false))) AS answered_hosts,
+		count(*) FILTER (f.protocol = 6 AND f.tcp_flags = 2) AS syn_only_flows,
 		count(*) FILTER (f.action = 'REJECT') AS rejected_flows,
 		count(*) AS flows,
 		sum(f.packets)::BIGINT AS packets,

@@ -23,7 +23,11 @@ g AS (
 		f.src_ip,
 		f.dst_ip,
 		count(DISTINCT f.dstport) AS distinct_ports,
-		count(DISTINCT f.dstport) FILTER (f.action = 'ACCEPT') AS answered_ports,
+		-- A port answered when it was accepted and, where the flow log carries
+		-- tcp-flags, the prober's half is more than a bare SYN (a FIN or RST
+		-- after the SYN-ACK it got; flow logs report no bare ACK).
+		count(DISTINCT f.dstport) FILTER (f.action = 'ACCEPT' AND (f.tcp_flags IS NULL OR f.protocol <> 6 OR f.tcp_flags <> 2)) AS answered_ports,
+		count(*) FILTER (f.protocol = 6 AND f.tcp_flags = 2) AS syn_only_flows,
 		count(*) FILTER (f.action = 'REJECT') AS rejected_flows,
 		round(count(*) FILTER (f.action = 'REJECT') / count(*), 3)::DOUBLE AS rejected_share,
 		count(*) AS flows,

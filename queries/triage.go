@@ -74,24 +74,38 @@ func Triage(ctx context.Context, c *store.Case, reg *Registry, o TriageOptions) 
 			return out, err
 		}
 		tr := TriageRun{Detection: a.Name, Version: a.Version, RunID: r.RunID, Cached: r.Cached, Rows: len(r.Rows)}
-		for j := range r.Rows {
-			cand, err := a.Detection.Candidate(a, r, j)
-			if err != nil {
-				return out, err
+		// A stored run whose every row is some finding's evidence already
+		// changes nothing: the usual second triage on unchanged data.
+		recorded, err := recordedRows(ctx, c, r.RunID)
+		if err != nil {
+			return out, err
+		}
+		if recorded == len(r.Rows) {
+			tr.Unchanged = len(r.Rows)
+		} else {
+			rows := make([]store.DetectionRow, len(r.Rows))
+			for j := range r.Rows {
+				cand, err := a.Detection.Candidate(a, r, j)
+				if err != nil {
+					return out, err
+				}
+				rows[j] = store.DetectionRow{Finding: cand.Finding, Weight: cand.Weight}
 			}
-			_, outcome, err := c.RecordDetection(ctx, o.Analyst, cand.Finding, cand.Weight)
+			outcomes, err := c.RecordDetections(ctx, o.Analyst, rows)
 			if err != nil {
-				return out, fmt.Errorf("queries: triage: %s row %d: %w", a.Name, j+1, err)
+				return out, fmt.Errorf("queries: triage: %s: %w", a.Name, err)
 			}
-			switch outcome {
-			case store.DetectionNew:
-				tr.New++
-			case store.DetectionUpdated:
-				tr.Updated++
-			case store.DetectionReopened:
-				tr.Reopened++
-			default:
-				tr.Unchanged++
+			for _, oc := range outcomes {
+				switch oc.Outcome {
+				case store.DetectionNew:
+					tr.New++
+				case store.DetectionUpdated:
+					tr.Updated++
+				case store.DetectionReopened:
+					tr.Reopened++
+				default:
+					tr.Unchanged++
+				}
 			}
 		}
 		tr.Took = time.Since(began)
@@ -108,4 +122,13 @@ func Triage(ctx context.Context, c *store.Case, reg *Registry, o TriageOptions) 
 		}
 	}
 	return out, nil
+}
+
+// recordedRows counts the rows of a run that are findings' evidence.
+func recordedRows(ctx context.Context, c *store.Case, runID string) (int, error) {
+	var n int
+	if err := c.DB.QueryRowContext(ctx, `SELECT count(DISTINCT r) FROM (SELECT unnest(row_nums) AS r FROM finding_evidence WHERE run_id = ?)`, runID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("queries: triage: %w", err)
+	}
+	return n, nil
 }

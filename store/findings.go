@@ -262,39 +262,47 @@ func (c *Case) AddFinding(ctx context.Context, by string, f Finding, note string
 	}
 	var id string
 	err := c.record(ctx, by, func(conn *sql.Conn, now time.Time) ([]change, error) {
-		var num int
-		if err := conn.QueryRowContext(ctx, `SELECT nextval('finding_num_seq')`).Scan(&num); err != nil {
-			return nil, fmt.Errorf("store: finding: %w", err)
-		}
-		id = fmt.Sprintf("F-%d", num)
-		f.ID, f.CreatedAt, f.CreatedBy, f.UpdatedAt, f.UpdatedBy = id, now, by, now, by
-		if _, err := conn.ExecContext(ctx, `INSERT INTO findings (id, num, title, severity, status, reason, source, detection, detection_version, detection_key, detection_weight,
-				mitre, addresses, ports, interfaces, instances, first_seen, last_seen, created_at, created_by, updated_at, updated_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::JSON::VARCHAR[], ?::JSON::VARCHAR[], ?::JSON::INTEGER[], ?::JSON::VARCHAR[], ?::JSON::VARCHAR[], ?, ?, ?, ?, ?, ?)`,
-			id, num, f.Title, string(f.Severity), string(f.Status), Nullable(f.Reason), f.Source, Nullable(f.Detection), nullableInt(f.DetectionVersion), Nullable(f.DetectionKey),
-			nullableInt(int(f.DetectionWeight)),
-			listJSON(f.MITRE), listJSON(f.Subjects.Addresses), listJSON(f.Subjects.Ports), listJSON(f.Subjects.Interfaces), listJSON(f.Subjects.Instances),
-			f.FirstSeen, f.LastSeen, now, by, now, by); err != nil {
-			return nil, fmt.Errorf("store: finding: %w", err)
-		}
-		changes := []change{{action: "finding.add", entity: id, new: jsonText(findingLog(f))}}
-		for i := range f.Evidence {
-			ch, err := addEvidence(ctx, conn, id, i+1, &f.Evidence[i], by, now)
-			if err != nil {
-				return nil, err
-			}
-			changes = append(changes, ch)
-		}
-		if note != "" {
-			ch, err := addNote(ctx, conn, Target{Kind: OnFinding, ID: id}, note, by, now)
-			if err != nil {
-				return nil, err
-			}
-			changes = append(changes, ch)
-		}
-		return changes, nil
+		var changes []change
+		var err error
+		id, changes, err = addFinding(ctx, conn, f, note, by, now)
+		return changes, err
 	})
 	return id, err
+}
+
+// addFinding inserts a normalized finding with its evidence and first note.
+func addFinding(ctx context.Context, conn *sql.Conn, f Finding, note, by string, now time.Time) (string, []change, error) {
+	var num int
+	if err := conn.QueryRowContext(ctx, `SELECT nextval('finding_num_seq')`).Scan(&num); err != nil {
+		return "", nil, fmt.Errorf("store: finding: %w", err)
+	}
+	id := fmt.Sprintf("F-%d", num)
+	f.ID, f.CreatedAt, f.CreatedBy, f.UpdatedAt, f.UpdatedBy = id, now, by, now, by
+	if _, err := conn.ExecContext(ctx, `INSERT INTO findings (id, num, title, severity, status, reason, source, detection, detection_version, detection_key, detection_weight,
+			mitre, addresses, ports, interfaces, instances, first_seen, last_seen, created_at, created_by, updated_at, updated_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::JSON::VARCHAR[], ?::JSON::VARCHAR[], ?::JSON::INTEGER[], ?::JSON::VARCHAR[], ?::JSON::VARCHAR[], ?, ?, ?, ?, ?, ?)`,
+		id, num, f.Title, string(f.Severity), string(f.Status), Nullable(f.Reason), f.Source, Nullable(f.Detection), nullableInt(f.DetectionVersion), Nullable(f.DetectionKey),
+		nullableInt(int(f.DetectionWeight)),
+		listJSON(f.MITRE), listJSON(f.Subjects.Addresses), listJSON(f.Subjects.Ports), listJSON(f.Subjects.Interfaces), listJSON(f.Subjects.Instances),
+		f.FirstSeen, f.LastSeen, now, by, now, by); err != nil {
+		return "", nil, fmt.Errorf("store: finding: %w", err)
+	}
+	changes := []change{{action: "finding.add", entity: id, new: jsonText(findingLog(f))}}
+	for i := range f.Evidence {
+		ch, err := addEvidence(ctx, conn, id, i+1, &f.Evidence[i], by, now)
+		if err != nil {
+			return "", nil, err
+		}
+		changes = append(changes, ch)
+	}
+	if note != "" {
+		ch, err := addNote(ctx, conn, Target{Kind: OnFinding, ID: id}, note, by, now)
+		if err != nil {
+			return "", nil, err
+		}
+		changes = append(changes, ch)
+	}
+	return id, changes, nil
 }
 
 // findingLog is what the case log keeps of a new finding: its values,
@@ -645,107 +653,149 @@ const (
 	DetectionUnchanged = "unchanged"
 )
 
-// RecordDetection records what a detection found: a new finding, or the
-// finding of the same detection and subjects (Detection, DetectionKey)
-// brought up to date — its evidence, window, title and a severity only
-// raised — with each change in the case log. A finding the analyst
-// dismissed stays dismissed unless weight (how much evidence the row is)
-// grew; a finding whose evidence already holds the run is unchanged.
+// DetectionRow is what a detection found in one row of its result: the
+// finding it means (Source detection, with its Detection and DetectionKey)
+// and how much evidence the row is (its weight column).
+type DetectionRow struct {
+	Finding Finding
+	Weight  int64
+}
+
+// DetectionOutcome is what RecordDetections did with one row: the finding
+// and one of DetectionNew, DetectionUpdated, DetectionReopened,
+// DetectionUnchanged.
+type DetectionOutcome struct {
+	ID, Outcome string
+}
+
+// RecordDetection records one row of a detection; see RecordDetections.
 func (c *Case) RecordDetection(ctx context.Context, by string, f Finding, weight int64) (id, outcome string, err error) {
-	if f.Source != FromDetection || f.DetectionKey == "" {
-		return "", "", errors.New("store: a detection's finding needs its detection and key")
-	}
-	if err := f.normalize(); err != nil {
+	out, err := c.RecordDetections(ctx, by, []DetectionRow{{Finding: f, Weight: weight}})
+	if err != nil {
 		return "", "", err
 	}
-	var existing string
-	err = c.DB.QueryRowContext(ctx, `SELECT id FROM findings WHERE detection = ? AND detection_key = ?`, f.Detection, f.DetectionKey).Scan(&existing)
-	if errors.Is(err, sql.ErrNoRows) {
-		f.DetectionWeight = weight
-		id, err := c.AddFinding(ctx, by, f, "")
-		return id, DetectionNew, err
-	}
-	if err != nil {
-		return "", "", fmt.Errorf("store: finding: %w", err)
-	}
-	outcome = DetectionUnchanged
-	err = c.record(ctx, by, func(conn *sql.Conn, now time.Time) ([]change, error) {
-		cur, err := c.finding(ctx, conn, existing)
-		if err != nil {
+	return out[0].ID, out[0].Outcome, nil
+}
+
+// RecordDetections records what detections found, in one transaction: a
+// new finding per row, or the finding of the same detection and subjects
+// (Detection, DetectionKey) brought up to date — its evidence, window, title
+// and a severity only raised — with each change in the case log. A finding
+// the analyst dismissed stays dismissed unless the row's weight (how much
+// evidence it is) grew; a row whose run is in the finding's evidence
+// already, or that comes from the same SQL and changes nothing, leaves it
+// unchanged.
+func (c *Case) RecordDetections(ctx context.Context, by string, rows []DetectionRow) ([]DetectionOutcome, error) {
+	for i := range rows {
+		f := &rows[i].Finding
+		if f.Source != FromDetection || f.DetectionKey == "" {
+			return nil, errors.New("store: a detection's finding needs its detection and key")
+		}
+		f.DetectionWeight = rows[i].Weight
+		if err := f.normalize(); err != nil {
 			return nil, err
 		}
-		// Evidence from the same SQL already: a run again on the same data
-		// (or on data that changed nothing of this finding) adds nothing.
-		sameSQL := false
-		for _, e := range cur.Evidence {
-			for _, ne := range f.Evidence {
-				if e.RunID == ne.RunID && slices.Equal(e.Rows, ne.Rows) {
-					return nil, ErrNoChange // this run's rows are in already
-				}
-				sameSQL = sameSQL || e.Analysis == ne.Analysis && e.Version == ne.Version && e.SHA256 == ne.SHA256
-			}
-		}
-		oldWeight := cur.DetectionWeight
-		var changes []change
-		var sets []string
-		var args []any
-		set := func(field, old, nw string, value any) {
-			if old == nw {
-				return
-			}
-			changes = append(changes, change{action: "finding.set", entity: existing, field: field, old: str(old), new: str(nw)})
-			sets = append(sets, field+" = ?")
-			args = append(args, value)
-		}
-		set("title", cur.Title, f.Title, f.Title)
-		if f.Severity.Rank() > cur.Severity.Rank() {
-			set("severity", string(cur.Severity), string(f.Severity), string(f.Severity))
-		}
-		set("detection_version", strconv.Itoa(cur.DetectionVersion), strconv.Itoa(f.DetectionVersion), f.DetectionVersion)
-		stamp := func(t *time.Time) string {
-			if t == nil {
-				return ""
-			}
-			return t.UTC().Format(time.RFC3339)
-		}
-		if f.FirstSeen != nil && (cur.FirstSeen == nil || f.FirstSeen.Before(*cur.FirstSeen)) {
-			set("first_seen", stamp(cur.FirstSeen), stamp(f.FirstSeen), *f.FirstSeen)
-		}
-		if f.LastSeen != nil && (cur.LastSeen == nil || f.LastSeen.After(*cur.LastSeen)) {
-			set("last_seen", stamp(cur.LastSeen), stamp(f.LastSeen), *f.LastSeen)
-		}
-		outcome = DetectionUpdated
-		if cur.Status == StatusDismissed && weight > oldWeight {
-			set("status", string(cur.Status), string(StatusOpen), string(StatusOpen))
-			reason := fmt.Sprintf("reopened by %s: its evidence grew from %d to %d", f.Detection, oldWeight, weight)
-			set("reason", cur.Reason, reason, reason)
-			outcome = DetectionReopened
-		}
-		if weight > oldWeight {
-			sets, args = append(sets, "detection_weight = ?"), append(args, weight)
-		}
-		if len(changes) == 0 && weight <= oldWeight && sameSQL {
-			outcome = DetectionUnchanged
-			return nil, ErrNoChange
-		}
-		seq := len(cur.Evidence)
-		for i := range f.Evidence {
-			seq++
-			ch, err := addEvidence(ctx, conn, existing, seq, &f.Evidence[i], by, now)
+	}
+	out := make([]DetectionOutcome, len(rows))
+	err := c.record(ctx, by, func(conn *sql.Conn, now time.Time) ([]change, error) {
+		var all []change
+		for i, r := range rows {
+			id, outcome, changes, err := recordDetection(ctx, conn, r.Finding, r.Weight, by, now)
 			if err != nil {
 				return nil, err
 			}
-			changes = append(changes, ch)
+			out[i] = DetectionOutcome{ID: id, Outcome: outcome}
+			all = append(all, changes...)
 		}
-		sets = append(sets, "updated_at = ?", "updated_by = ?")
-		args = append(args, now, by, existing)
-		if _, err := conn.ExecContext(ctx, "UPDATE findings SET "+strings.Join(sets, ", ")+" WHERE id = ?", args...); err != nil {
-			return nil, fmt.Errorf("store: finding: %w", err)
+		if len(all) == 0 {
+			return nil, ErrNoChange
 		}
-		return changes, nil
+		return all, nil
 	})
-	if err != nil {
-		return existing, "", err
+	return out, err
+}
+
+// recordDetection records one normalized row of a detection.
+func recordDetection(ctx context.Context, conn *sql.Conn, f Finding, weight int64, by string, now time.Time) (id, outcome string, changes []change, err error) {
+	var existing string
+	err = conn.QueryRowContext(ctx, `SELECT id FROM findings WHERE detection = ? AND detection_key = ?`, f.Detection, f.DetectionKey).Scan(&existing)
+	if errors.Is(err, sql.ErrNoRows) {
+		id, changes, err := addFinding(ctx, conn, f, "", by, now)
+		return id, DetectionNew, changes, err
 	}
-	return existing, outcome, nil
+	if err != nil {
+		return "", "", nil, fmt.Errorf("store: finding: %w", err)
+	}
+	fs, err := findings(ctx, conn, "id = ?", existing)
+	if err != nil {
+		return "", "", nil, err
+	}
+	cur := fs[0]
+	// Evidence from the same SQL already: a run again on the same data
+	// (or on data that changed nothing of this finding) adds nothing.
+	sameSQL := false
+	for _, e := range cur.Evidence {
+		for _, ne := range f.Evidence {
+			if e.RunID == ne.RunID && slices.Equal(e.Rows, ne.Rows) {
+				return existing, DetectionUnchanged, nil, nil // this run's rows are in already
+			}
+			sameSQL = sameSQL || e.Analysis == ne.Analysis && e.Version == ne.Version && e.SHA256 == ne.SHA256
+		}
+	}
+	oldWeight := cur.DetectionWeight
+	var sets []string
+	var args []any
+	set := func(field, old, nw string, value any) {
+		if old == nw {
+			return
+		}
+		changes = append(changes, change{action: "finding.set", entity: existing, field: field, old: str(old), new: str(nw)})
+		sets = append(sets, field+" = ?")
+		args = append(args, value)
+	}
+	set("title", cur.Title, f.Title, f.Title)
+	if f.Severity.Rank() > cur.Severity.Rank() {
+		set("severity", string(cur.Severity), string(f.Severity), string(f.Severity))
+	}
+	set("detection_version", strconv.Itoa(cur.DetectionVersion), strconv.Itoa(f.DetectionVersion), f.DetectionVersion)
+	stamp := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	if f.FirstSeen != nil && (cur.FirstSeen == nil || f.FirstSeen.Before(*cur.FirstSeen)) {
+		set("first_seen", stamp(cur.FirstSeen), stamp(f.FirstSeen), *f.FirstSeen)
+	}
+	if f.LastSeen != nil && (cur.LastSeen == nil || f.LastSeen.After(*cur.LastSeen)) {
+		set("last_seen", stamp(cur.LastSeen), stamp(f.LastSeen), *f.LastSeen)
+	}
+	outcome = DetectionUpdated
+	if cur.Status == StatusDismissed && weight > oldWeight {
+		set("status", string(cur.Status), string(StatusOpen), string(StatusOpen))
+		reason := fmt.Sprintf("reopened by %s: its evidence grew from %d to %d", f.Detection, oldWeight, weight)
+		set("reason", cur.Reason, reason, reason)
+		outcome = DetectionReopened
+	}
+	if weight > oldWeight {
+		sets, args = append(sets, "detection_weight = ?"), append(args, weight)
+	}
+	if len(changes) == 0 && weight <= oldWeight && sameSQL {
+		return existing, DetectionUnchanged, nil, nil
+	}
+	seq := len(cur.Evidence)
+	for i := range f.Evidence {
+		seq++
+		ch, err := addEvidence(ctx, conn, existing, seq, &f.Evidence[i], by, now)
+		if err != nil {
+			return "", "", nil, err
+		}
+		changes = append(changes, ch)
+	}
+	sets = append(sets, "updated_at = ?", "updated_by = ?")
+	args = append(args, now, by, existing)
+	if _, err := conn.ExecContext(ctx, "UPDATE findings SET "+strings.Join(sets, ", ")+" WHERE id = ?", args...); err != nil {
+		return "", "", nil, fmt.Errorf("store: finding: %w", err)
+	}
+	return existing, outcome, changes, nil
 }

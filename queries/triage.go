@@ -74,13 +74,13 @@ func Triage(ctx context.Context, c *store.Case, reg *Registry, o TriageOptions) 
 			return out, err
 		}
 		tr := TriageRun{Detection: a.Name, Version: a.Version, RunID: r.RunID, Cached: r.Cached, Rows: len(r.Rows)}
-		// A stored run whose every row is some finding's evidence already
-		// changes nothing: the usual second triage on unchanged data.
-		recorded, err := recordedRows(ctx, c, r.RunID)
+		// A stored run triaged before changes nothing: the usual second
+		// triage on unchanged data.
+		done, err := c.Triaged(ctx, r.RunID)
 		if err != nil {
 			return out, err
 		}
-		if recorded == len(r.Rows) {
+		if done {
 			tr.Unchanged = len(r.Rows)
 		} else {
 			rows := make([]store.DetectionRow, len(r.Rows))
@@ -91,7 +91,7 @@ func Triage(ctx context.Context, c *store.Case, reg *Registry, o TriageOptions) 
 				}
 				rows[j] = store.DetectionRow{Finding: cand.Finding, Weight: cand.Weight}
 			}
-			outcomes, err := c.RecordDetections(ctx, o.Analyst, rows)
+			outcomes, err := c.RecordDetections(ctx, o.Analyst, r.RunID, rows)
 			if err != nil {
 				return out, fmt.Errorf("queries: triage: %s: %w", a.Name, err)
 			}
@@ -122,13 +122,4 @@ func Triage(ctx context.Context, c *store.Case, reg *Registry, o TriageOptions) 
 		}
 	}
 	return out, nil
-}
-
-// recordedRows counts the rows of a run that are findings' evidence.
-func recordedRows(ctx context.Context, c *store.Case, runID string) (int, error) {
-	var n int
-	if err := c.DB.QueryRowContext(ctx, `SELECT count(DISTINCT r) FROM (SELECT unnest(row_nums) AS r FROM finding_evidence WHERE run_id = ?)`, runID).Scan(&n); err != nil {
-		return 0, fmt.Errorf("queries: triage: %w", err)
-	}
-	return n, nil
 }

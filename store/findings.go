@@ -670,7 +670,7 @@ type DetectionOutcome struct {
 
 // RecordDetection records one row of a detection; see RecordDetections.
 func (c *Case) RecordDetection(ctx context.Context, by string, f Finding, weight int64) (id, outcome string, err error) {
-	out, err := c.RecordDetections(ctx, by, []DetectionRow{{Finding: f, Weight: weight}})
+	out, err := c.RecordDetections(ctx, by, "", []DetectionRow{{Finding: f, Weight: weight}})
 	if err != nil {
 		return "", "", err
 	}
@@ -684,8 +684,9 @@ func (c *Case) RecordDetection(ctx context.Context, by string, f Finding, weight
 // the analyst dismissed stays dismissed unless the row's weight (how much
 // evidence it is) grew; a row whose run is in the finding's evidence
 // already, or that comes from the same SQL and changes nothing, leaves it
-// unchanged.
-func (c *Case) RecordDetections(ctx context.Context, by string, rows []DetectionRow) ([]DetectionOutcome, error) {
+// unchanged. runID, when not "", is the run the rows come from: it is
+// marked triaged (see Triaged) in the same transaction.
+func (c *Case) RecordDetections(ctx context.Context, by, runID string, rows []DetectionRow) ([]DetectionOutcome, error) {
 	for i := range rows {
 		f := &rows[i].Finding
 		if f.Source != FromDetection || f.DetectionKey == "" {
@@ -707,12 +708,25 @@ func (c *Case) RecordDetections(ctx context.Context, by string, rows []Detection
 			out[i] = DetectionOutcome{ID: id, Outcome: outcome}
 			all = append(all, changes...)
 		}
-		if len(all) == 0 {
+		if runID != "" {
+			if _, err := conn.ExecContext(ctx, `INSERT INTO triaged_runs (run_id, triaged_at, analyst) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, runID, now, by); err != nil {
+				return nil, fmt.Errorf("store: triaged run: %w", err)
+			}
+		} else if len(all) == 0 {
 			return nil, ErrNoChange
 		}
 		return all, nil
 	})
 	return out, err
+}
+
+// Triaged reports whether triage has recorded the rows of the run.
+func (c *Case) Triaged(ctx context.Context, runID string) (bool, error) {
+	var n int
+	if err := c.DB.QueryRowContext(ctx, `SELECT count(*) FROM triaged_runs WHERE run_id = ?`, runID).Scan(&n); err != nil {
+		return false, fmt.Errorf("store: triaged run: %w", err)
+	}
+	return n > 0, nil
 }
 
 // recordDetection records one normalized row of a detection.

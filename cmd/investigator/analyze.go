@@ -333,11 +333,16 @@ func (a *app) analysesCommand() *cobra.Command {
 			for _, an := range reg.All() {
 				var ps []string
 				for _, p := range an.Params {
+					value := strings.Trim(p.Default, "'")
+					if p.Required {
+						value = "(required)"
+					}
 					switch {
-					case p.Required:
-						ps = append(ps, "--"+flagName(p.Name)+" (required)")
-					case p.Name != "start" && p.Name != "end" && p.Name != "limit":
-						ps = append(ps, fmt.Sprintf("--%s %s", flagName(p.Name), strings.Trim(p.Default, "'")))
+					case p.Name == "start" || p.Name == "end" || p.Name == "limit":
+					case paramFlags[p.Name] != "":
+						ps = append(ps, fmt.Sprintf("--%s %s", paramFlags[p.Name], value))
+					default:
+						ps = append(ps, fmt.Sprintf("--param %s=%s", p.Name, value))
 					}
 				}
 				if len(ps) == 0 {
@@ -352,13 +357,6 @@ func (a *app) analysesCommand() *cobra.Command {
 			return nil
 		},
 	}, &outFmt)
-}
-
-func flagName(param string) string {
-	if f, ok := paramFlags[param]; ok {
-		return f
-	}
-	return "param " + param + "="
 }
 
 func withFormat(cmd *cobra.Command, f *outputFormat) *cobra.Command {

@@ -1,7 +1,7 @@
 -- name: beaconing
 -- version: 1
 -- title: Beaconing
--- description: The focus contacting an external peer at a regular interval with requests of a regular size, for hours: what malware calling its command-and-control server looks like. The score (0 to 1) weighs the regularity of the start times (twice), the regularity of the sizes and how long it lasted, after RITA; start times are taken per capture window, as flow logs round them, and peers in ranges of AWS services (not plain EC2) are left out.
+-- description: The focus opening connections to an external peer at a regular interval with requests of a regular size, for hours: what malware calling its command-and-control server looks like. The score (0 to 1) weighs the regularity of the start times (twice), the regularity of the sizes and how long it lasted, after RITA. Connections are counted where they open (a TCP SYN, or a client port heard again after a silence), not per record, so one long connection is not a beacon; their start times are taken per capture window, as flow logs round them, and when consecutive windows each hold several, the interval is the windows' spacing divided by the connections in one. Peers in ranges of AWS's own services (S3, DynamoDB, the AMAZON ranges of CloudWatch and SSM; not EC2, where anyone can rent a server) are left out.
 -- finding: Beaconing from {local_ip} to {peer_ip}:{port} every {interval_s} s for {hours} h (score {score})
 -- severity: column severity
 -- mitre: T1071, T1573
@@ -13,14 +13,39 @@
 -- param: start TIMESTAMP = null
 -- param: end TIMESTAMP = null
 -- param: limit INTEGER = 1000
-WITH c AS (
-	-- Connections the focus opened to public peers (from an ephemeral port),
-	-- one row per pair and capture window.
-	SELECT local_ip, peer_ip, dstport AS port, protocol, start, count(*) AS flows, sum(bytes) AS bytes, min(srcport) AS sport
+WITH r AS (
+	-- The records of connections the focus opened to public peers (from an
+	-- ephemeral port of its own).
+	SELECT local_ip, peer_ip, dstport AS port, protocol, srcport, start, "end", bytes, tcp_flags,
+		lag("end") OVER (PARTITION BY local_ip, peer_ip, dstport, protocol, srcport ORDER BY start) AS previous_end
 	FROM case_flows
 	WHERE direction = 'outbound' AND dst_scope = 'public' AND protocol IN (6, 17) AND srcport > dstport
 		AND dstport NOT IN (53, 123) AND pkt_dst_aws_service IS NULL
 		AND ($start IS NULL OR start >= $start) AND ($end IS NULL OR start <= $end)
+),
+k AS (
+	-- A record opens a connection when it carries the SYN (where flow logs
+	-- give TCP flags), or else when its client port was silent for a quarter
+	-- of an hour; the later records of a long connection do not.
+	SELECT *,
+		sum(CASE
+			WHEN previous_end IS NULL THEN 1
+			WHEN protocol = 6 AND tcp_flags IS NOT NULL THEN (tcp_flags & 2 = 2)::INTEGER
+			WHEN start - previous_end > INTERVAL 15 MINUTE THEN 1
+			ELSE 0
+		END) OVER (PARTITION BY local_ip, peer_ip, port, protocol, srcport ORDER BY start ROWS UNBOUNDED PRECEDING) AS conn
+	FROM r
+),
+n AS (
+	SELECT local_ip, peer_ip, port, protocol, min(start) AS start, sum(bytes) AS bytes, count(*) AS records
+	FROM k
+	GROUP BY local_ip, peer_ip, port, protocol, srcport, conn
+),
+c AS (
+	-- One row per pair and capture window that connections opened in.
+	SELECT local_ip, peer_ip, port, protocol, start,
+		count(*) AS opened, sum(records) AS flows, sum(bytes) AS bytes, sum(bytes) / count(*) AS size
+	FROM n
 	GROUP BY ALL
 ),
 i AS (
@@ -29,30 +54,33 @@ i AS (
 ),
 s AS (
 	SELECT local_ip, peer_ip, port, protocol,
-		count(*) AS connections,
+		sum(opened)::BIGINT AS connections,
+		count(*) AS windows,
 		sum(flows)::BIGINT AS flows,
 		sum(bytes)::BIGINT AS bytes,
-		median(gap) AS interval_median,
-		mad(gap) AS interval_mad,
-		median(bytes) AS size_median,
-		mad(bytes) AS size_mad,
+		median(gap) AS gap_median,
+		mad(gap) AS gap_mad,
+		quantile_disc(opened, 0.5) AS per_window,
+		median(size) AS size_median,
+		mad(size) AS size_mad,
 		min(start) AS first_seen,
 		max(start) AS last_seen
 	FROM i
 	GROUP BY ALL
-	-- Each check-in is a new connection (a new source port): one long
-	-- connection seen in every capture window is not a beacon.
-	HAVING count(*) >= $min_connections AND count(DISTINCT sport) >= $min_connections
+	HAVING sum(opened) >= $min_connections AND count(*) >= 3
 ),
 scored AS (
 	SELECT s.*,
-		greatest(0, 1 - interval_mad / nullif(interval_median, 0)) AS interval_score,
+		-- Windows at most 600 s apart (the longest capture window) are
+		-- consecutive: several connections in each are spread across it.
+		CASE WHEN gap_median <= 600 THEN gap_median / per_window ELSE gap_median END AS interval,
+		greatest(0, 1 - gap_mad / nullif(gap_median, 0)) AS interval_score,
 		greatest(0, 1 - size_mad / nullif(size_median, 0)) AS size_score,
 		least(1, (epoch(last_seen) - epoch(first_seen)) / 3600 / $full_hours) AS duration_score
 	FROM s
 )
-SELECT x.local_ip, x.peer_ip, x.port, x.protocol, x.connections, x.flows, x.bytes,
-	round(x.interval_median)::BIGINT AS interval_s,
+SELECT x.local_ip, x.peer_ip, x.port, x.protocol, x.connections, x.windows, x.flows, x.bytes,
+	round(x.interval)::BIGINT AS interval_s,
 	round((epoch(x.last_seen) - epoch(x.first_seen)) / 3600, 1) AS hours,
 	round(x.interval_score, 3) AS interval_score, round(x.size_score, 3) AS size_score, round(x.duration_score, 3) AS duration_score,
 	round((2 * x.interval_score + x.size_score + x.duration_score) / 4, 2) AS score,
@@ -62,6 +90,7 @@ SELECT x.local_ip, x.peer_ip, x.port, x.protocol, x.connections, x.flows, x.byte
 FROM scored x
 LEFT JOIN address_info a ON a.addr = x.peer_ip
 WHERE (2 * x.interval_score + x.size_score + x.duration_score) / 4 >= $min_score
-	AND NOT (coalesce(a.provider, '') = 'AWS' AND coalesce(a.cloud_service, 'EC2') NOT IN ('AMAZON', 'EC2'))
+	-- AWS's own services; cidr_ranges names the provider in lower case.
+	AND NOT (lower(coalesce(a.provider, '')) = 'aws' AND coalesce(a.cloud_service, 'EC2') <> 'EC2')
 ORDER BY score DESC, x.connections DESC, x.peer_ip
 LIMIT $limit

@@ -1,7 +1,7 @@
 -- name: exfiltration
 -- version: 1
 -- title: Exfiltration
--- description: A focus address sending far more to one external peer, over connections it opened, than it receives back, and far more than it usually sends to a peer (the median over its peers): data leaving. Peers in ranges of AWS services other than plain EC2 (S3 backups, CloudWatch) are left out; top-talkers shows everything.
+-- description: A focus address sending far more to one external peer, over connections it opened, than it receives back, and far more than the focus usually sends to a peer (the median over the peers of all its addresses, IPv4 and IPv6): data leaving. Peers in ranges of AWS's own services (S3 backups, CloudWatch; not EC2, where anyone can rent a server) are left out; top-talkers shows everything.
 -- finding: {sent_text} sent from {local_ip} to {peer_ip} ({ratio}× what came back)
 -- severity: column severity
 -- mitre: T1041, T1048
@@ -25,15 +25,16 @@ WITH p AS (
 		min(start) AS first_seen,
 		max("end") AS last_seen
 	FROM case_flows
-	WHERE (src_scope = 'public' OR dst_scope = 'public') AND pkt_dst_aws_service IS NULL
+	WHERE (src_scope = 'public' OR dst_scope = 'public') AND coalesce(pkt_dst_aws_service, pkt_src_aws_service) IS NULL
 		AND ((direction = 'outbound' AND srcport > dstport) OR (direction = 'inbound' AND dstport > srcport))
 		AND ($start IS NULL OR start >= $start) AND ($end IS NULL OR start <= $end)
 	GROUP BY local_ip, peer_ip
 ),
 u AS (
-	SELECT local_ip, median(sent) AS usual
+	-- What the focus usually sends to a peer: one address of a dual-stack
+	-- host may have few peers of its own.
+	SELECT median(sent) AS usual
 	FROM p WHERE sent > 0
-	GROUP BY local_ip
 )
 SELECT p.local_ip, p.peer_ip, p.sent, p.received, p.flows, p.ports,
 	round(p.sent / greatest(p.received, 1), 1) AS ratio,
@@ -43,9 +44,10 @@ SELECT p.local_ip, p.peer_ip, p.sent, p.received, p.flows, p.ports,
 	p.first_seen, p.last_seen,
 	a.org, a.asn, a.provider, a.cloud_service, a.scope
 FROM p
-JOIN u USING (local_ip)
+CROSS JOIN u
 LEFT JOIN address_info a ON a.addr = p.peer_ip
 WHERE p.sent >= $min_bytes AND p.sent >= $min_ratio * p.received AND p.sent >= $min_factor * u.usual
-	AND NOT (coalesce(a.provider, '') = 'AWS' AND coalesce(a.cloud_service, 'EC2') NOT IN ('AMAZON', 'EC2'))
+	-- AWS's own services; cidr_ranges names the provider in lower case.
+	AND NOT (lower(coalesce(a.provider, '')) = 'aws' AND coalesce(a.cloud_service, 'EC2') <> 'EC2')
 ORDER BY p.sent DESC, p.peer_ip
 LIMIT $limit

@@ -9,7 +9,9 @@
 -- param: start TIMESTAMP = null
 -- param: end TIMESTAMP = null
 -- param: limit INTEGER = 1000
-SELECT f.local_ip, f.peer_ip, f.dstport AS port, r.name AS protocol_name,
+SELECT f.local_ip, f.peer_ip, f.dstport AS port,
+	-- DNS over UDP and, for large answers, TCP: one row.
+	string_agg(DISTINCT r.name, ', ' ORDER BY r.name) AS protocol_name,
 	count(*) AS flows,
 	count(*) FILTER (f.action = 'ACCEPT') AS accepted,
 	sum(f.packets)::BIGINT AS packets,
@@ -23,6 +25,6 @@ LEFT JOIN ref_protocols r ON r.protocol = f.protocol
 LEFT JOIN address_info a ON a.addr = f.peer_ip
 WHERE f.direction = 'outbound' AND f.dst_scope = 'public' AND f.dstport IN (53, 853) AND f.srcport > f.dstport
 	AND ($start IS NULL OR f.start >= $start) AND ($end IS NULL OR f.start <= $end)
-GROUP BY f.local_ip, f.peer_ip, f.dstport, r.name, a.org, a.asn, a.provider
+GROUP BY f.local_ip, f.peer_ip, f.dstport, a.org, a.asn, a.provider
 ORDER BY flows DESC, f.local_ip, f.peer_ip
 LIMIT $limit

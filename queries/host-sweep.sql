@@ -1,7 +1,7 @@
 -- name: host-sweep
 -- version: 1
 -- title: Host sweeps
--- description: Sources that touched one port on many hosts of the case's network (a horizontal scan: looking for more of one service), or on many public hosts without answers, with how many answered.
+-- description: Sources that touched one port on many hosts within an hour (a horizontal scan: looking for more of one service): on hosts of the case's network, or on public hosts that did not answer, with how many answered (accepted the connection: a reset is not an answer). High when the source is inside the case's network and swept it.
 -- finding: Sweep of port {dstport} over {distinct_hosts} hosts from {src_ip}
 -- severity: column severity
 -- mitre: T1046
@@ -12,32 +12,60 @@
 -- param: limit INTEGER = 1000
 WITH f AS (
 	-- Every record of the case (a sweep need not touch the focus), the real
-	-- endpoints, TCP and UDP to a service port.
+	-- endpoints, TCP and UDP to a service port, with the hour it falls in on
+	-- two grids half an hour apart: a burst shorter than half an hour lies
+	-- within one hour of one of them.
 	SELECT coalesce(pkt_srcaddr, srcaddr) AS src_ip, coalesce(pkt_dstaddr, dstaddr) AS dst_ip, srcport, dstport, protocol,
-		action, packets, bytes, tcp_flags, start, "end"
+		action, packets, bytes, tcp_flags, start, "end",
+		time_bucket(INTERVAL 1 HOUR, start) AS hour_a,
+		time_bucket(INTERVAL 1 HOUR, start, INTERVAL 30 MINUTE) AS hour_b
 	FROM flows
 	WHERE protocol IN (6, 17) AND dstport IS NOT NULL AND dstport < srcport
 		AND ($start IS NULL OR start >= $start) AND ($end IS NULL OR start <= $end)
 ),
-g AS (
-	SELECT f.src_ip, f.dstport, f.protocol,
-		count(DISTINCT f.dst_ip) AS distinct_hosts,
-		count(DISTINCT f.dst_ip) FILTER (d.local) AS local_hosts,
-		-- A host answered when the connection went past its SYN: more packets
-		-- than a SYN and its retransmission, or, where the flow log carries
-		-- tcp-flags (FIN 1, SYN 2, RST 4, SYN-ACK 18: flow logs report no
-		-- bare ACK), a FIN on the source's half: it was closed, so it opened.
-		count(DISTINCT f.dst_ip) FILTER (f.action = 'ACCEPT' AND (f.packets > 2 OR coalesce(f.tcp_flags & 1 <> 0, false))) AS answered_hosts,
-		count(*) FILTER (f.protocol = 6 AND f.tcp_flags = 2) AS syn_only_flows,
-		count(*) FILTER (f.action = 'REJECT') AS rejected_flows,
-		count(*) AS flows,
-		sum(f.packets)::BIGINT AS packets,
-		sum(f.bytes)::BIGINT AS bytes,
-		min(f.start) AS first_seen,
-		max(f."end") AS last_seen
+busy AS (
+	-- The hours in which a source touched the minimum of hosts on a port.
+	SELECT src_ip, dstport, 'a' AS grid, hour_a AS hour FROM f GROUP BY ALL HAVING count(DISTINCT dst_ip) >= $min_hosts
+	UNION
+	SELECT src_ip, dstport, 'b' AS grid, hour_b AS hour FROM f GROUP BY ALL HAVING count(DISTINCT dst_ip) >= $min_hosts
+),
+w AS (
+	SELECT f.*
 	FROM f
-	JOIN address_info d ON d.addr = f.dst_ip
-	GROUP BY f.src_ip, f.dstport, f.protocol
+	SEMI JOIN busy b ON b.src_ip = f.src_ip AND b.dstport = f.dstport AND b.hour = CASE b.grid WHEN 'a' THEN f.hour_a ELSE f.hour_b END
+),
+answers AS (
+	-- A host answered when a record came back from the port to the
+	-- source's port, accepted, and (where flow logs give TCP flags) it was
+	-- not a reset alone: a closed port resets, a dead host says nothing,
+	-- and a SYN retransmitted is no answer however many packets it makes.
+	SELECT DISTINCT coalesce(pkt_srcaddr, srcaddr) AS host, srcport AS port, protocol,
+		coalesce(pkt_dstaddr, dstaddr) AS client, dstport AS client_port
+	FROM flows
+	WHERE protocol IN (6, 17) AND action = 'ACCEPT' AND srcport < dstport
+		AND (protocol = 17 OR tcp_flags IS NULL OR tcp_flags & 4 = 0 OR tcp_flags & 18 = 18)
+		AND ($start IS NULL OR start >= $start) AND ($end IS NULL OR start <= $end)
+),
+g AS (
+	SELECT w.src_ip, w.dstport,
+		list(DISTINCT w.protocol ORDER BY w.protocol) AS protocols,
+		count(DISTINCT w.dst_ip) AS distinct_hosts,
+		count(DISTINCT w.dst_ip) FILTER (d.local) AS local_hosts,
+		-- Or, where the flow log carries tcp-flags (FIN 1, SYN 2, RST 4,
+		-- SYN-ACK 18: flow logs report no bare ACK), a FIN on the source's
+		-- half: it was closed, so it opened.
+		count(DISTINCT w.dst_ip) FILTER (a.host IS NOT NULL OR (w.action = 'ACCEPT' AND coalesce(w.tcp_flags & 1 <> 0, false))) AS answered_hosts,
+		count(*) FILTER (w.protocol = 6 AND w.tcp_flags = 2) AS syn_only_flows,
+		count(*) FILTER (w.action = 'REJECT') AS rejected_flows,
+		count(*) AS flows,
+		sum(w.packets)::BIGINT AS packets,
+		sum(w.bytes)::BIGINT AS bytes,
+		min(w.start) AS first_seen,
+		max(w."end") AS last_seen
+	FROM w
+	JOIN address_info d ON d.addr = w.dst_ip
+	LEFT JOIN answers a ON a.host = w.dst_ip AND a.port = w.dstport AND a.protocol = w.protocol AND a.client = w.src_ip AND a.client_port = w.srcport
+	GROUP BY w.src_ip, w.dstport
 )
 SELECT g.*,
 	CASE WHEN s.local AND g.local_hosts >= $min_hosts THEN 'high' ELSE 'medium' END AS severity,

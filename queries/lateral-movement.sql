@@ -1,7 +1,7 @@
 -- name: lateral-movement
 -- version: 1
 -- title: Lateral movement
--- description: Remote-access connections (SSH, RDP, SMB, WinRM, RPC) between hosts inside the case's network. High when they start within a day after a session from the internet reached the source host (an external compromise signal); a pair that talks so on three days or more, or over more than a day, without one (an administrator's routine) is left out.
+-- description: Remote-access connections (SSH, RDP, SMB, WinRM, RPC) between hosts inside the case's network. High when the pair first talks within a day after a session from the internet reached the source host (an external compromise signal: an accepted remote-access connection that moved data or lasted longer than a capture window, to any address of the source's network interface, from a source that does not come on three days or more, as an administrators' office does); a pair that talks so on three days or more, or over more than a day, without one (an administrator's routine: a bastion, a deploy job) is left out.
 -- finding: {service} from {src_ip} to {dst_ip}: {flows} flows, {accepted} accepted{signal_text}
 -- severity: column severity
 -- mitre: T1021
@@ -11,7 +11,7 @@
 -- param: end TIMESTAMP = null
 -- param: limit INTEGER = 1000
 WITH f AS (
-	SELECT src_ip, dst_ip, dstport AS port, action, bytes, start, "end", interface_id
+	SELECT src_ip, dst_ip, dstport AS port, action, bytes, start, "end"
 	FROM case_flows
 	WHERE protocol = 6 AND dstport IN (22, 135, 445, 3389, 5985, 5986) AND srcport > dstport
 		AND src_scope IN ('focus', 'internal') AND dst_scope IN ('focus', 'internal') AND src_ip <> dst_ip
@@ -23,42 +23,55 @@ g AS (
 		count(*) FILTER (action = 'ACCEPT') AS accepted,
 		sum(bytes)::BIGINT AS bytes,
 		count(DISTINCT start::DATE) AS active_days,
-		list(DISTINCT interface_id) AS interfaces,
 		min(start) AS first_seen,
 		max("end") AS last_seen
 	FROM f
 	GROUP BY ALL
 ),
-c AS (
+sessions AS (
 	-- Sessions from the internet to a remote-access port: an accepted
-	-- connection (a client port's records) that moved data, on the network
-	-- interface of the host it reached (whose public and private addresses
-	-- differ).
-	SELECT interface_id, min(start) AS signal_at
-	FROM (
-		SELECT interface_id, min(start) AS start
-		FROM case_flows
-		WHERE direction = 'inbound' AND src_scope = 'public' AND action = 'ACCEPT' AND protocol = 6
-			AND dstport IN (22, 3389, 5985, 5986)
-		GROUP BY src_ip, srcport, dst_ip, dstport, interface_id
-		HAVING sum(bytes) >= $session_bytes
-	)
-	GROUP BY interface_id
+	-- connection (a client port's records, with the server's answers) that
+	-- moved data or was seen in three capture windows or more, on the
+	-- network interface it reached.
+	SELECT peer_ip AS source, interface_id, min(start) AS start
+	FROM case_flows
+	WHERE protocol = 6 AND CASE direction WHEN 'inbound' THEN src_scope ELSE dst_scope END = 'public'
+		AND ((direction = 'inbound' AND dstport IN (22, 3389, 5985, 5986)) OR (direction = 'outbound' AND srcport IN (22, 3389, 5985, 5986) AND dstport > srcport))
+	GROUP BY peer_ip, local_ip, CASE direction WHEN 'inbound' THEN srcport ELSE dstport END, interface_id
+	HAVING bool_or(direction = 'inbound' AND action = 'ACCEPT') AND (sum(bytes) >= $session_bytes OR count(DISTINCT start) >= 3)
+),
+hosts AS (
+	-- The addresses of an interface: the local ends of its traffic with the
+	-- internet (a host's IPv4 and IPv6 addresses share its interface).
+	SELECT DISTINCT interface_id, local_ip AS host
+	FROM case_flows
+	WHERE local_ip IS NOT NULL AND CASE direction WHEN 'inbound' THEN src_scope ELSE dst_scope END = 'public'
+),
+signals AS (
+	-- Sessions from sources that come on fewer than three days: the
+	-- administrators' office that logs in every day is no signal.
+	SELECT h.host, s.start AS signal_at
+	FROM sessions s
+	JOIN hosts h USING (interface_id)
+	WHERE s.source IN (SELECT source FROM sessions GROUP BY source HAVING count(DISTINCT start::DATE) < 3)
 ),
 gs AS (
-	SELECT g.*, (SELECT min(c.signal_at) FROM c WHERE list_contains(g.interfaces, c.interface_id) AND c.signal_at <= g.last_seen) AS signal_at
+	-- The latest signal on the source host in the day before the pair first talked.
+	SELECT g.*,
+		(SELECT max(x.signal_at) FROM signals x
+			WHERE x.host = g.src_ip AND x.signal_at <= g.first_seen AND g.first_seen <= x.signal_at + INTERVAL 24 HOUR) AS signal_at
 	FROM g
 )
 SELECT g.src_ip, g.dst_ip, g.port, p.service, g.flows, g.accepted, g.bytes, g.active_days,
 	g.signal_at,
-	CASE WHEN g.first_seen <= g.signal_at + INTERVAL 24 HOUR THEN ', after a session from the internet' ELSE '' END AS signal_text,
-	CASE WHEN g.first_seen <= g.signal_at + INTERVAL 24 HOUR THEN 'high' ELSE 'medium' END AS severity,
+	CASE WHEN g.signal_at IS NOT NULL THEN ', after a session from the internet' ELSE '' END AS signal_text,
+	CASE WHEN g.signal_at IS NOT NULL THEN 'high' ELSE 'medium' END AS severity,
 	g.first_seen, g.last_seen
 FROM gs g
 LEFT JOIN ref_ports p ON p.port = g.port
 -- A pair that talks so on three days or more, or over more than a day,
 -- without a signal is an administrator's routine (a bastion, configuration
 -- management).
-WHERE (g.active_days < 3 AND g.last_seen - g.first_seen <= INTERVAL 24 HOUR) OR g.first_seen <= g.signal_at + INTERVAL 24 HOUR
+WHERE (g.active_days < 3 AND g.last_seen - g.first_seen <= INTERVAL 24 HOUR) OR g.signal_at IS NOT NULL
 ORDER BY severity = 'high' DESC, g.bytes DESC, g.src_ip, g.dst_ip
 LIMIT $limit

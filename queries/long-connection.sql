@@ -1,8 +1,8 @@
 -- name: long-connection
 -- version: 1
 -- title: Long connections
--- description: One connection (the same addresses, ports and protocol) between the focus and an external peer in consecutive capture windows for longer than the given duration: a reverse shell, a tunnel, an implant's channel. Windows further apart than the gap start a new connection. High on ports other than HTTP(S).
--- finding: Connection {local_ip} ↔ {peer_ip}:{dstport} open for {hours} h
+-- description: One connection (the same addresses, ports and protocol) between the focus and an external peer in consecutive capture windows for longer than the given duration: a reverse shell, a tunnel, an implant's channel. Windows further apart than the gap start a new connection. One row per focus address, peer and port, with how many such connections and the longest. High on ports other than HTTP(S).
+-- finding: Connection {local_ip} ↔ {peer_ip}:{dstport} open for {hours} h{more}
 -- severity: column severity
 -- mitre: T1571, T1572
 -- subjects: local_ip, peer_ip, dstport
@@ -32,7 +32,6 @@ k AS (
 g AS (
 	SELECT local_ip, peer_ip, src_ip, srcport, dst_ip, dstport, protocol, conn,
 		count(*) AS records,
-		count(*) AS flows,
 		sum(bytes)::BIGINT AS bytes,
 		sum(packets)::BIGINT AS packets,
 		min(start) AS first_seen,
@@ -40,13 +39,32 @@ g AS (
 	FROM k
 	GROUP BY ALL
 	HAVING max("end") - min(start) >= $min_duration
+),
+l AS (
+	-- The connections of one focus address to one peer's port (a tunnel
+	-- that reconnects has several): one finding, the longest its client.
+	SELECT local_ip, peer_ip, dstport,
+		count(*) AS connections,
+		arg_max(src_ip, last_seen - first_seen) AS src_ip,
+		arg_max(srcport, last_seen - first_seen) AS srcport,
+		arg_max(dst_ip, last_seen - first_seen) AS dst_ip,
+		arg_max(protocol, last_seen - first_seen) AS protocol,
+		max(epoch(last_seen) - epoch(first_seen)) AS longest,
+		sum(records)::BIGINT AS records,
+		sum(bytes)::BIGINT AS bytes,
+		sum(packets)::BIGINT AS packets,
+		min(first_seen) AS first_seen,
+		max(last_seen) AS last_seen
+	FROM g
+	GROUP BY local_ip, peer_ip, dstport
 )
-SELECT g.local_ip, g.peer_ip, g.src_ip, g.srcport, g.dst_ip, g.dstport, g.protocol, g.records, g.flows, g.bytes, g.packets,
-	round((epoch(g.last_seen) - epoch(g.first_seen)) / 3600, 1) AS hours,
-	CASE WHEN g.dstport IN (80, 443) THEN 'medium' ELSE 'high' END AS severity,
-	g.first_seen, g.last_seen,
+SELECT l.local_ip, l.peer_ip, l.src_ip, l.srcport, l.dst_ip, l.dstport, l.protocol, l.connections, l.records, l.records AS flows, l.bytes, l.packets,
+	round(l.longest / 3600, 1) AS hours,
+	CASE WHEN l.connections > 1 THEN ' (the longest of ' || l.connections::VARCHAR || ')' ELSE '' END AS more,
+	CASE WHEN l.dstport IN (80, 443) THEN 'medium' ELSE 'high' END AS severity,
+	l.first_seen, l.last_seen,
 	a.org, a.asn, a.provider, a.cloud_service, a.scope
-FROM g
-LEFT JOIN address_info a ON a.addr = g.peer_ip
-ORDER BY hours DESC, g.peer_ip, g.dstport
+FROM l
+LEFT JOIN address_info a ON a.addr = l.peer_ip
+ORDER BY hours DESC, l.peer_ip, l.dstport
 LIMIT $limit

@@ -18,40 +18,44 @@ WITH replies AS (
 	WHERE direction = 'outbound' AND srcport > dstport
 		AND ($start IS NULL OR start >= $start) AND ($end IS NULL OR start <= $end)
 ),
-g AS (
-	SELECT
-		f.src_ip,
-		f.dst_ip,
-		count(DISTINCT f.dstport) AS distinct_ports,
-		-- A port answered when it was accepted and, where the flow log carries
-		-- tcp-flags, the prober's half is more than a bare SYN (a FIN or RST
-		-- after the SYN-ACK it got; flow logs report no bare ACK).
-		count(DISTINCT f.dstport) FILTER (f.action = 'ACCEPT' AND (f.tcp_flags IS NULL OR f.protocol <> 6 OR f.tcp_flags <> 2)) AS answered_ports,
-		count(*) FILTER (f.protocol = 6 AND f.tcp_flags = 2) AS syn_only_flows,
-		count(*) FILTER (f.action = 'REJECT') AS rejected_flows,
-		round(count(*) FILTER (f.action = 'REJECT') / count(*), 3)::DOUBLE AS rejected_share,
-		count(*) AS flows,
-		sum(f.packets)::BIGINT AS packets,
-		sum(f.bytes)::BIGINT AS bytes,
-		min(f.start) AS first_seen,
-		max(f."end") AS last_seen
+p AS (
+	SELECT f.*
 	FROM case_flows f
 	ANTI JOIN replies r ON r.peer = f.src_ip AND r.port = f.srcport AND r.protocol = f.protocol
 	WHERE f.direction = 'inbound' AND f.protocol IN (6, 17)
 		AND ($start IS NULL OR f.start >= $start) AND ($end IS NULL OR f.start <= $end)
-	GROUP BY f.src_ip, f.dst_ip
+),
+g AS (
+	SELECT
+		src_ip,
+		dst_ip,
+		count(DISTINCT dstport) AS distinct_ports,
+		-- A port answered when it was accepted and, where the flow log carries
+		-- tcp-flags, the prober's half is more than a bare SYN (a FIN or RST
+		-- after the SYN-ACK it got; flow logs report no bare ACK).
+		count(DISTINCT dstport) FILTER (action = 'ACCEPT' AND (tcp_flags IS NULL OR protocol <> 6 OR tcp_flags <> 2)) AS answered_ports,
+		count(*) FILTER (protocol = 6 AND tcp_flags = 2) AS syn_only_flows,
+		count(*) FILTER (action = 'REJECT') AS rejected_flows,
+		round(count(*) FILTER (action = 'REJECT') / count(*), 3)::DOUBLE AS rejected_share,
+		count(*) AS flows,
+		sum(packets)::BIGINT AS packets,
+		sum(bytes)::BIGINT AS bytes,
+		min(start) AS first_seen,
+		max("end") AS last_seen
+	FROM p
+	GROUP BY src_ip, dst_ip
 ),
 h AS (
 	-- A scan is fast: the most distinct ports in one hour. The internet's
-	-- slow background scanners (a port an hour) stay under it.
-	SELECT f.src_ip, f.dst_ip, max(n) AS peak_ports_per_hour
+	-- slow background scanners (a port an hour) stay under it, and so does
+	-- a peer whose answers reach many ports of the focus: answers are not
+	-- counted here either.
+	SELECT src_ip, dst_ip, max(n) AS peak_ports_per_hour
 	FROM (
 		SELECT src_ip, dst_ip, time_bucket(INTERVAL 1 HOUR, start) AS hour, count(DISTINCT dstport) AS n
-		FROM case_flows
-		WHERE direction = 'inbound' AND protocol IN (6, 17)
-			AND ($start IS NULL OR start >= $start) AND ($end IS NULL OR start <= $end)
+		FROM p
 		GROUP BY ALL
-	) f
+	)
 	GROUP BY ALL
 	HAVING max(n) >= $min_ports
 )

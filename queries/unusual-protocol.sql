@@ -5,7 +5,7 @@
 -- finding: {protocol_name} ({protocol}) between {local_ip} and {peer_ip}: {flows} flows
 -- severity: medium
 -- mitre: T1095
--- subjects: local_ip, peer_ip, protocol
+-- subjects: local_ip, peer_ip, protocol_name
 -- param: start TIMESTAMP = null
 -- param: end TIMESTAMP = null
 -- param: limit INTEGER = 1000

@@ -23,28 +23,36 @@ WITH f AS (
 	WHERE protocol IN (6, 17) AND dstport IS NOT NULL AND dstport < srcport
 		AND ($start IS NULL OR start >= $start) AND ($end IS NULL OR start <= $end)
 ),
-busy AS (
-	-- The hours in which a source touched the minimum of hosts on a port.
-	SELECT src_ip, dstport, 'a' AS grid, hour_a AS hour FROM f GROUP BY ALL HAVING count(DISTINCT dst_ip) >= $min_hosts
-	UNION
-	SELECT src_ip, dstport, 'b' AS grid, hour_b AS hour FROM f GROUP BY ALL HAVING count(DISTINCT dst_ip) >= $min_hosts
+busy_a AS (
+	-- The hours in which a source touched the minimum of hosts on a port,
+	-- on each grid.
+	SELECT src_ip, dstport, hour_a FROM f GROUP BY ALL HAVING count(DISTINCT dst_ip) >= $min_hosts
+),
+busy_b AS (
+	SELECT src_ip, dstport, hour_b FROM f GROUP BY ALL HAVING count(DISTINCT dst_ip) >= $min_hosts
 ),
 w AS (
+	-- The records of those hours (equality joins, one row per record: each
+	-- grid has one row per source, port and hour).
 	SELECT f.*
 	FROM f
-	SEMI JOIN busy b ON b.src_ip = f.src_ip AND b.dstport = f.dstport AND b.hour = CASE b.grid WHEN 'a' THEN f.hour_a ELSE f.hour_b END
+	LEFT JOIN busy_a a ON a.src_ip = f.src_ip AND a.dstport = f.dstport AND a.hour_a = f.hour_a
+	LEFT JOIN busy_b b ON b.src_ip = f.src_ip AND b.dstport = f.dstport AND b.hour_b = f.hour_b
+	WHERE a.src_ip IS NOT NULL OR b.src_ip IS NOT NULL
 ),
 answers AS (
 	-- A host answered when a record came back from the port to the
 	-- source's port, accepted, and (where flow logs give TCP flags) it was
 	-- not a reset alone: a closed port resets, a dead host says nothing,
 	-- and a SYN retransmitted is no answer however many packets it makes.
-	SELECT DISTINCT coalesce(pkt_srcaddr, srcaddr) AS host, srcport AS port, protocol,
-		coalesce(pkt_dstaddr, dstaddr) AS client, dstport AS client_port
-	FROM flows
-	WHERE protocol IN (6, 17) AND action = 'ACCEPT' AND srcport < dstport
-		AND (protocol = 17 OR tcp_flags IS NULL OR tcp_flags & 4 = 0 OR tcp_flags & 18 = 18)
-		AND ($start IS NULL OR start >= $start) AND ($end IS NULL OR start <= $end)
+	-- Only the answers to the sweeps' probes are looked for.
+	SELECT DISTINCT coalesce(r.pkt_srcaddr, r.srcaddr) AS host, r.srcport AS port, r.protocol,
+		coalesce(r.pkt_dstaddr, r.dstaddr) AS client, r.dstport AS client_port
+	FROM flows r
+	SEMI JOIN (SELECT DISTINCT src_ip, srcport FROM w) p ON p.src_ip = coalesce(r.pkt_dstaddr, r.dstaddr) AND p.srcport = r.dstport
+	WHERE r.protocol IN (6, 17) AND r.action = 'ACCEPT' AND r.srcport < r.dstport
+		AND (r.protocol = 17 OR r.tcp_flags IS NULL OR r.tcp_flags & 4 = 0 OR r.tcp_flags & 18 = 18)
+		AND ($start IS NULL OR r.start >= $start) AND ($end IS NULL OR r.start <= $end)
 ),
 g AS (
 	SELECT w.src_ip, w.dstport,

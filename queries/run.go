@@ -104,7 +104,12 @@ func Run(ctx context.Context, c *store.Case, a Analysis, params map[string]any, 
 	if _, err := prepare(ctx, c, fp); err != nil {
 		return nil, err
 	}
-	dv := fp.dataVersion()
+	return runOn(ctx, c, a, params, o, fp.dataVersion())
+}
+
+// runOn is Run on derived tables that are up to date with the data
+// version dv.
+func runOn(ctx context.Context, c *store.Case, a Analysis, params map[string]any, o Options, dv string) (*Result, error) {
 	canon := canonical(params)
 	pj, err := json.Marshal(canon)
 	if err != nil {

@@ -57,6 +57,15 @@ func Triage(ctx context.Context, c *store.Case, reg *Registry, o TriageOptions) 
 	var out TriageResult
 	dets := reg.Detections()
 	now := time.Now()
+	// The derived tables once for every detection: triage changes no data.
+	fp, err := currentFingerprint(ctx, c)
+	if err != nil {
+		return out, err
+	}
+	if _, err := prepare(ctx, c, fp); err != nil {
+		return out, err
+	}
+	dv := fp.dataVersion()
 	for i, a := range dets {
 		if o.Progress != nil {
 			o.Progress(a.Name, i, len(dets))
@@ -66,7 +75,7 @@ func Triage(ctx context.Context, c *store.Case, reg *Registry, o TriageOptions) 
 		if err != nil {
 			return out, fmt.Errorf("queries: triage: %w", err)
 		}
-		r, err := Run(ctx, c, a, params, Options{Fresh: o.Fresh, Program: o.Program})
+		r, err := runOn(ctx, c, a, params, Options{Fresh: o.Fresh, Program: o.Program}, dv)
 		if err != nil {
 			return out, err
 		}
@@ -111,15 +120,6 @@ func Triage(ctx context.Context, c *store.Case, reg *Registry, o TriageOptions) 
 		tr.Took = time.Since(began)
 		out.Runs = append(out.Runs, tr)
 	}
-	all, err := c.Findings(ctx, store.FindingFilter{})
-	if err != nil {
-		return out, err
-	}
-	out.Findings = []store.Finding{}
-	for _, f := range all {
-		if f.Source == store.FromDetection {
-			out.Findings = append(out.Findings, f)
-		}
-	}
-	return out, nil
+	out.Findings, err = c.Findings(ctx, store.FindingFilter{Source: store.FromDetection})
+	return out, err
 }

@@ -484,6 +484,8 @@ type FindingFilter struct {
 	Tag      string
 	// WithoutDismissed leaves dismissed findings out (when Status is "").
 	WithoutDismissed bool
+	// Source keeps the findings of one source (FromAnalyst, FromDetection).
+	Source string
 }
 
 // Finding reads one finding with its evidence, notes and tags.
@@ -525,6 +527,10 @@ func (c *Case) Findings(ctx context.Context, f FindingFilter) ([]Finding, error)
 	if f.Severity != "" {
 		where = append(where, "severity = ?")
 		args = append(args, string(f.Severity))
+	}
+	if f.Source != "" {
+		where = append(where, "source = ?")
+		args = append(args, f.Source)
 	}
 	if f.Tag != "" {
 		where = append(where, "id IN (SELECT target FROM tags WHERE target_kind = 'finding' AND tag = ?)")

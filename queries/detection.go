@@ -37,7 +37,6 @@ type Detection struct {
 var (
 	templateRef = regexp.MustCompile(`\{([a-z_][a-z0-9_]*)\}`)
 	columnRE    = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
-	mitreID     = regexp.MustCompile(`^T[0-9]{4}(\.[0-9]{3})?$`)
 )
 
 func (d *Detection) set(key, val string) error {
@@ -62,11 +61,11 @@ func (d *Detection) set(key, val string) error {
 		d.Severity = string(s)
 	case "mitre":
 		for _, m := range strings.Split(val, ",") {
-			m = strings.TrimSpace(m)
-			if !mitreID.MatchString(m) {
-				return fmt.Errorf("mitre: %q is not an ATT&CK technique id like T1110 or T1071.001", m)
+			id, err := store.ParseMITRE(m)
+			if err != nil {
+				return fmt.Errorf("mitre: %w", err)
 			}
-			d.MITRE = append(d.MITRE, m)
+			d.MITRE = append(d.MITRE, id)
 		}
 	case "subjects", "window":
 		cols := strings.FieldsFunc(val, func(r rune) bool { return r == ',' || r == ' ' })
@@ -136,16 +135,10 @@ func (d *Detection) CheckColumns(name string, cols []Column) error {
 // characters: a longer one is cut (the row has the rest).
 const maxTitle = 200
 
-// Candidate is one row of a detection's result as a finding.
-type Candidate struct {
-	Finding store.Finding
-	Weight  int64
-}
-
 // Candidate turns row i of a detection's result into a finding: its title,
 // severity, MITRE ids, subjects (typed by their values), window and the
 // row as evidence. The key identifies it: the detection and its subjects.
-func (d *Detection) Candidate(a Analysis, r *Result, i int) (Candidate, error) {
+func (d *Detection) Candidate(a Analysis, r *Result, i int) (store.DetectionRow, error) {
 	row := r.Rows[i]
 	col := func(name string) any {
 		j := slices.IndexFunc(r.Columns, func(c Column) bool { return c.Name == name })
@@ -159,7 +152,7 @@ func (d *Detection) Candidate(a Analysis, r *Result, i int) (Candidate, error) {
 	if d.SeverityColumn != "" {
 		s, err := store.ParseSeverity(fmt.Sprint(col(d.SeverityColumn)))
 		if err != nil {
-			return Candidate{}, fmt.Errorf("queries: %s row %d: %w", a.Name, i+1, err)
+			return store.DetectionRow{}, fmt.Errorf("queries: %s row %d: %w", a.Name, i+1, err)
 		}
 		f.Severity = s
 	}
@@ -217,5 +210,5 @@ func (d *Detection) Candidate(a Analysis, r *Result, i int) (Candidate, error) {
 		w = int64(v)
 	}
 	f.Evidence = []store.Evidence{{RunID: r.RunID, Analysis: r.Analysis, Version: r.Version, SHA256: r.SHA256, Rows: []int{i + 1}}}
-	return Candidate{Finding: f, Weight: w}, nil
+	return store.DetectionRow{Finding: f, Weight: w}, nil
 }

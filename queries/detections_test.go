@@ -405,7 +405,7 @@ type found struct {
 
 // detect runs a detection on the case and turns every row into a finding,
 // as triage does.
-func detect(t *testing.T, c *store.Case, name string, given map[string]string) []Candidate {
+func detect(t *testing.T, c *store.Case, name string, given map[string]string) []store.DetectionRow {
 	t.Helper()
 	reg, err := Load()
 	if err != nil {
@@ -427,7 +427,7 @@ func detect(t *testing.T, c *store.Case, name string, given map[string]string) [
 		t.Fatal(err)
 	}
 	t.Logf("%s: %d rows in %v", name, len(r.Rows), r.Duration.Round(time.Microsecond))
-	var out []Candidate
+	var out []store.DetectionRow
 	for i := range r.Rows {
 		cand, err := a.Detection.Candidate(a, r, i)
 		if err != nil {
@@ -442,7 +442,7 @@ func detect(t *testing.T, c *store.Case, name string, given map[string]string) [
 }
 
 // expect compares the findings with the wanted ones, in order.
-func expect(t *testing.T, got []Candidate, want ...found) {
+func expect(t *testing.T, got []store.DetectionRow, want ...found) {
 	t.Helper()
 	for i := range max(len(got), len(want)) {
 		switch {

@@ -35,10 +35,8 @@ type OverviewCounts struct {
 // it works on a case opened read-only.
 func Overview(ctx context.Context, c *store.Case) (OverviewCounts, error) {
 	var o OverviewCounts
-	var focus bool
-	if err := c.DB.QueryRowContext(ctx, `SELECT
-			(SELECT count(*) FROM addresses a WHERE NOT EXISTS (SELECT 1 FROM focus_ips f WHERE f.addr = a.addr)),
-			EXISTS (SELECT 1 FROM focus_ips)`).Scan(&o.Peers, &focus); err != nil {
+	if err := c.DB.QueryRowContext(ctx, `SELECT count(*) FROM addresses a WHERE NOT EXISTS (SELECT 1 FROM focus_ips f WHERE f.addr = a.addr)`).
+		Scan(&o.Peers); err != nil {
 		return o, fmt.Errorf("queries: overview: peers: %w", err)
 	}
 	a, err := embedded("coverage")
@@ -54,30 +52,47 @@ func Overview(ctx context.Context, c *store.Case) (OverviewCounts, error) {
 		return o, fmt.Errorf("queries: overview: the coverage analysis's gap is a %T, not an interval", params["gap"])
 	}
 	o.Gap = time.Duration(gap.Days)*24*time.Hour + time.Duration(gap.Micros)*time.Microsecond
-	fp, err := currentFingerprint(ctx, c)
-	if err != nil {
+	if known, err := gapsKnown(ctx, c); err != nil || !known {
 		return o, err
-	}
-	// Without a focus the analysis looks at every interface, whatever the
-	// derived tables hold; with one, at those case_flows names.
-	if focus && slices.Contains(fp.stale, "case_flows") {
-		return o, nil
 	}
 	// The analysis's page shows at most its limit of interfaces; the overview
 	// counts them all.
 	params["limit"] = int64(math.MaxInt32)
-	args := make([]any, 0, len(params))
-	for name, v := range params {
-		args = append(args, sql.Named(name, v))
-	}
 	var longest sql.NullFloat64
-	if err := c.DB.QueryRowContext(ctx, "SELECT coalesce(sum(gaps), 0)::BIGINT, epoch(max(longest_gap)) FROM (\n"+a.Body+"\n)", args...).
+	if err := c.DB.QueryRowContext(ctx, "SELECT coalesce(sum(gaps), 0)::BIGINT, epoch(max(longest_gap)) FROM (\n"+a.Body+"\n)", namedArgs(params)...).
 		Scan(&o.Gaps, &longest); err != nil {
 		return o, fmt.Errorf("queries: overview: coverage gaps: %w", err)
 	}
 	o.LongestGap = time.Duration(math.Round(longest.Float64 * float64(time.Second)))
 	o.GapsKnown = true
 	return o, nil
+}
+
+// gapsKnown reports whether the coverage analyses can answer now: without
+// a focus they look at every interface, whatever the derived tables hold;
+// with one, at those case_flows names, which must be up to date.
+func gapsKnown(ctx context.Context, c *store.Case) (bool, error) {
+	var focus bool
+	if err := c.DB.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM focus_ips)`).Scan(&focus); err != nil {
+		return false, fmt.Errorf("queries: %w", err)
+	}
+	if !focus {
+		return true, nil
+	}
+	fp, err := currentFingerprint(ctx, c)
+	if err != nil {
+		return false, err
+	}
+	return !slices.Contains(fp.stale, "case_flows"), nil
+}
+
+// namedArgs are an analysis's bound parameters as the driver takes them.
+func namedArgs(params map[string]any) []any {
+	args := make([]any, 0, len(params))
+	for name, v := range params {
+		args = append(args, sql.Named(name, v))
+	}
+	return args
 }
 
 // embedded is one of the embedded analyses, which the read model shares

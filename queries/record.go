@@ -240,16 +240,8 @@ func ingestEvents(ctx context.Context, c *store.Case, out *CaseTimeline) error {
 
 // gapEvents adds the coverage-gaps analysis's silences longer than gap.
 func gapEvents(ctx context.Context, c *store.Case, gap string, out *CaseTimeline) error {
-	var focus bool
-	if err := c.DB.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM focus_ips)`).Scan(&focus); err != nil {
-		return fmt.Errorf("queries: timeline: %w", err)
-	}
-	fp, err := currentFingerprint(ctx, c)
-	if err != nil {
+	if known, err := gapsKnown(ctx, c); err != nil || !known {
 		return err
-	}
-	if focus && slices.Contains(fp.stale, "case_flows") {
-		return nil
 	}
 	a, err := embedded("coverage-gaps")
 	if err != nil {
@@ -259,11 +251,7 @@ func gapEvents(ctx context.Context, c *store.Case, gap string, out *CaseTimeline
 	if err != nil {
 		return &store.RecordError{Field: "gap", Value: gap, Reason: "is not a duration like 15m, 1h or 2d"}
 	}
-	args := make([]any, 0, len(params))
-	for name, v := range params {
-		args = append(args, sql.Named(name, v))
-	}
-	rows, err := c.DB.QueryContext(ctx, a.Body, args...)
+	rows, err := c.DB.QueryContext(ctx, a.Body, namedArgs(params)...)
 	if err != nil {
 		return fmt.Errorf("queries: timeline: coverage gaps: %w", err)
 	}

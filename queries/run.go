@@ -127,11 +127,7 @@ func runOn(ctx context.Context, c *store.Case, a Analysis, params map[string]any
 
 	began := time.Now()
 	r := &Result{Analysis: a.Name, Version: a.Version, Title: a.Title, SHA256: a.SHA256, Params: canon, RanAt: began.UTC(), DataVersion: dv}
-	var args []any
-	for name, v := range params {
-		args = append(args, sql.Named(name, v))
-	}
-	r.Columns, r.Rows, err = Query(ctx, c.DB, a.Body, 0, args...)
+	r.Columns, r.Rows, err = Query(ctx, c.DB, a.Body, 0, namedArgs(params)...)
 	if err != nil {
 		return nil, fmt.Errorf("queries: %s: %w", a.Name, err)
 	}

@@ -94,11 +94,9 @@ func Triage(ctx context.Context, c *store.Case, reg *Registry, o TriageOptions) 
 		} else {
 			rows := make([]store.DetectionRow, len(r.Rows))
 			for j := range r.Rows {
-				cand, err := a.Detection.Candidate(a, r, j)
-				if err != nil {
+				if rows[j], err = a.Detection.Candidate(a, r, j); err != nil {
 					return out, err
 				}
-				rows[j] = store.DetectionRow{Finding: cand.Finding, Weight: cand.Weight}
 			}
 			outcomes, err := c.RecordDetections(ctx, o.Analyst, r.RunID, rows)
 			if err != nil {

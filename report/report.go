@@ -19,9 +19,6 @@ import (
 	"github.com/investigator/investigator/store"
 )
 
-// Formats the report is written in.
-var Formats = []string{"html", "md", "json"}
-
 // Write renders r in the format (html, md or json) to w.
 func Write(w io.Writer, r queries.Report, format string) error {
 	var b bytes.Buffer

@@ -131,6 +131,15 @@ var (
 	interfaceIDRE = regexp.MustCompile(`^eni-([0-9a-f]{8}|[0-9a-f]{17})$`)
 )
 
+// ParseMITRE reads a MITRE ATT&CK technique id: T1110, t1071.001.
+func ParseMITRE(s string) (string, error) {
+	m := strings.ToUpper(strings.TrimSpace(s))
+	if !mitreRE.MatchString(m) {
+		return "", &RecordError{Field: "MITRE ATT&CK id", Value: m, Reason: "is not a technique id like T1110 or T1071.001"}
+	}
+	return m, nil
+}
+
 // ParseFindingID reads a finding id: F-12, f-12 or 12.
 func ParseFindingID(s string) (string, error) {
 	m := findingIDRE.FindStringSubmatch(strings.TrimSpace(s))
@@ -192,11 +201,11 @@ func (f *Finding) normalize() error {
 	}
 	var mitre []string
 	for _, m := range f.MITRE {
-		m = strings.ToUpper(strings.TrimSpace(m))
-		if !mitreRE.MatchString(m) {
-			return &RecordError{Field: "MITRE ATT&CK id", Value: m, Reason: "is not a technique id like T1110 or T1071.001"}
+		id, err := ParseMITRE(m)
+		if err != nil {
+			return err
 		}
-		mitre = append(mitre, m)
+		mitre = append(mitre, id)
 	}
 	f.MITRE = compact(mitre)
 	if f.Subjects, err = f.Subjects.normalize(); err != nil {
@@ -672,15 +681,6 @@ type DetectionRow struct {
 // DetectionUnchanged.
 type DetectionOutcome struct {
 	ID, Outcome string
-}
-
-// RecordDetection records one row of a detection; see RecordDetections.
-func (c *Case) RecordDetection(ctx context.Context, by string, f Finding, weight int64) (id, outcome string, err error) {
-	out, err := c.RecordDetections(ctx, by, "", []DetectionRow{{Finding: f, Weight: weight}})
-	if err != nil {
-		return "", "", err
-	}
-	return out[0].ID, out[0].Outcome, nil
 }
 
 // RecordDetections records what detections found, in one transaction: a

@@ -266,6 +266,15 @@ func TestAnalyst(t *testing.T) {
 	}
 }
 
+// recordDetection1 records one row of a detection, from no run.
+func recordDetection1(ctx context.Context, c *Case, by string, f Finding, weight int64) (id, outcome string, err error) {
+	out, err := c.RecordDetections(ctx, by, "", []DetectionRow{{Finding: f, Weight: weight}})
+	if err != nil {
+		return "", "", err
+	}
+	return out[0].ID, out[0].Outcome, nil
+}
+
 func TestRecordDetection(t *testing.T) {
 	ctx := context.Background()
 	c := newRecordCase(t)
@@ -280,11 +289,11 @@ func TestRecordDetection(t *testing.T) {
 			Evidence: []Evidence{{RunID: run, Rows: []int{1}}}}
 	}
 	t1 := first.Add(time.Hour)
-	id, out, err := c.RecordDetection(ctx, "triage", cand("R-2", SeverityMedium, t1), 100)
+	id, out, err := recordDetection1(ctx, c, "triage", cand("R-2", SeverityMedium, t1), 100)
 	if err != nil || id != "F-1" || out != DetectionNew {
 		t.Fatalf("first: %s %s %v", id, out, err)
 	}
-	if _, out, _ := c.RecordDetection(ctx, "triage", cand("R-2", SeverityMedium, t1), 100); out != DetectionUnchanged {
+	if _, out, _ := recordDetection1(ctx, c, "triage", cand("R-2", SeverityMedium, t1), 100); out != DetectionUnchanged {
 		t.Fatalf("same run again: %s", out)
 	}
 	if err := c.SetFinding(ctx, "ana", "F-1", FindingChange{Status: ptr(StatusDismissed), Reason: ptr("our scanner")}); err != nil {
@@ -293,7 +302,7 @@ func TestRecordDetection(t *testing.T) {
 	// New data, the same evidence size: stays dismissed, but its evidence
 	// and window follow.
 	t2 := first.Add(2 * time.Hour)
-	if _, out, err := c.RecordDetection(ctx, "triage", cand("R-3", SeverityLow, t2), 100); err != nil || out != DetectionUpdated {
+	if _, out, err := recordDetection1(ctx, c, "triage", cand("R-3", SeverityLow, t2), 100); err != nil || out != DetectionUpdated {
 		t.Fatalf("new run: %s %v", out, err)
 	}
 	f, _ := c.Finding(ctx, "F-1")
@@ -305,7 +314,7 @@ func TestRecordDetection(t *testing.T) {
 		VALUES ('R-4', 'port-scan', 2, 'def', '{}', 'dv4', now(), now(), 1, '[]', '[[1]]', 'test')`); err != nil {
 		t.Fatal(err)
 	}
-	if _, out, err := c.RecordDetection(ctx, "triage", cand("R-4", SeverityHigh, t2), 500); err != nil || out != DetectionReopened {
+	if _, out, err := recordDetection1(ctx, c, "triage", cand("R-4", SeverityHigh, t2), 500); err != nil || out != DetectionReopened {
 		t.Fatalf("grown: %s %v", out, err)
 	}
 	f, _ = c.Finding(ctx, "F-1")
@@ -320,7 +329,7 @@ func TestRecordDetection(t *testing.T) {
 	}
 	again := cand("R-5", SeverityHigh, t2)
 	again.Evidence[0].Analysis, again.Evidence[0].Version, again.Evidence[0].SHA256 = "port-scan", 2, "def"
-	if _, out, err := c.RecordDetection(ctx, "triage", again, 500); err != nil || out != DetectionUnchanged {
+	if _, out, err := recordDetection1(ctx, c, "triage", again, 500); err != nil || out != DetectionUnchanged {
 		t.Fatalf("same SQL, nothing new: %s %v", out, err)
 	}
 	if f, _ = c.Finding(ctx, "F-1"); len(f.Evidence) != 3 {
@@ -329,7 +338,7 @@ func TestRecordDetection(t *testing.T) {
 	if fs, _ := c.Findings(ctx, FindingFilter{}); len(fs) != 1 {
 		t.Fatalf("%d findings", len(fs))
 	}
-	if _, _, err := c.RecordDetection(ctx, "triage", Finding{Title: "x", Source: FromAnalyst}, 1); err == nil {
+	if _, _, err := recordDetection1(ctx, c, "triage", Finding{Title: "x", Source: FromAnalyst}, 1); err == nil {
 		t.Fatal("an analyst's finding recorded as a detection's")
 	}
 }

@@ -157,28 +157,23 @@ func bigList(n int) []byte {
 	return []byte(b.String())
 }
 
-// TestLoadLarge: a 100,000-entry list parses and loads in well under the
-// time an analyst notices.
+// TestLoadLarge: a 100,000-entry list parses and lands whole (its speed is
+// BenchmarkParseLoad100k's, in make bench).
 func TestLoadLarge(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a 100,000-entry list")
 	}
-	data := bigList(100_000)
-	start := time.Now()
-	s, err := Parse("big.txt", data, "")
+	s, err := Parse("big.txt", bigList(100_000), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	parsed := time.Since(start)
 	c := newCase(t)
-	start = time.Now()
 	if _, err := Load(context.Background(), c, []Snapshot{s}); err != nil {
 		t.Fatal(err)
 	}
-	loaded := time.Since(start)
-	t.Logf("100,000 entries (%d bytes): parse %s, load %s", len(data), parsed.Round(time.Millisecond), loaded.Round(time.Millisecond))
-	if len(s.Entries) != 100_000 || parsed+loaded > 20*time.Second {
-		t.Fatalf("%d entries in %s", len(s.Entries), parsed+loaded)
+	var n int
+	if err := c.DB.QueryRow(`SELECT count(*) FROM intel_entries`).Scan(&n); err != nil || len(s.Entries) != 100_000 || n != 100_000 {
+		t.Fatalf("%d entries parsed, %d in the case (%v)", len(s.Entries), n, err)
 	}
 }
 

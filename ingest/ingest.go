@@ -113,10 +113,16 @@ func Begin(ctx context.Context, c *store.Case, o Options) (*Ingester, error) {
 // ID is the ingest's id in the manifest: the ingest_id of the files it loads.
 func (in *Ingester) ID() int64 { return in.ingestID }
 
-// Finish marks the ingest done.
+// Finish marks the ingest done and adds its files' records to the derived
+// tables the analyses read (store.Case.Derive), so that the first answer
+// after an ingest does not wait for them. An ingest stopped before Finish
+// leaves them stale, never wrong: the next analysis brings them up to date.
 func (in *Ingester) Finish(ctx context.Context) error {
 	_, err := in.c.DB.ExecContext(ctx, `UPDATE ingests SET finished_at = now()::TIMESTAMP WHERE id = ?`, in.ingestID)
 	if err != nil {
+		return fmt.Errorf("ingest: finish: %w", err)
+	}
+	if _, err := in.c.Derive(ctx); err != nil {
 		return fmt.Errorf("ingest: finish: %w", err)
 	}
 	return nil

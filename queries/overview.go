@@ -79,11 +79,11 @@ func gapsKnown(ctx context.Context, c *store.Case) (bool, error) {
 	if !focus {
 		return true, nil
 	}
-	fp, err := currentFingerprint(ctx, c)
+	d, err := c.DerivedState(ctx)
 	if err != nil {
 		return false, err
 	}
-	return !slices.Contains(fp.stale, "case_flows"), nil
+	return !slices.Contains(d.Stale, "case_flows"), nil
 }
 
 // namedArgs are an analysis's bound parameters as the driver takes them.

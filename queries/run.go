@@ -97,14 +97,11 @@ type Options struct {
 // running its SQL and recording the result. The case must be open for
 // writing (the run is recorded, and the address enrichment may need a rebuild).
 func Run(ctx context.Context, c *store.Case, a Analysis, params map[string]any, o Options) (*Result, error) {
-	fp, err := currentFingerprint(ctx, c)
+	d, err := c.Derive(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := prepare(ctx, c, fp); err != nil {
-		return nil, err
-	}
-	return runOn(ctx, c, a, params, o, fp.dataVersion())
+	return runOn(ctx, c, a, params, o, d.DataVersion)
 }
 
 // runOn is Run on derived tables that are up to date with the data
@@ -209,11 +206,11 @@ func record(ctx context.Context, c *store.Case, r *Result, params, program strin
 // parameters on the data the case holds now, or nil when there is none. It
 // only reads, so it works on a case opened read-only.
 func Stored(ctx context.Context, c *store.Case, a Analysis, params map[string]any) (*Result, error) {
-	fp, err := currentFingerprint(ctx, c)
+	d, err := c.DerivedState(ctx)
 	if err != nil {
 		return nil, err
 	}
-	dv := fp.dataVersion()
+	dv := d.DataVersion
 	pj, err := json.Marshal(canonical(params))
 	if err != nil {
 		return nil, fmt.Errorf("queries: %w", err)
@@ -227,13 +224,29 @@ func Stored(ctx context.Context, c *store.Case, a Analysis, params map[string]an
 
 // cached returns the newest stored result of the same question on the same data.
 func cached(ctx context.Context, c *store.Case, a Analysis, params, dv string) (*Result, error) {
-	r, err := loadRun(ctx, c, `analysis = ? AND version = ? AND sha256 = ? AND params::VARCHAR = ?::JSON::VARCHAR AND data_version = ?`,
-		a.Name, a.Version, a.SHA256, params, dv)
+	id, _, err := latestRun(ctx, c, a, params, dv)
+	if err != nil {
+		return nil, err
+	}
+	r, err := loadRun(ctx, c, `run_id = ?`, id)
 	if err != nil {
 		return nil, err
 	}
 	r.Title, r.Cached = a.Title, true
 	return r, nil
+}
+
+// latestRun finds the newest stored run of the same question on the same
+// data, and its number of rows, without reading its rows (which cost
+// milliseconds to read even for one run); sql.ErrNoRows when there is none.
+func latestRun(ctx context.Context, c *store.Case, a Analysis, params, dv string) (runID string, rows int, err error) {
+	err = c.DB.QueryRowContext(ctx, `SELECT run_id, row_count FROM analysis_runs
+		WHERE analysis = ? AND version = ? AND sha256 = ? AND params::VARCHAR = ?::JSON::VARCHAR AND data_version = ?
+		ORDER BY id DESC LIMIT 1`, a.Name, a.Version, a.SHA256, params, dv).Scan(&runID, &rows)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		err = fmt.Errorf("queries: stored runs: %w", err)
+	}
+	return runID, rows, err
 }
 
 // StoredRun reads the stored run with this run id: the evidence a finding

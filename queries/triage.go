@@ -2,6 +2,9 @@ package queries
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -37,6 +40,27 @@ type TriageResult struct {
 	Findings []store.Finding `json:"findings"`
 }
 
+// triagedBefore reports whether the stored run of a detection on the data
+// dv was triaged before, and what that triage run looks like now: every
+// row unchanged.
+func triagedBefore(ctx context.Context, c *store.Case, a Analysis, params map[string]any, dv string) (TriageRun, bool, error) {
+	tr := TriageRun{Detection: a.Name, Version: a.Version, Cached: true}
+	pj, err := json.Marshal(canonical(params))
+	if err != nil {
+		return tr, false, fmt.Errorf("queries: %w", err)
+	}
+	id, rows, err := latestRun(ctx, c, a, string(pj), dv)
+	if errors.Is(err, sql.ErrNoRows) {
+		return tr, false, nil
+	}
+	if err != nil {
+		return tr, false, err
+	}
+	done, err := c.Triaged(ctx, id)
+	tr.RunID, tr.Rows, tr.Unchanged = id, rows, rows
+	return tr, done, err
+}
+
 // Detections lists the registry's detections, by name.
 func (r *Registry) Detections() []Analysis {
 	var out []Analysis
@@ -58,14 +82,11 @@ func Triage(ctx context.Context, c *store.Case, reg *Registry, o TriageOptions) 
 	dets := reg.Detections()
 	now := time.Now()
 	// The derived tables once for every detection: triage changes no data.
-	fp, err := currentFingerprint(ctx, c)
+	d, err := c.Derive(ctx)
 	if err != nil {
 		return out, err
 	}
-	if _, err := prepare(ctx, c, fp); err != nil {
-		return out, err
-	}
-	dv := fp.dataVersion()
+	dv := d.DataVersion
 	for i, a := range dets {
 		if o.Progress != nil {
 			o.Progress(a.Name, i, len(dets))
@@ -75,6 +96,19 @@ func Triage(ctx context.Context, c *store.Case, reg *Registry, o TriageOptions) 
 		if err != nil {
 			return out, fmt.Errorf("queries: triage: %w", err)
 		}
+		// A stored run triaged before changes nothing: the usual second
+		// triage on unchanged data, answered without reading its rows.
+		if !o.Fresh {
+			tr, done, err := triagedBefore(ctx, c, a, params, dv)
+			if err != nil {
+				return out, err
+			}
+			if done {
+				tr.Took = time.Since(began)
+				out.Runs = append(out.Runs, tr)
+				continue
+			}
+		}
 		r, err := runOn(ctx, c, a, params, Options{Fresh: o.Fresh, Program: o.Program}, dv)
 		if err != nil {
 			return out, err
@@ -83,36 +117,28 @@ func Triage(ctx context.Context, c *store.Case, reg *Registry, o TriageOptions) 
 			return out, err
 		}
 		tr := TriageRun{Detection: a.Name, Version: a.Version, RunID: r.RunID, Cached: r.Cached, Rows: len(r.Rows)}
-		// A stored run triaged before changes nothing: the usual second
-		// triage on unchanged data.
-		done, err := c.Triaged(ctx, r.RunID)
-		if err != nil {
-			return out, err
+		// Not triaged before: a new run, or a stored one triage has not
+		// gone through.
+		rows := make([]store.DetectionRow, len(r.Rows))
+		for j := range r.Rows {
+			if rows[j], err = a.Detection.Candidate(a, r, j); err != nil {
+				return out, err
+			}
 		}
-		if done {
-			tr.Unchanged = len(r.Rows)
-		} else {
-			rows := make([]store.DetectionRow, len(r.Rows))
-			for j := range r.Rows {
-				if rows[j], err = a.Detection.Candidate(a, r, j); err != nil {
-					return out, err
-				}
-			}
-			outcomes, err := c.RecordDetections(ctx, o.Analyst, r.RunID, rows)
-			if err != nil {
-				return out, fmt.Errorf("queries: triage: %s: %w", a.Name, err)
-			}
-			for _, oc := range outcomes {
-				switch oc.Outcome {
-				case store.DetectionNew:
-					tr.New++
-				case store.DetectionUpdated:
-					tr.Updated++
-				case store.DetectionReopened:
-					tr.Reopened++
-				default:
-					tr.Unchanged++
-				}
+		outcomes, err := c.RecordDetections(ctx, o.Analyst, r.RunID, rows)
+		if err != nil {
+			return out, fmt.Errorf("queries: triage: %s: %w", a.Name, err)
+		}
+		for _, oc := range outcomes {
+			switch oc.Outcome {
+			case store.DetectionNew:
+				tr.New++
+			case store.DetectionUpdated:
+				tr.Updated++
+			case store.DetectionReopened:
+				tr.Reopened++
+			default:
+				tr.Unchanged++
 			}
 		}
 		tr.Took = time.Since(began)

@@ -1,7 +1,9 @@
 package views
 
 import (
+	"context"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -14,6 +16,7 @@ import (
 	"github.com/investigator/investigator/cidrs"
 	"github.com/investigator/investigator/cidrs/asn"
 	"github.com/investigator/investigator/internal/whoisfake"
+	"github.com/investigator/investigator/store"
 	"github.com/investigator/investigator/whois"
 )
 
@@ -27,13 +30,33 @@ var enrichLines = []string{
 
 func newEnrichServer(t *testing.T, o Options) *echo.Echo {
 	t.Helper()
-	o.CasesDir = newBrowserCase(t, enrichLines)
+	return newEnrichServerIn(t, newBrowserCase(t, enrichLines), o)
+}
+
+func newEnrichServerIn(t *testing.T, dir string, o Options) *echo.Echo {
+	t.Helper()
+	o.CasesDir = dir
 	o.Program = "test"
 	e, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return e
+}
+
+// addFocusBehind adds a focus address to the demo case in dir from outside
+// the workbench, as the CLI would.
+func addFocusBehind(t *testing.T, dir, addr string) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := store.Open(ctx, filepath.Join(dir, "demo"+store.Ext), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.AddFocus(ctx, []store.FocusIP{{Addr: netip.MustParseAddr(addr), Source: "test"}}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestEnrichmentStatus(t *testing.T) {
@@ -102,10 +125,12 @@ func TestEnrichmentStatus(t *testing.T) {
 
 func TestPivotLookUp(t *testing.T) {
 	server, queries := whoisfake.Serve(t, whoisfake.Example)
-	e := newEnrichServer(t, Options{Whois: whoisOptionsFor(server)})
+	// The ingest built the derived tables; a focus address added since (by
+	// the CLI, say) leaves them out of date: the page offers to rebuild them.
+	dir := newBrowserCase(t, enrichLines)
+	addFocusBehind(t, dir, "10.0.1.11")
+	e := newEnrichServerIn(t, dir, Options{Whois: whoisOptionsFor(server)})
 	const peer = "/cases/demo/ip/45.61.9.9"
-
-	// Nothing has built the derived tables yet: the page offers to.
 	r := get(t, e, peer)
 	next := r.doc.Find(`[data-testid="pivot-stale"] input[name="next"]`).AttrOr("value", "")
 	if next != peer {

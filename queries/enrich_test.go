@@ -1,0 +1,116 @@
+package queries
+
+import (
+	"context"
+	"net/netip"
+	"slices"
+	"testing"
+
+	"github.com/investigator/investigator/store"
+)
+
+// TestDerivedTablesIncremental: records added to a case are added to the
+// derived tables alone, with exactly the rows a full rebuild gives; anything
+// else they are built from changing rebuilds them in full.
+func TestDerivedTablesIncremental(t *testing.T) {
+	ctx := context.Background()
+	first := newFlowSet(60, 1)
+	first.background()
+	first.bruteForce("203.0.113.7", web, 22, 3600, 40, true)
+	c := detCase(t, first)
+
+	derive := func(wantBuilt, wantExtended []string) {
+		t.Helper()
+		d, err := c.Derive(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(d.Built, wantBuilt) || !slices.Equal(d.Extended, wantExtended) {
+			t.Fatalf("built %v, extended %v; want built %v, extended %v", d.Built, d.Extended, wantBuilt, wantExtended)
+		}
+		if len(d.Stale) != 0 {
+			t.Fatalf("still stale: %v", d.Stale)
+		}
+	}
+	both := []string{"address_info", "case_flows"}
+	derive(both, nil) // built from nothing: in full
+	derive(nil, nil)  // up to date: nothing to do
+
+	// A second file, with addresses the first did not have.
+	second := newFlowSet(60, 2)
+	second.session("198.51.100.9", web, 443, 7200, 600, 4000, 90000)
+	second.session(web6, "2600:1f18::10", 443, 7300, 60, 500, 700)
+	addFlows(t, c, second)
+	if stale, err := Stale(ctx, c); err != nil || !stale {
+		t.Fatalf("after an ingest: stale %v, %v", stale, err)
+	}
+	derive(both, both)
+	same := snapshotDerived(t, c)
+	if _, err := c.DB.ExecContext(ctx, `DELETE FROM enrichment_state`); err != nil {
+		t.Fatal(err)
+	}
+	derive(both, nil)
+	if full := snapshotDerived(t, c); !slices.Equal(same, full) {
+		t.Fatalf("extended derived tables differ from a full build:\nextended %d rows\nfull %d rows", len(same), len(full))
+	}
+	var n int
+	if err := c.DB.QueryRowContext(ctx, `SELECT count(*) FROM case_flows WHERE peer_ip = '198.51.100.9'`).Scan(&n); err != nil || n == 0 {
+		t.Fatalf("the new file's peer is not in case_flows: %d, %v", n, err)
+	}
+
+	// New enrichment: address_info again in full, case_flows untouched.
+	lo, hi := store.PrefixRange(netip.MustParsePrefix("198.51.100.0/24"))
+	if _, err := c.DB.ExecContext(ctx, `INSERT INTO whois (query_ip, start_num, end_num, network, org, registry, server, fetched_at)
+		VALUES ('198.51.100.9', `+lo+`::UHUGEINT, `+hi+`::UHUGEINT, '198.51.100.0/24', 'Example Org', 'arin', 'whois.arin.net', now()::TIMESTAMP)`); err != nil {
+		t.Fatal(err)
+	}
+	derive([]string{"address_info"}, nil)
+	var org string
+	if err := c.DB.QueryRowContext(ctx, `SELECT org FROM address_info WHERE addr = '198.51.100.9'`).Scan(&org); err != nil || org != "Example Org" {
+		t.Fatalf("org %q, %v", org, err)
+	}
+
+	// Another focus address changes every scope: both in full.
+	if _, err := c.AddFocus(ctx, []store.FocusIP{{Addr: netip.MustParseAddr("10.0.1.99"), Source: "test"}}); err != nil {
+		t.Fatal(err)
+	}
+	derive(both, nil)
+
+	// Records that went away (a file's records deleted by hand in the shell):
+	// the tables cannot be extended, only rebuilt.
+	third := newFlowSet(60, 3)
+	third.session("192.0.2.44", web, 8443, 9000, 30, 100, 100)
+	addFlows(t, c, third)
+	if _, err := c.DB.ExecContext(ctx, `DELETE FROM flow_records WHERE file_id = (SELECT min(id) FROM ingest_files)`); err != nil {
+		t.Fatal(err)
+	}
+	derive(both, nil)
+	if err := c.DB.QueryRowContext(ctx, `SELECT count(*) FROM case_flows WHERE peer_ip = '203.0.113.7'`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("case_flows keeps %d records of the deleted file, %v", n, err)
+	}
+}
+
+// snapshotDerived is every row of the derived tables, as sorted text.
+func snapshotDerived(t *testing.T, c *store.Case) []string {
+	t.Helper()
+	var out []string
+	rows, err := c.DB.QueryContext(context.Background(), `
+		SELECT 'a|' || to_json(i)::VARCHAR FROM address_info i
+		UNION ALL SELECT 'f|' || to_json(f)::VARCHAR FROM case_flows f`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,315 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"strings"
+)
+
+// The derived tables are what analyses read besides the records:
+// address_info (every address of the case with its scope, cloud range,
+// WHOIS network or AS, and threat-intel lists) and case_flows (every flow
+// seen from the focus, with direction and peer). They are kept up to date
+// incrementally: when only flow records were added since a table was built,
+// the records of the new files (and their new addresses) are added to it
+// alone, so an ingest pays for its files, not for the case. A table is
+// rebuilt in full when anything else it is built from changed: the focus,
+// the VPC blocks, the enrichment snapshots, WHOIS answers, its definition,
+// or records that went away.
+
+// recordsInputs are what the records part of a fingerprint is made of: the
+// addresses, the last file and the records.
+const recordsInputs = `concat_ws('|',
+	(SELECT count(*) FROM addresses),
+	(SELECT coalesce(max(id), 0) FROM ingest_files),
+	(SELECT count(*) FROM flow_records))`
+
+// flowsContext is what case_flows is built from besides the records: the
+// focus and the VPC blocks, which decide every address's scope.
+const flowsContext = `concat_ws('|',
+	(SELECT coalesce(string_agg(addr, ',' ORDER BY addr), '') FROM focus_ips),
+	(SELECT coalesce(string_agg(cidr, ',' ORDER BY cidr), '') FROM vpc_cidrs))`
+
+// infoContext adds what address_info also uses: the enrichment.
+const infoContext = `concat_ws('|', ` + flowsContext + `,
+	(SELECT coalesce(string_agg(sha256, ',' ORDER BY provider), '') FROM cidr_snapshots),
+	(SELECT coalesce(string_agg(sha256, ','), '') FROM asn_snapshots),
+	(SELECT coalesce(string_agg(name || '=' || sha256, ',' ORDER BY name), '') FROM intel_snapshots),
+	(SELECT count(*) || '@' || coalesce(max(fetched_at)::VARCHAR, '') FROM whois))`
+
+// derivedTable is one derived table: what it is built from besides the
+// records (its definition included, so a case built by an older one is
+// rebuilt), and the statement that adds to it what it lacks: the rows of
+// the records of the files after $1 when byFile, else the rows it has
+// none of yet.
+type derivedTable struct {
+	name    string
+	context string
+	extend  string
+	byFile  bool
+}
+
+// derivedTables in build order: case_flows reads address_info's scopes.
+var derivedTables = func() []derivedTable {
+	info := addressInfoSQL()
+	flows := `INSERT INTO case_flows SELECT * FROM case_flows_view WHERE file_id > $1`
+	return []derivedTable{
+		{"address_info", "concat_ws('|', " + infoContext + ", '" + definition(info) + "')", info, false},
+		{"case_flows", "concat_ws('|', " + flowsContext + ", '" + definition(flows) + "')", flows, true},
+	}
+}()
+
+// definition is a short fingerprint of a derived table's statement.
+func definition(stmt string) string {
+	sum := sha256.Sum256([]byte(stmt))
+	return hex.EncodeToString(sum[:8])
+}
+
+// Derived is the state of the derived tables.
+type Derived struct {
+	// DataVersion fingerprints everything an analysis reads: the records and
+	// address_info's context. A stored result is reused only for the same one.
+	DataVersion string
+	// Stale are the derived tables not up to date with the case, in build order.
+	Stale []string
+	// Built are the tables Derive brought up to date; Extended says which of
+	// them only had the new files' rows added.
+	Built, Extended []string
+}
+
+// derivedState is one table's state now and as built.
+type derivedState struct {
+	now, context        string // fingerprint and context now
+	built, builtContext string // as built ("" when never)
+	builtFile           int64  // the last file it holds the records of (-1: none)
+	builtRecords        int64  // how many records the case held then
+	stale               bool
+}
+
+// DerivedState reports whether the derived tables are up to date, and the
+// data version. It only reads.
+func (c *Case) DerivedState(ctx context.Context) (Derived, error) {
+	st, _, err := derivedStates(ctx, c.DB)
+	if err != nil {
+		return Derived{}, err
+	}
+	return derivedOf(st), nil
+}
+
+func derivedOf(st []derivedState) Derived {
+	d := Derived{DataVersion: st[0].now}
+	for i, s := range st {
+		if s.stale {
+			d.Stale = append(d.Stale, derivedTables[i].name)
+		}
+	}
+	return d
+}
+
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// derivedStates reads every derived table's state, and the last file of
+// the case, in one query.
+func derivedStates(ctx context.Context, q queryer) ([]derivedState, int64, error) {
+	cols := []string{recordsInputs, `(SELECT coalesce(max(id), 0) FROM ingest_files)`}
+	for _, t := range derivedTables {
+		state := func(col, none string) string {
+			return fmt.Sprintf(`coalesce((SELECT %s FROM enrichment_state WHERE part = '%s'), %s)`, col, t.name, none)
+		}
+		cols = append(cols, "md5("+t.context+")", state("built_from", "''"), state("context", "''"),
+			state("file_id", "-1"), state("records", "-1"))
+	}
+	var records string
+	var last int64
+	st := make([]derivedState, len(derivedTables))
+	dest := []any{&records, &last}
+	for i := range st {
+		s := &st[i]
+		dest = append(dest, &s.context, &s.built, &s.builtContext, &s.builtFile, &s.builtRecords)
+	}
+	if err := q.QueryRowContext(ctx, `SELECT `+strings.Join(cols, ", ")).Scan(dest...); err != nil {
+		return nil, 0, fmt.Errorf("store: derived tables: %w", err)
+	}
+	for i := range st {
+		s := &st[i]
+		s.now = fingerprintOf(s.context, records)
+		s.stale = s.now != s.built
+	}
+	return st, last, nil
+}
+
+// extendable reports whether only records were added since the table was
+// built: the same context, and every record it lacks is of a later file
+// (the files it holds still hold what they held). Counting the later
+// files' records reads only their row groups: file ids grow with the rows.
+func (s derivedState) extendable(ctx context.Context, q queryer) (bool, error) {
+	if s.builtContext != s.context || s.builtFile < 0 {
+		return false, nil
+	}
+	var ok bool
+	err := q.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM flow_records WHERE file_id > $1) = (SELECT count(*) FROM flow_records) - $2`,
+		s.builtFile, s.builtRecords).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("store: derived tables: %w", err)
+	}
+	return ok, nil
+}
+
+// fingerprintOf is a table's fingerprint: its context and the records.
+func fingerprintOf(context, records string) string {
+	sum := sha256.Sum256([]byte(context + "|" + records))
+	return hex.EncodeToString(sum[:16])
+}
+
+// Derive brings the derived tables up to date: it adds the rows of the new
+// files where only records were added, and rebuilds a table in full
+// otherwise. It needs the case open for writing when anything is stale.
+func (c *Case) Derive(ctx context.Context) (Derived, error) {
+	st, _, err := derivedStates(ctx, c.DB)
+	if err != nil {
+		return Derived{}, err
+	}
+	d := derivedOf(st)
+	if len(d.Stale) == 0 {
+		return d, nil
+	}
+	if c.ReadOnly {
+		return d, fmt.Errorf("store: the case's derived tables (%s) are out of date and the case is open read-only", strings.Join(d.Stale, ", "))
+	}
+	tx, err := c.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return d, fmt.Errorf("store: derived tables: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after commit
+	// Read again inside the transaction: what it builds is what it records.
+	st, last, err := derivedStates(ctx, tx)
+	if err != nil {
+		return d, err
+	}
+	d = derivedOf(st)
+	for i, t := range derivedTables {
+		s := st[i]
+		if !s.stale {
+			continue
+		}
+		extend, err := s.extendable(ctx, tx)
+		if err != nil {
+			return d, err
+		}
+		after := int64(-1)
+		if extend {
+			after = s.builtFile
+			d.Extended = append(d.Extended, t.name)
+		} else if _, err := tx.ExecContext(ctx, `DELETE FROM `+t.name); err != nil {
+			return d, fmt.Errorf("store: rebuild %s: %w", t.name, err)
+		}
+		var args []any
+		if t.byFile {
+			args = append(args, after)
+		}
+		if _, err := tx.ExecContext(ctx, t.extend, args...); err != nil {
+			return d, fmt.Errorf("store: build %s: %w", t.name, err)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO enrichment_state
+			VALUES ($1, $2, now()::TIMESTAMP, $3, $4, (SELECT count(*) FROM flow_records))`,
+			t.name, s.now, s.context, last)
+		if err != nil {
+			return d, fmt.Errorf("store: build %s: %w", t.name, err)
+		}
+		d.Built = append(d.Built, t.name)
+	}
+	if err := tx.Commit(); err != nil {
+		return d, fmt.Errorf("store: derived tables: %w", err)
+	}
+	d.Stale = nil
+	return d, nil
+}
+
+// addressInfoSQL adds to address_info the addresses of the case it does not
+// hold yet (all of them when it is empty), each with its scope, the most
+// specific cloud range holding it — on the same prefix a specific service
+// beats AMAZON, a range with a region beats one without, then names decide
+// — its WHOIS network's org and ASN, or, without one, the AS of the imported
+// ASN data, and the threat-intel lists holding it (intel: their names,
+// sorted; empty when none does).
+func addressInfoSQL() string {
+	var special []string
+	// The blocks that are not globally reachable: scope "private".
+	for _, p := range SpecialPrefixes() {
+		first, last := PrefixRange(p)
+		special = append(special, fmt.Sprintf("(%s::UHUGEINT, %s::UHUGEINT)", first, last))
+	}
+	return `INSERT INTO address_info
+		WITH a AS (
+			SELECT x.addr, x.family, x.num FROM (
+				SELECT addr, family, num FROM addresses
+				UNION SELECT addr, family, num FROM focus_ips
+			) x
+			WHERE NOT EXISTS (SELECT 1 FROM address_info i WHERE i.addr = x.addr)
+		),
+		special(first_num, last_num) AS (VALUES ` + strings.Join(special, ", ") + `),
+		priv AS (SELECT DISTINCT a.addr FROM a JOIN special s ON a.num BETWEEN s.first_num AND s.last_num),
+		internal AS (SELECT DISTINCT a.addr FROM a JOIN vpc_cidrs v ON a.num BETWEEN v.start_num AND v.end_num),
+		-- Containment as an equality join: for every prefix length the ranges
+		-- use, the address's network at that length is looked up directly (a
+		-- range join of every address with every range is far slower).
+		lengths AS (SELECT DISTINCT family, bits, CASE family WHEN 4 THEN 32 - bits ELSE 128 - bits END AS host_bits FROM cidr_ranges),
+		networks AS (
+			SELECT a.addr, a.family, l.bits,
+				CASE WHEN l.host_bits >= 128 THEN 0::UHUGEINT ELSE (a.num >> l.host_bits::UTINYINT) << l.host_bits::UTINYINT END AS net
+			FROM a JOIN lengths l ON l.family = a.family
+		),
+		cloud AS (
+			SELECT n.addr, first({'provider': r.provider, 'service': r.service, 'region': r.region, 'prefix': r.prefix}
+				ORDER BY r.bits DESC, coalesce(r.service, 'AMAZON') = 'AMAZON', r.region IS NULL, r.provider, r.service, r.region) AS best
+			FROM networks n JOIN cidr_ranges r ON r.family = n.family AND r.bits = n.bits AND r.start_num = n.net
+			GROUP BY n.addr
+		),
+		who AS (
+			SELECT a.addr, arg_min({'org': w.org, 'asn': w.asn}, w.end_num - w.start_num) AS best
+			FROM a JOIN whois w ON a.num BETWEEN w.start_num AND w.end_num
+			GROUP BY a.addr
+		),
+		-- ASN ranges do not overlap: the range with the greatest start at or
+		-- below the address is the only candidate (an as-of join, not a range join).
+		asn AS (
+			SELECT a.addr, r.asn, r.as_name
+			FROM a ASOF JOIN asn_ranges r ON r.family = a.family AND a.num >= r.start_num
+			WHERE a.num <= r.end_num
+		),
+		-- The threat-intel lists holding each address, found the same way as
+		-- the cloud ranges: the address's network at every prefix length the
+		-- lists use, looked up directly.
+		intel_lengths AS (SELECT DISTINCT family, bits, CASE family WHEN 4 THEN 32 - bits ELSE 128 - bits END AS host_bits FROM intel_entries),
+		intel_networks AS (
+			SELECT a.addr, a.family, l.bits,
+				CASE WHEN l.host_bits >= 128 THEN 0::UHUGEINT ELSE (a.num >> l.host_bits::UTINYINT) << l.host_bits::UTINYINT END AS net
+			FROM a JOIN intel_lengths l ON l.family = a.family
+		),
+		intel AS (
+			SELECT n.addr, list_sort(list_distinct(list(e.list))) AS lists
+			FROM intel_networks n JOIN intel_entries e ON e.family = n.family AND e.bits = n.bits AND e.start_num = n.net
+			GROUP BY n.addr
+		),
+		bare AS (SELECT (SELECT count(*) FROM focus_ips) + (SELECT count(*) FROM vpc_cidrs) = 0 AS yes)
+		SELECT a.addr, a.family, a.num,
+			CASE WHEN f.num IS NOT NULL THEN 'focus' WHEN i.addr IS NOT NULL THEN 'internal'
+				WHEN p.addr IS NOT NULL THEN 'private' ELSE 'public' END,
+			f.num IS NOT NULL OR i.addr IS NOT NULL OR (p.addr IS NOT NULL AND (SELECT yes FROM bare)),
+			c.best.provider, c.best.service, c.best.region, c.best.prefix,
+			coalesce(w.best.org, n.as_name), coalesce(w.best.asn, 'AS' || n.asn),
+			coalesce(t.lists, []::VARCHAR[])
+		FROM a
+		LEFT JOIN (SELECT DISTINCT num FROM focus_ips) f ON f.num = a.num
+		LEFT JOIN internal i ON i.addr = a.addr
+		LEFT JOIN priv p ON p.addr = a.addr
+		LEFT JOIN cloud c ON c.addr = a.addr
+		LEFT JOIN who w ON w.addr = a.addr
+		LEFT JOIN asn n ON n.addr = a.addr
+		LEFT JOIN intel t ON t.addr = a.addr`
+}

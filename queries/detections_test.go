@@ -1019,8 +1019,5 @@ func TestTriageOfIncidents(t *testing.T) {
 			f.Evidence[0].Analysis != a.Name || f.Evidence[0].Version != a.Version || f.Evidence[0].SHA256 != a.SHA256 {
 			t.Errorf("JSON finding %s: source %q detection %q v%d, evidence %+v", f.ID, f.Source, f.Detection, f.DetectionVersion, f.Evidence)
 		}
-		if f.Detection == "port-scan" && f.DetectionVersion != 2 {
-			t.Errorf("port-scan is version %d", f.DetectionVersion)
-		}
 	}
 }

@@ -1,5 +1,5 @@
 -- name: host-sweep
--- version: 1
+-- version: 2
 -- title: Host sweeps
 -- description: Sources that touched one port on many hosts within an hour (a horizontal scan: looking for more of one service): on hosts of the case's network, or on public hosts that did not answer, with how many answered (accepted the connection: a reset is not an answer). High when the source is inside the case's network and swept it.
 -- finding: Sweep of port {dstport} over {distinct_hosts} hosts from {src_ip}
@@ -10,46 +10,55 @@
 -- param: start TIMESTAMP = null
 -- param: end TIMESTAMP = null
 -- param: limit INTEGER = 1000
-WITH f AS (
+WITH f AS NOT MATERIALIZED (
 	-- Every record of the case (a sweep need not touch the focus), the real
-	-- endpoints, TCP and UDP to a service port, with the hour it falls in on
-	-- two grids half an hour apart: a burst shorter than half an hour lies
-	-- within one hour of one of them.
+	-- endpoints, TCP and UDP to a service port. Read twice rather than kept:
+	-- the second time only for the candidates.
 	SELECT coalesce(pkt_srcaddr, srcaddr) AS src_ip, coalesce(pkt_dstaddr, dstaddr) AS dst_ip, srcport, dstport, protocol,
-		action, packets, bytes, tcp_flags, start, "end",
-		time_bucket(INTERVAL 1 HOUR, start) AS hour_a,
-		time_bucket(INTERVAL 1 HOUR, start, INTERVAL 30 MINUTE) AS hour_b
+		action, packets, bytes, tcp_flags, start, "end"
 	FROM flows
 	WHERE protocol IN (6, 17) AND dstport IS NOT NULL AND dstport < srcport
 		AND ($start IS NULL OR start >= $start) AND ($end IS NULL OR start <= $end)
 ),
+cand AS (
+	-- The sources that touched the minimum of hosts on a port at all.
+	SELECT src_ip, dstport FROM f GROUP BY ALL HAVING count(DISTINCT dst_ip) >= $min_hosts
+),
+fc AS MATERIALIZED (
+	-- Their records, with the hour each falls in on two grids half an hour
+	-- apart: a burst shorter than half an hour lies within one hour of one.
+	SELECT f.*, time_bucket(INTERVAL 1 HOUR, start) AS hour_a, time_bucket(INTERVAL 1 HOUR, start, INTERVAL 30 MINUTE) AS hour_b
+	FROM f SEMI JOIN cand c ON c.src_ip = f.src_ip AND c.dstport = f.dstport
+),
 busy_a AS (
 	-- The hours in which a source touched the minimum of hosts on a port,
 	-- on each grid.
-	SELECT src_ip, dstport, hour_a FROM f GROUP BY ALL HAVING count(DISTINCT dst_ip) >= $min_hosts
+	SELECT src_ip, dstport, hour_a FROM fc GROUP BY ALL HAVING count(DISTINCT dst_ip) >= $min_hosts
 ),
 busy_b AS (
-	SELECT src_ip, dstport, hour_b FROM f GROUP BY ALL HAVING count(DISTINCT dst_ip) >= $min_hosts
+	SELECT src_ip, dstport, hour_b FROM fc GROUP BY ALL HAVING count(DISTINCT dst_ip) >= $min_hosts
 ),
-w AS (
+w AS MATERIALIZED (
 	-- The records of those hours (equality joins, one row per record: each
 	-- grid has one row per source, port and hour).
 	SELECT f.*
-	FROM f
+	FROM fc f
 	LEFT JOIN busy_a a ON a.src_ip = f.src_ip AND a.dstport = f.dstport AND a.hour_a = f.hour_a
 	LEFT JOIN busy_b b ON b.src_ip = f.src_ip AND b.dstport = f.dstport AND b.hour_b = f.hour_b
 	WHERE a.src_ip IS NOT NULL OR b.src_ip IS NOT NULL
 ),
 answers AS (
-	-- A host answered when a record came back from the port to the
-	-- source's port, accepted, and (where flow logs give TCP flags) it was
-	-- not a reset alone: a closed port resets, a dead host says nothing,
-	-- and a SYN retransmitted is no answer however many packets it makes.
-	-- Only the answers to the sweeps' probes are looked for.
+	-- A host answered when a record came back from the port to the source,
+	-- accepted, and (where flow logs give TCP flags) it was not a reset
+	-- alone: a closed port resets, a dead host says nothing, and a SYN
+	-- retransmitted is no answer however many packets it makes. Only the
+	-- hosts the sweeps touched are looked for.
 	SELECT DISTINCT coalesce(r.pkt_srcaddr, r.srcaddr) AS host, r.srcport AS port, r.protocol,
-		coalesce(r.pkt_dstaddr, r.dstaddr) AS client, r.dstport AS client_port
+		coalesce(r.pkt_dstaddr, r.dstaddr) AS client
 	FROM flows r
-	SEMI JOIN (SELECT DISTINCT src_ip, srcport FROM w) p ON p.src_ip = coalesce(r.pkt_dstaddr, r.dstaddr) AND p.srcport = r.dstport
+	SEMI JOIN (SELECT DISTINCT dst_ip, dstport, protocol, src_ip FROM w) p
+		ON p.dst_ip = coalesce(r.pkt_srcaddr, r.srcaddr) AND p.dstport = r.srcport AND p.protocol = r.protocol
+		AND p.src_ip = coalesce(r.pkt_dstaddr, r.dstaddr)
 	WHERE r.protocol IN (6, 17) AND r.action = 'ACCEPT' AND r.srcport < r.dstport
 		AND (r.protocol = 17 OR r.tcp_flags IS NULL OR r.tcp_flags & 4 = 0 OR r.tcp_flags & 18 = 18)
 		AND ($start IS NULL OR r.start >= $start) AND ($end IS NULL OR r.start <= $end)
@@ -72,7 +81,7 @@ g AS (
 		max(w."end") AS last_seen
 	FROM w
 	JOIN address_info d ON d.addr = w.dst_ip
-	LEFT JOIN answers a ON a.host = w.dst_ip AND a.port = w.dstport AND a.protocol = w.protocol AND a.client = w.src_ip AND a.client_port = w.srcport
+	LEFT JOIN answers a ON a.host = w.dst_ip AND a.port = w.dstport AND a.protocol = w.protocol AND a.client = w.src_ip
 	GROUP BY w.src_ip, w.dstport
 )
 SELECT g.*,

@@ -1,5 +1,5 @@
 -- name: port-scan
--- version: 2
+-- version: 3
 -- title: Port scans
 -- description: Sources that touched many distinct ports of one host of the case within an hour (a vertical scan), with the share of their flows that was rejected and the ports that answered.
 -- finding: Port scan of {dst_ip} from {src_ip}: {distinct_ports} ports, {answered_ports} answered
@@ -18,12 +18,20 @@ WITH replies AS (
 	WHERE direction = 'outbound' AND srcport > dstport
 		AND ($start IS NULL OR start >= $start) AND ($end IS NULL OR start <= $end)
 ),
-p AS (
+inbound AS NOT MATERIALIZED (
 	SELECT f.*
 	FROM case_flows f
 	ANTI JOIN replies r ON r.peer = f.src_ip AND r.port = f.srcport AND r.protocol = f.protocol
 	WHERE f.direction = 'inbound' AND f.protocol IN (6, 17)
 		AND ($start IS NULL OR f.start >= $start) AND ($end IS NULL OR f.start <= $end)
+),
+p AS MATERIALIZED (
+	-- The records of the pairs that touched the minimum of ports at all:
+	-- only they can have touched it in an hour.
+	SELECT i.*
+	FROM inbound i
+	SEMI JOIN (SELECT src_ip, dst_ip FROM inbound GROUP BY ALL HAVING count(DISTINCT dstport) >= $min_ports) c
+		ON c.src_ip = i.src_ip AND c.dst_ip = i.dst_ip
 ),
 g AS (
 	SELECT

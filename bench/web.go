@@ -55,13 +55,17 @@ func webBench(bin, dir string, n int, peer string) (map[string]any, error) {
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
 	out := map[string]any{}
-	fmt.Printf("\n%-24s %10s %10s %10s %12s (serve in its own process; 8 clients, 50 requests)\n", "page", "p50", "p95", "max", "p95/baseline")
+	fmt.Printf("\n%-24s %10s %10s %10s %10s %12s (serve in its own process; the first request alone, then 8 clients, 50 requests)\n", "page", "first", "p50", "p95", "max", "p95/baseline")
 	var baseline time.Duration
 	for _, p := range pages {
-		// One request first: the stored result and derived tables exist.
+		// One request first, timed on its own: it reads the case cold (the
+		// analyses bench has just ingested more into it), then the stored
+		// results and the page cache exist.
+		began := time.Now()
 		if err := get(client, base+p.path); err != nil {
 			return nil, fmt.Errorf("%s: %w", p.label, err)
 		}
+		first := time.Since(began)
 		var mu sync.Mutex
 		var took []time.Duration
 		var wg sync.WaitGroup
@@ -98,8 +102,8 @@ func webBench(bin, dir string, n int, peer string) (map[string]any, error) {
 			baseline = max(p95, time.Microsecond)
 		}
 		ratio := float64(p95) / float64(baseline)
-		fmt.Printf("%-24s %10s %10s %10s %12.1f\n", p.label, p50.Round(time.Microsecond*100), p95.Round(time.Microsecond*100), mx.Round(time.Microsecond*100), ratio)
-		out[p.label] = map[string]float64{"p50_ms": float64(p50.Microseconds()) / 1000, "p95_ms": float64(p95.Microseconds()) / 1000, "p95_vs_baseline": ratio}
+		fmt.Printf("%-24s %10s %10s %10s %10s %12.1f\n", p.label, first.Round(time.Microsecond*100), p50.Round(time.Microsecond*100), p95.Round(time.Microsecond*100), mx.Round(time.Microsecond*100), ratio)
+		out[p.label] = map[string]float64{"first_ms": float64(first.Microseconds()) / 1000, "p50_ms": float64(p50.Microseconds()) / 1000, "p95_ms": float64(p95.Microseconds()) / 1000, "p95_vs_baseline": ratio}
 	}
 	return out, nil
 }

@@ -230,6 +230,9 @@ func (s *server) handleError(err error, c echo.Context) {
 		}
 	}
 	vm := ErrorVM{Status: status, Title: http.StatusText(status), Message: msg}
+	if name := c.Param("case"); store.ValidName(name) == nil {
+		vm.Case = name
+	}
 	target := c.Request().Header.Get("HX-Target")
 	switch {
 	case isHTMX(c) && page != nil:

@@ -301,17 +301,25 @@ func orDash(s string) string {
 	return s
 }
 
-// SQLVM is the SQL console of a case: the statement and its result or error.
+// SQLVM is the SQL console of a case: the statement and its result or
+// error, the examples, the history and the schema.
 type SQLVM struct {
 	Case, Href string
+	CSVHref    string // where a statement's result downloads as CSV
 	Path       string // absolute path of the case file, for duckdb -readonly
 	Query      string
-	Ran        bool
-	Error      string
-	Result     TableVM
-	Rows       int
-	Truncated  bool
-	Duration   string
+	Examples   []queries.Example
+	History    []HistoryEntry // newest first
+	// Schema is the case's tables and views; SchemaError says why it is
+	// missing (not looked up for htmx answers, which do not show it).
+	Schema      []queries.TableSchema
+	SchemaError string
+	Ran         bool
+	Error       string
+	Result      TableVM
+	Rows        int
+	Truncated   bool
+	Duration    string
 }
 
 // oobAttrs marks an element for an htmx out-of-band swap.
@@ -338,4 +346,25 @@ type FlowsVM struct {
 type FlowTotals struct {
 	Records, Packets, Bytes, Accepted, Rejected int64
 	First, Last                                 *time.Time
+}
+
+// tableKind names a kind of table as information_schema gives it.
+func tableKind(kind string) string {
+	switch kind {
+	case "BASE TABLE":
+		return "table"
+	case "VIEW":
+		return "view"
+	}
+	return strings.ToLower(kind)
+}
+
+// oneLine shows a statement on one line: its whitespace runs made one
+// space, at most 120 characters.
+func oneLine(q string) string {
+	s := strings.Join(strings.Fields(q), " ")
+	if r := []rune(s); len(r) > 120 {
+		return string(r[:119]) + "…"
+	}
+	return s
 }

@@ -137,6 +137,27 @@ func TestBrowserPrint(t *testing.T) {
 			}
 		}
 	}
+	// A wide result: twenty numeric columns with long names, from the console.
+	var cols []string
+	for i := range 20 {
+		cols = append(cols, fmt.Sprintf("%d AS long_numeric_column_%d", 1_000_000+i, i))
+	}
+	b.do("print a wide result", chromedp.Navigate(srv.URL+"/cases/demo/sql"), at("/cases/demo/sql"),
+		chromedp.SetValue(chromedp.CSS(`[data-testid="sql-query"]`), "SELECT srcaddr, dstaddr, start, "+strings.Join(cols, ", ")+" FROM flows LIMIT 5"),
+		// The form is hidden in print: submit it from script.
+		chromedp.Evaluate[chromedp.Void](`htmx.trigger(document.querySelector('[data-testid="sql-form"]'), "submit")`),
+		poll(`document.querySelectorAll('#sql-result [data-testid="result-row"]').length === 5`))
+	for _, theme := range []string{"light", "dark"} {
+		step := "print a wide result (" + theme + " theme)"
+		b.do(step, chromedp.Evaluate[chromedp.Void](`document.documentElement.dataset.theme = `+strconv.Quote(theme)))
+		sctx, cancel := b.stepCtx()
+		problems, err := chromedp.Run(sctx, chromedp.Evaluate[[]string](printCheck))
+		cancel()
+		if err != nil || len(problems) > 0 {
+			b.fail("%s: %v\n%s", step, err, strings.Join(problems, "\n"))
+		}
+	}
+
 	// And Chromium prints the result page to paper.
 	b.do("print to PDF", chromedp.Navigate(srv.URL+"/cases/demo/analyses/rejected"), at("/cases/demo/analyses/rejected"))
 	sctx, cancel := b.stepCtx()

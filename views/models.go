@@ -161,6 +161,9 @@ type ResultVM struct {
 	TableVM
 }
 
+// wideTable is how many columns make a table wide: printed smaller.
+const wideTable = 10
+
 // TableVM is a table of text cells. Links parallels Rows: the pivot page of
 // an address cell, empty for other cells.
 type TableVM struct {

@@ -3,6 +3,7 @@ package views
 import (
 	"cmp"
 	"fmt"
+	"html"
 	"maps"
 	"net/http"
 	"net/netip"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/investigator/investigator/internal/format"
@@ -317,4 +319,21 @@ func sortMark(t TableVM, c string) string {
 		return "▼"
 	}
 	return "▲"
+}
+
+// columnName is a column's name that may break after its underscores
+// (interval_<wbr>score) where the table has to be narrow: printed. Each
+// part is escaped; the <wbr> elements are the only markup.
+func columnName(name string) templ.Component {
+	var b strings.Builder
+	for i, part := range strings.SplitAfter(name, "_") {
+		if part == "" {
+			continue
+		}
+		if i > 0 {
+			b.WriteString("<wbr>")
+		}
+		b.WriteString(html.EscapeString(part))
+	}
+	return templ.Raw(b.String())
 }

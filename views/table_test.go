@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -278,4 +279,21 @@ func viewRows(cols []queries.Column, keep []int, rows [][]any, v resultView) ([]
 		out[i] = rows[n]
 	}
 	return out, nil
+}
+
+func TestColumnName(t *testing.T) {
+	for name, want := range map[string]string{
+		"bytes":          "bytes",
+		"interval_score": "interval_<wbr>score",
+		"a_b_":           "a_<wbr>b_",
+		"<i>x_y</i>":     "&lt;i&gt;x_<wbr>y&lt;/i&gt;",
+	} {
+		var b strings.Builder
+		if err := columnName(name).Render(context.Background(), &b); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != want {
+			t.Errorf("%q: %q, want %q", name, b.String(), want)
+		}
+	}
 }

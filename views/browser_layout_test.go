@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/investigator/investigator/queries"
 	"github.com/investigator/investigator/store"
 )
 
@@ -203,3 +204,51 @@ const printCheck = `(function () {
 	});
 	return out.slice(0, 20);
 })()`
+
+// TestBrowserSQLConsole: in Chromium, under the content security policy, a
+// click on an example puts it in the editor in place; its result comes with
+// a CSV download and the statement in the history; a click on the history
+// puts it back; the schema lists the flows view's columns.
+func TestBrowserSQLConsole(t *testing.T) {
+	e, err := New(Options{CasesDir: newBrowserCase(t, browserFlowLines()), Program: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	b := startBrowser(t, srv.URL)
+	const path = "/cases/demo/sql"
+	var peers, hours string
+	for _, ex := range queries.Examples() {
+		switch ex.Name {
+		case "peers":
+			peers = ex.SQL
+		case "hours":
+			hours = ex.SQL
+		}
+	}
+	b.do("console", chromedp.EmulateViewport(1440, 900), chromedp.Navigate(srv.URL+path), at(path),
+		chromedp.Evaluate[chromedp.Void](`window.__browserTestMarker = "console"`),
+		poll(`!!document.querySelector('[data-testid="schema-table"][data-name="flows"][open] [data-testid="schema-column"]')`))
+	b.do("example",
+		chromedp.Click(chromedp.CSS(`[data-testid="sql-example"][data-name="peers"]`)),
+		poll(`document.querySelector('[data-testid="sql-query"]').value === `+strconv.Quote(peers)))
+	b.do("run",
+		chromedp.Click(chromedp.CSS(`[data-testid="sql-run"]`)),
+		poll(`!!document.querySelector('#sql-result [data-testid="sql-meta"]')`),
+		poll(`document.querySelectorAll('[data-testid="sql-history-entry"]').length === 1`))
+	if got := b.str("run", chromedp.Evaluate[string](`document.querySelector('[data-testid="sql-csv-form"] input[name="query"]').value`)); got != peers {
+		b.fail("run: the download is of %q", got)
+	}
+	b.do("another",
+		chromedp.Click(chromedp.CSS(`[data-testid="sql-example"][data-name="hours"]`)),
+		poll(`document.querySelector('[data-testid="sql-query"]').value === `+strconv.Quote(hours)),
+		chromedp.Click(chromedp.CSS(`[data-testid="sql-run"]`)),
+		poll(`document.querySelectorAll('[data-testid="sql-history-entry"]').length === 2`))
+	b.do("from the history",
+		chromedp.Click(chromedp.CSS(`[data-testid="sql-history-entry"]:last-child a`)),
+		poll(`document.querySelector('[data-testid="sql-query"]').value === `+strconv.Quote(peers)),
+		poll(`document.activeElement && document.activeElement.dataset.testid === "sql-query"`))
+	b.wantText("console", "the window marker (page reloaded?)", b.str("console", chromedp.Evaluate[string](`String(window.__browserTestMarker)`)), "console")
+	b.check("end")
+}

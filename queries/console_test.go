@@ -75,3 +75,50 @@ func TestSandbox(t *testing.T) {
 		}
 	}
 }
+
+func TestSchema(t *testing.T) {
+	c := handCase(t, true)
+	schema, err := Schema(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := Tables(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same tables and views as Tables, each with its columns in order.
+	if len(schema) != len(tables) {
+		t.Fatalf("%d tables in the schema, %d listed", len(schema), len(tables))
+	}
+	byName := map[string]TableSchema{}
+	for i, s := range schema {
+		if s.TableInfo != tables[i] {
+			t.Errorf("schema %d is %v, want %v", i, s.TableInfo, tables[i])
+		}
+		if len(s.Columns) == 0 {
+			t.Errorf("%s has no columns", s.Name)
+		}
+		byName[s.Name] = s
+	}
+	flows := byName["flows"]
+	if flows.Kind != "VIEW" || flows.About == "" {
+		t.Errorf("flows: %+v", flows.TableInfo)
+	}
+	want := []SchemaColumn{{"version", "INTEGER"}, {"account_id", "VARCHAR"}, {"interface_id", "VARCHAR"}, {"srcaddr", "VARCHAR"}}
+	if len(flows.Columns) < len(want) || !slices.Equal(flows.Columns[:len(want)], want) {
+		t.Errorf("flows columns start %v, want %v", flows.Columns[:min(len(want), len(flows.Columns))], want)
+	}
+	for _, col := range flows.Columns {
+		if col.Name == "start" && col.Type != "TIMESTAMP" || col.Name == "bytes" && col.Type != "BIGINT" {
+			t.Errorf("flows.%s is %s", col.Name, col.Type)
+		}
+	}
+	if byName["case_flows"].Kind != "BASE TABLE" {
+		t.Errorf("case_flows: %+v", byName["case_flows"].TableInfo)
+	}
+	for name := range tableAbout {
+		if _, ok := byName[name]; !ok {
+			t.Errorf("tableAbout describes %q, which the case does not have", name)
+		}
+	}
+}

@@ -484,7 +484,7 @@ func jobFiles(vm JobVM) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, ".</p><div class=\"scroll\"><table data-testid=\"job-files\"><thead><tr><th>Source</th><th>Shape</th><th class=\"num\">Records</th><th class=\"num\">Rejected lines</th><th>Loaded</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, ".</p><div class=\"scroll\"><table data-testid=\"job-files\"><thead><tr><th>Source</th><th>Shape</th><th class=\"num\">Records</th><th class=\"num\">Rejected lines</th><th>Loaded (UTC)</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -696,7 +696,7 @@ func jobBusyPage(status int, message string, vm JobVM) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = layout(vm.Case+" is busy").Render(templ.WithChildren(ctx, templ_7745c5c3_Var31), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout("Busy · "+vm.Case).Render(templ.WithChildren(ctx, templ_7745c5c3_Var31), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

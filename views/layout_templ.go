@@ -9,6 +9,8 @@ package views
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
+// layout is every page: title names the page and, inside a case, the case
+// ("Overview · demo"), as browser tabs and history list them.
 func layout(title string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -34,13 +36,13 @@ func layout(title string) templ.Component {
 		var templ_7745c5c3_Var2 string
 		templ_7745c5c3_Var2, templ_7745c5c3_Err = templ.JoinStringErrs(title)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/layout.templ`, Line: 9, Col: 17}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/layout.templ`, Line: 11, Col: 17}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var2))
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, " · investiGATOR</title><link rel=\"stylesheet\" href=\"/static/app.css\"><script src=\"/static/theme.js\"></script><script src=\"/static/htmx.min.js\" defer></script><!-- htmx swaps error answers too: they say what went wrong where the answer would have gone.\n\t\t\t     Under the content security policy (no inline script or style): no eval (hx-on, js: values,\n\t\t\t     trigger filters), no script tags from answers, and its indicator styles come from app.css. --><meta name=\"htmx-config\" content='{\"allowEval\":false,\"allowScriptTags\":false,\"includeIndicatorStyles\":false,\"responseHandling\":[{\"code\":\"204\",\"swap\":false},{\"code\":\"[23]..\",\"swap\":true},{\"code\":\"[45]..\",\"swap\":true,\"error\":false},{\"code\":\"...\",\"swap\":false}]}'></head><body><header class=\"top\"><a class=\"brand\" href=\"/\">investiGATOR</a> <button type=\"button\" id=\"theme-toggle\" class=\"theme-toggle\" data-testid=\"theme-toggle\" aria-label=\"Switch between light and dark theme\">◐</button></header><main>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, " — investiGATOR</title><link rel=\"stylesheet\" href=\"/static/app.css\"><script src=\"/static/theme.js\"></script><script src=\"/static/htmx.min.js\" defer></script><!-- htmx swaps error answers too: they say what went wrong where the answer would have gone.\n\t\t\t     Under the content security policy (no inline script or style): no eval (hx-on, js: values,\n\t\t\t     trigger filters), no script tags from answers, and its indicator styles come from app.css. --><meta name=\"htmx-config\" content='{\"allowEval\":false,\"allowScriptTags\":false,\"includeIndicatorStyles\":false,\"responseHandling\":[{\"code\":\"204\",\"swap\":false},{\"code\":\"[23]..\",\"swap\":true},{\"code\":\"[45]..\",\"swap\":true,\"error\":false},{\"code\":\"...\",\"swap\":false}]}'></head><body><header class=\"top\"><a class=\"brand\" href=\"/\">investiGATOR</a> <button type=\"button\" id=\"theme-toggle\" class=\"theme-toggle\" data-testid=\"theme-toggle\" aria-label=\"Switch between light and dark theme\">◐</button></header><main>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -3,6 +3,7 @@ package views
 import (
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,11 +18,21 @@ import (
 
 // View models: what the templ components get. No database handles.
 
-// ErrorVM is the error page.
+// ErrorVM is the error page. Case is the case of the page asked for, ""
+// outside one.
 type ErrorVM struct {
 	Status  int
 	Title   string
 	Message string
+	Case    string
+}
+
+// errorTitle is the error page's title: the error, and the case it is in.
+func errorTitle(vm ErrorVM) string {
+	if vm.Case == "" {
+		return vm.Title
+	}
+	return vm.Title + " · " + vm.Case
 }
 
 // CasesVM is the cases list.
@@ -45,15 +56,12 @@ type CaseRow struct {
 	Size        int64
 }
 
-// focusSummary shows up to three focus addresses, then how many more.
-func focusSummary(addrs []string) string {
-	if len(addrs) == 0 {
-		return "-"
-	}
+// focusShown are up to three focus addresses, then how many more ("+2").
+func focusShown(addrs []string) []string {
 	if len(addrs) <= 3 {
-		return strings.Join(addrs, ", ")
+		return addrs
 	}
-	return strings.Join(addrs[:3], ", ") + " +" + strconv.Itoa(len(addrs)-3)
+	return append(slices.Clip(addrs[:3]), "+"+strconv.Itoa(len(addrs)-3))
 }
 
 // OverviewVM is a case's overview.
@@ -153,6 +161,9 @@ type ResultVM struct {
 	TableVM
 }
 
+// wideTable is how many columns make a table wide: printed smaller.
+const wideTable = 10
+
 // TableVM is a table of text cells. Links parallels Rows: the pivot page of
 // an address cell, empty for other cells.
 type TableVM struct {
@@ -160,6 +171,9 @@ type TableVM struct {
 	Numeric []bool
 	Rows    [][]string
 	Links   [][]string
+	// Titles, when set, parallels Rows: the exact value of a cell shown
+	// rounded (1.9 MiB: "1,992,294 bytes"), "" for the others.
+	Titles [][]string
 	// SortHrefs, when set, parallels Columns: the page sorted by that
 	// column. Sorted names the column the rows are sorted by, Desc how.
 	SortHrefs []string
@@ -172,6 +186,15 @@ type TableVM struct {
 	// Marks are what the record says of the addresses the table shows
 	// (starred, tagged, with notes), by the cell's text.
 	Marks map[string]AddrMark
+}
+
+// titleAttrs are the attributes of cell i of row ri that give the exact
+// value behind a rounded one: none when it is shown whole.
+func (t TableVM) titleAttrs(ri, i int) templ.Attributes {
+	if ri < len(t.Titles) && i < len(t.Titles[ri]) && t.Titles[ri][i] != "" {
+		return templ.Attributes{"title": t.Titles[ri][i]}
+	}
+	return nil
 }
 
 // mark is what the record says of the address in a cell.
@@ -200,7 +223,7 @@ func timeRange(first, last *time.Time) string {
 	if first == nil || last == nil {
 		return "-"
 	}
-	return format.Time(*first) + " – " + format.Time(*last) + " UTC"
+	return format.Time(*first) + " – " + format.TimeUTC(*last)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -281,17 +304,25 @@ func orDash(s string) string {
 	return s
 }
 
-// SQLVM is the SQL console of a case: the statement and its result or error.
+// SQLVM is the SQL console of a case: the statement and its result or
+// error, the examples, the history and the schema.
 type SQLVM struct {
 	Case, Href string
+	CSVHref    string // where a statement's result downloads as CSV
 	Path       string // absolute path of the case file, for duckdb -readonly
 	Query      string
-	Ran        bool
-	Error      string
-	Result     TableVM
-	Rows       int
-	Truncated  bool
-	Duration   string
+	Examples   []queries.Example
+	History    []HistoryEntry // newest first
+	// Schema is the case's tables and views; SchemaError says why it is
+	// missing (not looked up for htmx answers, which do not show it).
+	Schema      []queries.TableSchema
+	SchemaError string
+	Ran         bool
+	Error       string
+	Result      TableVM
+	Rows        int
+	Truncated   bool
+	Duration    string
 }
 
 // oobAttrs marks an element for an htmx out-of-band swap.
@@ -318,4 +349,25 @@ type FlowsVM struct {
 type FlowTotals struct {
 	Records, Packets, Bytes, Accepted, Rejected int64
 	First, Last                                 *time.Time
+}
+
+// tableKind names a kind of table as information_schema gives it.
+func tableKind(kind string) string {
+	switch kind {
+	case "BASE TABLE":
+		return "table"
+	case "VIEW":
+		return "view"
+	}
+	return strings.ToLower(kind)
+}
+
+// oneLine shows a statement on one line: its whitespace runs made one
+// space, at most 120 characters.
+func oneLine(q string) string {
+	s := strings.Join(strings.Fields(q), " ")
+	if r := []rune(s); len(r) > 120 {
+		return string(r[:119]) + "…"
+	}
+	return s
 }

@@ -210,7 +210,11 @@ func (s *server) rowPanelVM(caseName string, r *queries.Result, n int, next stri
 	row := r.Rows[n-1]
 	var seen []string
 	for i, col := range r.Columns {
-		vm.Cells = append(vm.Cells, [2]string{col.Name, format.Cell(col.Name, row[i])})
+		shown, exact := format.Human(col.Name, row[i])
+		if exact != "" {
+			shown += " (" + exact + ")"
+		}
+		vm.Cells = append(vm.Cells, [2]string{col.Name, shown})
 		v, ok := row[i].(string)
 		if !ok || !addressColumns[col.Name] {
 			continue

@@ -3,6 +3,7 @@ package views
 import (
 	"cmp"
 	"fmt"
+	"html"
 	"maps"
 	"net/http"
 	"net/netip"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/investigator/investigator/internal/format"
@@ -83,7 +85,10 @@ func viewOrder(cols []queries.Column, keep []int, rows [][]any, v resultView) ([
 		}
 		needle := strings.ToLower(v.Filter)
 		for _, k := range keep {
-			if strings.Contains(strings.ToLower(format.Cell(cols[k].Name, row[k])), needle) {
+			// The text shown, or the exact value behind a rounded one
+			// (1.9 MiB is 1,992,294 bytes): either finds the row.
+			shown, exact := format.Human(cols[k].Name, row[k])
+			if strings.Contains(strings.ToLower(shown), needle) || exact != "" && strings.Contains(strings.ToLower(exact), needle) {
 				out = append(out, i)
 				break
 			}
@@ -143,6 +148,12 @@ func compareCells(a, b any) int {
 			if errA == nil && errB == nil {
 				return x.Compare(y)
 			}
+			// Durations (an INTERVAL comes as 1h30m0s) by length.
+			if d, errA := time.ParseDuration(a); errA == nil {
+				if e, errB := time.ParseDuration(b); errB == nil {
+					return cmp.Compare(d, e)
+				}
+			}
 			return strings.Compare(a, b)
 		}
 	}
@@ -169,19 +180,24 @@ func keptColumns(cols []queries.Column, rows [][]any, dropEmpty bool) []int {
 	return keep
 }
 
-// tableVM turns the kept columns of rows into text cells, every address of
-// an address column a link to its pivot page. nums, when not nil, are the
-// rows' numbers (from 1) in the stored run they come from.
+// tableVM turns the kept columns of rows into text cells as people read
+// them (format.Human: sizes in binary units, times with their zone; the
+// exact value of a rounded one in Titles), every address of an address
+// column a link to its pivot page. Numbers and durations are right-aligned.
+// nums, when not nil, are the rows' numbers (from 1) in the stored run they
+// come from.
 func tableVM(caseName string, cols []queries.Column, keep []int, rows [][]any, nums []int) TableVM {
 	vm := TableVM{Numeric: make([]bool, len(keep)), RowNums: nums}
-	for _, i := range keep {
+	for k, i := range keep {
 		vm.Columns = append(vm.Columns, cols[i].Name)
+		vm.Numeric[k] = numericType(cols[i].Type)
 	}
 	for _, row := range rows {
 		out := make([]string, len(keep))
+		titles := make([]string, len(keep))
 		links := make([]string, len(keep))
 		for k, i := range keep {
-			out[k] = format.Cell(cols[i].Name, row[i])
+			out[k], titles[k] = format.Human(cols[i].Name, row[i])
 			switch row[i].(type) {
 			case int64, float64:
 				vm.Numeric[k] = true
@@ -191,9 +207,22 @@ func tableVM(caseName string, cols []queries.Column, keep []int, rows [][]any, n
 			}
 		}
 		vm.Rows = append(vm.Rows, out)
+		vm.Titles = append(vm.Titles, titles)
 		vm.Links = append(vm.Links, links)
 	}
 	return vm
+}
+
+// numericType reports whether a column of this database type holds
+// quantities, right-aligned in a table: numbers and durations (an INTERVAL
+// comes as text, 1h30m0s).
+func numericType(t string) bool {
+	switch t {
+	case "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
+		"FLOAT", "DOUBLE", "DECIMAL", "INTERVAL":
+		return true
+	}
+	return strings.HasPrefix(t, "DECIMAL(")
 }
 
 // simpleTable is a table of every column and row, as they come.
@@ -290,4 +319,21 @@ func sortMark(t TableVM, c string) string {
 		return "▼"
 	}
 	return "▲"
+}
+
+// columnName is a column's name that may break after its underscores
+// (interval_<wbr>score) where the table has to be narrow: printed. Each
+// part is escaped; the <wbr> elements are the only markup.
+func columnName(name string) templ.Component {
+	var b strings.Builder
+	for i, part := range strings.SplitAfter(name, "_") {
+		if part == "" {
+			continue
+		}
+		if i > 0 {
+			b.WriteString("<wbr>")
+		}
+		b.WriteString(html.EscapeString(part))
+	}
+	return templ.Raw(b.String())
 }

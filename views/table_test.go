@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -278,4 +279,78 @@ func viewRows(cols []queries.Column, keep []int, rows [][]any, v resultView) ([]
 		out[i] = rows[n]
 	}
 	return out, nil
+}
+
+func TestColumnName(t *testing.T) {
+	for name, want := range map[string]string{
+		"bytes":          "bytes",
+		"interval_score": "interval_<wbr>score",
+		"a_b_":           "a_<wbr>b_",
+		"<i>x_y</i>":     "&lt;i&gt;x_<wbr>y&lt;/i&gt;",
+	} {
+		var b strings.Builder
+		if err := columnName(name).Render(context.Background(), &b); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != want {
+			t.Errorf("%q: %q, want %q", name, b.String(), want)
+		}
+	}
+}
+
+// TestHumanCells: a result page shows sizes in binary units with the exact
+// count in the cell's title, times with their zone, numbers right-aligned;
+// the filter finds a rounded value by its exact form too.
+func TestHumanCells(t *testing.T) {
+	e := newServer(t)
+	r := get(t, e, "/cases/demo/analyses/traffic-summary")
+	if r.code != http.StatusOK {
+		t.Fatalf("status %d", r.code)
+	}
+	col := func(name string) int {
+		i := -1
+		r.doc.Find(`[data-testid="result-table"] thead th`).Each(func(k int, s *goquery.Selection) {
+			if s.Find(`[data-testid="sort-link"]`).AttrOr("data-column", "") == name {
+				i = k
+			}
+		})
+		if i < 0 {
+			t.Fatalf("no column %s:\n%s", name, r.body)
+		}
+		return i
+	}
+	bytes, first, flows := col("bytes"), col("first_seen"), col("flows")
+	var sizes []string
+	r.doc.Find(`[data-testid="result-row"]`).Each(func(_ int, row *goquery.Selection) {
+		cells := row.Children()
+		b := cells.Eq(bytes)
+		sizes = append(sizes, strings.TrimSpace(b.Text())+"|"+b.AttrOr("title", ""))
+		if !b.HasClass("num") || !cells.Eq(flows).HasClass("num") || cells.Eq(first).HasClass("num") {
+			t.Errorf("alignment: bytes %v, flows %v, first_seen %v", b.HasClass("num"), cells.Eq(flows).HasClass("num"), cells.Eq(first).HasClass("num"))
+		}
+		if got := strings.TrimSpace(cells.Eq(first).Text()); !strings.HasSuffix(got, " UTC") {
+			t.Errorf("first_seen %q", got)
+		}
+	})
+	if !slices.Contains(sizes, "4.2 KiB|4,300 bytes") || !slices.Contains(sizes, "840 B|") {
+		t.Errorf("bytes cells %q", sizes)
+	}
+	for q, want := range map[string]int{"4.2 KiB": 1, "4,300": 1, "840 B": 1, "UTC": 2} {
+		f := get(t, e, "/cases/demo/analyses/traffic-summary?q="+url.QueryEscape(q))
+		if n := f.doc.Find(`[data-testid="result-row"]`).Length(); n != want {
+			t.Errorf("filter %q: %d rows, want %d", q, n, want)
+		}
+	}
+	if h := mustHTML(t, r.doc.Find(`th [data-column="first_seen"]`)); !strings.Contains(h, "first_<wbr/>seen") {
+		t.Errorf("first_seen's heading does not break after its underscore: %s", h)
+	}
+}
+
+func mustHTML(t *testing.T, s *goquery.Selection) string {
+	t.Helper()
+	h, err := s.Html()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }

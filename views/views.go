@@ -79,6 +79,8 @@ type server struct {
 	cache pageCache
 	// jobs run the background tasks (ingests), one per case at a time.
 	jobs *jobRunner
+	// history is the SQL console's, per case, for the life of the process.
+	history sqlHistory
 }
 
 // New returns the workbench's echo instance with every route registered.
@@ -149,6 +151,7 @@ func New(o Options) (*echo.Echo, error) {
 	e.POST("/cases/:case/prepare", s.prepareTables)
 	e.GET("/cases/:case/sql", s.sqlConsole)
 	e.POST("/cases/:case/sql", s.sqlConsole)
+	e.POST("/cases/:case/sql/result.csv", s.sqlCSV)
 	e.GET("/cases/:case/ingest", s.ingestPage)
 	e.POST("/cases/:case/ingest/upload", s.upload)
 	e.POST("/cases/:case/ingest/pull", s.pullAWS)
@@ -230,6 +233,9 @@ func (s *server) handleError(err error, c echo.Context) {
 		}
 	}
 	vm := ErrorVM{Status: status, Title: http.StatusText(status), Message: msg}
+	if name := c.Param("case"); store.ValidName(name) == nil {
+		vm.Case = name
+	}
 	target := c.Request().Header.Get("HX-Target")
 	switch {
 	case isHTMX(c) && page != nil:

@@ -5,6 +5,7 @@ package format
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -149,4 +150,83 @@ func Stamp(t *time.Time) string {
 		return "-"
 	}
 	return Time(*t)
+}
+
+// TimeUTC renders t in UTC and says so: 2023-11-14 22:13:20 UTC. The
+// workbench shows every time this way, so that no reader takes it for local.
+func TimeUTC(t time.Time) string { return Time(t) + " UTC" }
+
+// StampUTC renders *t as TimeUTC does, or "-" when there is no time.
+func StampUTC(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return TimeUTC(*t)
+}
+
+// rateUnits are the suffixes of rate columns (bytes_per_s, attempts_per_day)
+// and the unit each shows.
+var rateUnits = []struct{ suffix, unit string }{
+	{"_per_second", "/s"}, {"_per_sec", "/s"}, {"_per_s", "/s"},
+	{"_per_minute", "/min"}, {"_per_min", "/min"},
+	{"_per_hour", "/h"}, {"_per_day", "/day"},
+}
+
+// byteColumns are result columns that count bytes beyond those named
+// bytes, *_bytes or bytes_* (exfiltration's sent and received).
+var byteColumns = map[string]bool{"sent": true, "received": true}
+
+// BytesColumn reports whether the named result column counts bytes: bytes,
+// sent, received, or a name that starts with bytes_ or ends with _bytes.
+func BytesColumn(column string) bool {
+	return column == "bytes" || byteColumns[column] || strings.HasPrefix(column, "bytes_") || strings.HasSuffix(column, "_bytes")
+}
+
+// Human renders one value of the named result column for people reading a
+// table, where Cell renders it for a terminal or a file: byte counts in
+// binary units (1.2 MiB), rates with their unit (3.4 KiB/s, 1,200/day),
+// fractions rounded, times with their zone. exact is the whole value when
+// shown is rounded (for a tooltip), "" when shown says it all.
+func Human(column string, v any) (shown, exact string) {
+	switch v := v.(type) {
+	case int64:
+		base, unit := column, ""
+		for _, r := range rateUnits {
+			if strings.HasSuffix(column, r.suffix) {
+				base, unit = strings.TrimSuffix(column, r.suffix), r.unit
+				break
+			}
+		}
+		switch {
+		case BytesColumn(base) && v >= 1024:
+			return Bytes(v) + unit, Count(v) + " bytes" + unit
+		case BytesColumn(base):
+			return Bytes(v) + unit, ""
+		case unit != "":
+			return Count(v) + unit, ""
+		}
+	case float64:
+		if r := roundFloat(v); r != v {
+			return strconv.FormatFloat(r, 'f', -1, 64), strconv.FormatFloat(v, 'f', -1, 64)
+		}
+	case time.Time:
+		return TimeUTC(v), ""
+	}
+	return Cell(column, v), ""
+}
+
+// roundFloat keeps what a reader compares of a fraction: two decimals from
+// 1 up, three significant digits below (0.000123 stays readable).
+func roundFloat(v float64) float64 {
+	if v == 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+		return v
+	}
+	if math.Abs(v) >= 1 {
+		return math.Round(v*100) / 100
+	}
+	r, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 3, 64), 64)
+	if err != nil {
+		return v
+	}
+	return r
 }

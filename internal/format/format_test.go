@@ -53,3 +53,42 @@ func TestFlowFieldNames(t *testing.T) {
 		}
 	}
 }
+
+func TestHuman(t *testing.T) {
+	at := time.Date(2026, 11, 20, 8, 0, 0, 0, time.FixedZone("x", 3600))
+	for _, tt := range []struct {
+		col          string
+		v            any
+		shown, exact string
+	}{
+		{"bytes", int64(840), "840 B", ""},
+		{"bytes", int64(1_992_294), "1.9 MiB", "1,992,294 bytes"},
+		{"sent", int64(3 << 30), "3.0 GiB", "3,221,225,472 bytes"},
+		{"session_bytes", int64(2048), "2.0 KiB", "2,048 bytes"},
+		{"bytes_out", int64(1), "1 B", ""},
+		{"bytes_per_s", int64(5 << 20), "5.0 MiB/s", "5,242,880 bytes/s"},
+		{"peak_attempts_per_day", int64(1200), "1,200/day", ""},
+		{"peak_ports_per_hour", int64(7), "7/h", ""},
+		{"flows", int64(3389), "3,389", ""},
+		{"dstport", int64(3389), "3389", ""},
+		{"packets_sent", int64(5000), "5,000", ""}, // a count of packets, not of bytes
+		{"hours", 37.533333333, "37.53", "37.533333333"},
+		{"share", 0.25, "0.25", ""},
+		{"score", 0.000123456, "0.000123", "0.000123456"},
+		{"ratio", 12.0, "12", ""},
+		{"first_seen", at, "2026-11-20 07:00:00 UTC", ""},
+		{"x", nil, "-", ""},
+		{"org", "<b>x</b>", "<b>x</b>", ""},
+	} {
+		shown, exact := Human(tt.col, tt.v)
+		if shown != tt.shown || exact != tt.exact {
+			t.Errorf("Human(%s, %v) = %q, %q; want %q, %q", tt.col, tt.v, shown, exact, tt.shown, tt.exact)
+		}
+	}
+	if got := StampUTC(nil); got != "-" {
+		t.Errorf("StampUTC(nil) = %q", got)
+	}
+	if got := StampUTC(&at); got != "2026-11-20 07:00:00 UTC" {
+		t.Errorf("StampUTC = %q", got)
+	}
+}

@@ -109,8 +109,17 @@ func TestIPPivot(t *testing.T) {
 		if href, _ := cp.Find(`[data-testid="addr-link"]`).Attr("href"); href != "/cases/demo/ip/10.0.1.10" {
 			t.Errorf("counterpart link %q", href)
 		}
-		if n := r.doc.Find(`[data-testid="pivot-ports"] [data-testid="result-row"]`).Length(); n != 2 {
-			t.Errorf("%d port rows, want 2", n)
+		// Its two flows are one conversation: the focus's HTTPS from port
+		// 50000, answered.
+		conv := r.doc.Find(`[data-testid="pivot-conversation"]`)
+		if conv.Length() != 1 {
+			t.Fatalf("%d conversations:\n%s", conv.Length(), r.body)
+		}
+		if got := strings.Join(strings.Fields(conv.Text()), " "); !strings.HasPrefix(got, "focus → 203.0.113.9:443/tcp (HTTPS), 1 session, 2 records,") {
+			t.Errorf("conversation %q", got)
+		}
+		if href, _ := conv.Find(`[data-testid="service-flows"]`).Attr("href"); href != "/cases/demo/flows?addr=10.0.1.10&peer=203.0.113.9&port=443&protocol=6" {
+			t.Errorf("conversation's records link %q", href)
 		}
 		if href, _ := r.doc.Find(`[data-testid="pivot-flows-link"]`).Attr("href"); href != "/cases/demo/flows?addr=203.0.113.9" {
 			t.Errorf("flows link %q", href)

@@ -399,7 +399,7 @@ func BuildGraph(convs []Conversation, flags map[string]Flag, f GraphFilter) (Gra
 		return cmp.Or(-cmp.Compare(a.Weight, b.Weight), addrCompare(a.Addr, b.Addr), cmp.Compare(a.ID, b.ID))
 	})
 	slices.SortFunc(g.Edges, func(a, b GraphEdge) int {
-		return cmp.Or(-cmp.Compare(a.Weight, b.Weight), cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To))
+		return cmp.Or(-cmp.Compare(a.Weight, b.Weight), addrCompare(a.From, b.From), addrCompare(a.To, b.To))
 	})
 	return g, nil
 }

@@ -26,9 +26,9 @@ import (
 const (
 	graphWidth       = 1200.0 // the SVG's size (user units): room for labels beside the rings
 	graphHeight      = 1000.0
-	graphInner       = 190.0  // the first ring's radius
-	graphOuter       = 430.0  // the last ring's
-	graphPerRing     = 40     // about this many nodes a ring before another is added
+	graphInner       = 190.0 // the first ring's radius
+	graphOuter       = 430.0 // the last ring's
+	graphPerRing     = 40    // about this many nodes a ring before another is added
 	graphMaxRings    = 6
 	graphFocusRing   = 55.0 // the focus's addresses, around the centre
 	graphMaxPeers    = 500

@@ -179,25 +179,27 @@ func BuildGraph(convs []Conversation, flags map[string]Flag, f GraphFilter) (Gra
 	}
 	type peer struct {
 		node   GraphNode
+		ip     netip.Addr
 		convs  []int
 		ranked bool
 	}
 	peers := map[string]*peer{}
-	var kept []Conversation
-	for _, cv := range convs {
+	for i := range convs {
+		cv := &convs[i]
 		if f.Direction != "" && cv.Direction != f.Direction {
 			continue
 		}
 		if f.Port != nil && (cv.Port == nil || *cv.Port != int(*f.Port)) {
 			continue
 		}
-		addr, scope := peerOf(cv)
+		addr, scope := peerOf(*cv)
 		if f.Scope != "" && scope != f.Scope {
 			continue
 		}
 		p := peers[addr]
 		if p == nil {
 			p = &peer{node: GraphNode{ID: addr, Addr: addr, Kind: "peer", Scope: scope, Count: 1}}
+			p.ip, _ = netip.ParseAddr(addr)
 			if scope == "focus" {
 				p.node.Kind = "focus"
 			}
@@ -210,8 +212,7 @@ func BuildGraph(convs []Conversation, flags map[string]Flag, f GraphFilter) (Gra
 		p.node.Flows += cv.Flows
 		p.node.Accepted += cv.Accepted
 		p.node.Rejected += cv.Rejected
-		p.convs = append(p.convs, len(kept))
-		kept = append(kept, cv)
+		p.convs = append(p.convs, i)
 	}
 	var list []*peer
 	for _, p := range peers {
@@ -228,11 +229,6 @@ func BuildGraph(convs []Conversation, flags map[string]Flag, f GraphFilter) (Gra
 
 	// Which peers keep a node of their own: flagged ones first (the most
 	// severe, then the heaviest), then by bytes and by records in turn.
-	byAddr := func(a, b *peer) int {
-		x, _ := netip.ParseAddr(a.node.Addr)
-		y, _ := netip.ParseAddr(b.node.Addr)
-		return x.Compare(y)
-	}
 	ranked := 0
 	take := func(p *peer) {
 		if !p.ranked && ranked < limit {
@@ -240,20 +236,38 @@ func BuildGraph(convs []Conversation, flags map[string]Flag, f GraphFilter) (Gra
 			ranked++
 		}
 	}
-	flagged := slices.Clone(list)
+	// Comparisons that fall back on the address (cmp.Or would compare the
+	// addresses every time).
+	by := func(x, y int64, a, b *peer) int {
+		if c := cmp.Compare(y, x); c != 0 {
+			return c
+		}
+		return a.ip.Compare(b.ip)
+	}
+	var flagged []*peer
+	for _, p := range list {
+		if p.node.Findings > 0 && p.node.Kind != "focus" {
+			flagged = append(flagged, p)
+		}
+	}
 	slices.SortFunc(flagged, func(a, b *peer) int {
-		return cmp.Or(-cmp.Compare(store.Severity(a.node.Severity).Rank(), store.Severity(b.node.Severity).Rank()),
-			-cmp.Compare(a.node.Findings, b.node.Findings), -cmp.Compare(a.node.Weight, b.node.Weight), byAddr(a, b))
+		if c := cmp.Compare(store.Severity(b.node.Severity).Rank(), store.Severity(a.node.Severity).Rank()); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.node.Findings, a.node.Findings); c != 0 {
+			return c
+		}
+		return by(a.node.Weight, b.node.Weight, a, b)
 	})
 	for _, p := range flagged {
-		if p.node.Findings > 0 && p.node.Kind != "focus" && ranked < limit/2 {
+		if ranked < limit/2 {
 			take(p)
 		}
 	}
 	bytes := slices.Clone(list)
-	slices.SortFunc(bytes, func(a, b *peer) int { return cmp.Or(-cmp.Compare(a.node.Bytes, b.node.Bytes), byAddr(a, b)) })
+	slices.SortFunc(bytes, func(a, b *peer) int { return by(a.node.Bytes, b.node.Bytes, a, b) })
 	flows := slices.Clone(list)
-	slices.SortFunc(flows, func(a, b *peer) int { return cmp.Or(-cmp.Compare(a.node.Flows, b.node.Flows), byAddr(a, b)) })
+	slices.SortFunc(flows, func(a, b *peer) int { return by(a.node.Flows, b.node.Flows, a, b) })
 	for i := 0; i < len(list) && ranked < limit; i++ {
 		take(bytes[i])
 		take(flows[i])
@@ -271,7 +285,7 @@ func BuildGraph(convs []Conversation, flags map[string]Flag, f GraphFilter) (Gra
 			home[n.Addr] = n.ID
 			continue
 		}
-		dir := kept[p.convs[0]].Direction
+		dir := convs[p.convs[0]].Direction
 		id := "others:" + dir + ":" + p.node.Scope
 		n := nodes[id]
 		if n == nil {
@@ -291,7 +305,7 @@ func BuildGraph(convs []Conversation, flags map[string]Flag, f GraphFilter) (Gra
 			}
 		}
 	}
-	local := func(addr, scope string, cv Conversation) string {
+	local := func(addr, scope string, cv *Conversation) string {
 		n := nodes[addr]
 		if n == nil {
 			n = &GraphNode{ID: addr, Addr: addr, Kind: "local", Scope: scope, Count: 1}
@@ -318,7 +332,7 @@ func BuildGraph(convs []Conversation, flags map[string]Flag, f GraphFilter) (Gra
 	services := map[key]map[string]bool{} // every service of an edge (Services keeps five)
 	for _, p := range list {
 		for _, i := range p.convs {
-			cv := kept[i]
+			cv := &convs[i]
 			var from, to string
 			if p.node.Addr == cv.Client {
 				from, to = home[cv.Client], local(cv.Server, cv.ServerScope, cv)

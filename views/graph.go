@@ -176,31 +176,49 @@ func (s *server) graph(c echo.Context) error {
 			relative = true
 		}
 	}
-	compute := func() (any, error) { return s.graphData(ctx, caseName, start, end) }
+	data := func() (any, error) { return s.graphData(ctx, caseName, start, end) }
+	page := func() (any, error) {
+		var (
+			v   any
+			err error
+		)
+		if relative {
+			v, err = data()
+		} else {
+			v, err = s.cache.get(path, "graph "+gp.Start+" "+gp.End, data)
+		}
+		if err != nil {
+			return nil, err
+		}
+		d := v.(graphData)
+		vm := GraphVM{Case: caseName, Href: caseHref(caseName) + "/graph", graphParams: gp, Stale: d.stale, PrepareHref: caseHref(caseName) + "/prepare"}
+		other := gp
+		other.Weight, vm.WeightOther = "records", "records"
+		if gp.Weight == "records" {
+			other.Weight, vm.WeightOther = "", "bytes"
+		}
+		vm.WeightHref = hrefWith(vm.Href, other.values())
+		if !d.stale {
+			g, err := queries.BuildGraph(d.convs, d.flags, f)
+			if err != nil {
+				return nil, echo.NewHTTPError(http.StatusBadRequest, err.Error())
+			}
+			layoutGraph(&vm, g, f)
+		}
+		return vm, nil
+	}
+	// The window's conversations are the expensive part, kept per window
+	// while the other filters choose among them; the page is kept per filter.
 	var v any
 	if relative {
-		v, err = compute()
+		v, err = page()
 	} else {
-		v, err = s.cache.get(path, "graph "+gp.Start+" "+gp.End, compute)
+		v, err = s.cache.get(path, "graph page "+gp.values().Encode(), page)
 	}
 	if err != nil {
 		return err
 	}
-	data := v.(graphData)
-	vm := GraphVM{Case: caseName, Href: caseHref(caseName) + "/graph", graphParams: gp, Stale: data.stale, PrepareHref: caseHref(caseName) + "/prepare"}
-	other := gp
-	other.Weight, vm.WeightOther = "records", "records"
-	if gp.Weight == "records" {
-		other.Weight, vm.WeightOther = "", "bytes"
-	}
-	vm.WeightHref = hrefWith(vm.Href, other.values())
-	if !data.stale {
-		g, err := queries.BuildGraph(data.convs, data.flags, f)
-		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, err.Error())
-		}
-		layoutGraph(&vm, g, f)
-	}
+	vm := v.(GraphVM)
 	return render(c, http.StatusOK, graphPage(vm), nil)
 }
 

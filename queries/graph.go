@@ -68,7 +68,6 @@ type GraphNode struct {
 	Accepted, Rejected     int64
 	Findings               int    // open findings naming it
 	Severity               string // the highest of their severities
-	Services               []string
 }
 
 // RejectOnly reports whether every record of the node's traffic was rejected.

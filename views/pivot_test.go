@@ -109,16 +109,16 @@ func TestIPPivot(t *testing.T) {
 		if href, _ := cp.Find(`[data-testid="addr-link"]`).Attr("href"); href != "/cases/demo/ip/10.0.1.10" {
 			t.Errorf("counterpart link %q", href)
 		}
-		// Its two flows are one conversation: the focus's HTTPS from port
-		// 50000, answered.
+		// Its two flows are one conversation: its HTTPS from port 50000 to
+		// the focus's 443, answered.
 		conv := r.doc.Find(`[data-testid="pivot-conversation"]`)
 		if conv.Length() != 1 {
 			t.Fatalf("%d conversations:\n%s", conv.Length(), r.body)
 		}
-		if got := strings.Join(strings.Fields(conv.Text()), " "); !strings.HasPrefix(got, "focus → 203.0.113.9:443/tcp (HTTPS), 1 session, 2 records,") {
+		if got := strings.Join(strings.Fields(conv.Text()), " "); !strings.HasPrefix(got, "203.0.113.9 → focus:443/tcp (HTTPS), 1 session, 2 records, 4.2 KiB ACCEPT") {
 			t.Errorf("conversation %q", got)
 		}
-		if href, _ := conv.Find(`[data-testid="service-flows"]`).Attr("href"); href != "/cases/demo/flows?addr=10.0.1.10&peer=203.0.113.9&port=443&protocol=6" {
+		if href, _ := conv.Find(`[data-testid="service-flows"]`).Attr("href"); href != "/cases/demo/flows?addr=203.0.113.9&peer=10.0.1.10&port=443&protocol=6" {
 			t.Errorf("conversation's records link %q", href)
 		}
 		if href, _ := r.doc.Find(`[data-testid="pivot-flows-link"]`).Attr("href"); href != "/cases/demo/flows?addr=203.0.113.9" {

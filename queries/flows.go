@@ -15,6 +15,8 @@ type FlowFilter struct {
 	// Addr matches either end of a record, as logged or as the packet's
 	// (srcaddr, dstaddr, pkt_srcaddr, pkt_dstaddr).
 	Addr netip.Addr
+	// Peer, with Addr, keeps the records between the two (either way).
+	Peer netip.Addr
 	// Port matches either port; Protocol the IANA protocol number.
 	Port     *uint16
 	Protocol *uint8
@@ -56,10 +58,17 @@ func Flows(ctx context.Context, c *store.Case, f FlowFilter, p Page) (FlowPage, 
 		where []string
 		args  []any
 	)
-	if f.Addr.IsValid() {
+	switch {
+	case f.Addr.IsValid() && f.Peer.IsValid():
+		a, b := f.Addr.String(), f.Peer.String()
+		where = append(where, "((? IN (srcaddr, pkt_srcaddr) AND ? IN (dstaddr, pkt_dstaddr)) OR (? IN (srcaddr, pkt_srcaddr) AND ? IN (dstaddr, pkt_dstaddr)))")
+		args = append(args, a, b, b, a)
+	case f.Addr.IsValid():
 		a := f.Addr.String()
 		where = append(where, "(srcaddr = ? OR dstaddr = ? OR pkt_srcaddr = ? OR pkt_dstaddr = ?)")
 		args = append(args, a, a, a, a)
+	case f.Peer.IsValid():
+		return out, fmt.Errorf("queries: flows: a peer without an address")
 	}
 	if f.Port != nil {
 		where = append(where, "(srcport = ? OR dstport = ?)")

@@ -23,10 +23,13 @@ type AddressPivot struct {
 	// Totals are its flows as the peer of the focus.
 	Totals PeerTotals
 	// Counterparts are the local addresses it talked to (local_ip, flows,
-	// packets, bytes, rejected, first_seen, last_seen), most flows first;
-	// Ports its flows by direction, protocol and destination port
-	// (direction, protocol, dstport, flows, packets, bytes, rejected).
-	Counterparts, Ports Table
+	// packets, bytes, rejected, first_seen, last_seen), most flows first.
+	Counterparts Table
+	// Services are its conversations: the services it used or offered (a
+	// client's port to a server's, the answers with the requests), largest
+	// first; Conversations counts them all.
+	Services      []Conversation
+	Conversations int
 	// Info is its address_info row, nil when the case has none.
 	Info *AddressInfo
 	// Whois is the smallest stored WHOIS network holding it, nil when none.
@@ -54,9 +57,9 @@ type WhoisNetwork struct {
 }
 
 // Pivot reads what the case knows about addr from its derived tables as they
-// are (the caller checks Stale): its totals, its top counterparts and ports
-// (top > 0 rows each, ties by address and port), its address_info row and
-// its WHOIS network.
+// are (the caller checks Stale): its totals, its top counterparts and
+// services (top > 0 rows each, ties by address and port), its address_info
+// row and its WHOIS network.
 func Pivot(ctx context.Context, c *store.Case, addr netip.Addr, top int) (AddressPivot, error) {
 	var p AddressPivot
 	a := addr.String()
@@ -78,12 +81,12 @@ func Pivot(ctx context.Context, c *store.Case, addr netip.Addr, top int) (Addres
 	if err != nil {
 		return p, fmt.Errorf("queries: pivot: counterparts: %w", err)
 	}
-	p.Ports.Columns, p.Ports.Rows, err = Query(ctx, c.DB, `SELECT direction, protocol, dstport, count(*) AS flows, sum(packets)::BIGINT AS packets, sum(bytes)::BIGINT AS bytes,
-		count(*) FILTER (WHERE action = 'REJECT') AS rejected
-		FROM case_flows WHERE peer_ip = ? GROUP BY direction, protocol, dstport ORDER BY flows DESC, dstport LIMIT ?`, 0, a, limitArg(top))
+	all, err := Conversations(ctx, c, ConversationFilter{Addr: addr})
 	if err != nil {
-		return p, fmt.Errorf("queries: pivot: ports: %w", err)
+		return p, fmt.Errorf("queries: pivot: %w", err)
 	}
+	p.Conversations = len(all)
+	p.Services = all[:min(len(all), max(top, 0))]
 
 	var (
 		info  AddressInfo

@@ -49,8 +49,13 @@ func TestPivot(t *testing.T) {
 		if got := rows(p.Counterparts); got != fmt.Sprintf("[10.0.1.10 2 50 13000 0 %s %s];", at(300), at(360)) {
 			t.Errorf("counterparts %s", got)
 		}
-		if got := rows(p.Ports); got != "[inbound 6 22 1 20 4000 0];[outbound 6 50004 1 30 9000 0];" {
-			t.Errorf("ports %s", got)
+		// Its request and the focus's answer: one conversation.
+		if len(p.Services) != 1 || p.Conversations != 1 {
+			t.Fatalf("services %+v", p.Services)
+		}
+		if s := p.Services[0]; s.Client != "45.61.1.1" || s.Server != "10.0.1.10" || s.Port == nil || *s.Port != 22 || s.Protocol != "TCP" ||
+			s.Sessions != 1 || s.Flows != 2 || s.BytesToServer != 4000 || s.BytesToClient != 9000 || s.Direction != "inbound" || s.Service != "SSH" {
+			t.Errorf("service %+v", s)
 		}
 		if p.Info == nil || p.Info.Scope != "public" || p.Info.Org != "Example Org" || p.Info.ASN != "AS64500" {
 			t.Errorf("info %+v", p.Info)
@@ -62,12 +67,14 @@ func TestPivot(t *testing.T) {
 		}
 	})
 	t.Run("top", func(t *testing.T) {
-		p, err := Pivot(ctx, c, netip.MustParseAddr("45.61.1.1"), 1)
+		p, err := Pivot(ctx, c, netip.MustParseAddr("10.0.1.10"), 2)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := rows(p.Ports); got != "[inbound 6 22 1 20 4000 0];" {
-			t.Errorf("ports %s", got)
+		// The focus's conversations, largest first: the NAT-ed upload to S3,
+		// then the SSH session; the rest counted.
+		if len(p.Services) != 2 || p.Services[0].Server != "52.216.1.1" || p.Services[1].Client != "45.61.1.1" || p.Conversations != 6 {
+			t.Errorf("services %+v of %d", p.Services, p.Conversations)
 		}
 	})
 	t.Run("unknown address", func(t *testing.T) {
@@ -75,7 +82,7 @@ func TestPivot(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p.Totals != (PeerTotals{}) || len(p.Counterparts.Rows) != 0 || len(p.Ports.Rows) != 0 || p.Info != nil || p.Whois != nil {
+		if p.Totals != (PeerTotals{}) || len(p.Counterparts.Rows) != 0 || len(p.Services) != 0 || p.Info != nil || p.Whois != nil {
 			t.Errorf("%+v", p)
 		}
 	})

@@ -34,7 +34,7 @@ func TestEveryAnalysisPreparesAndRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"beaconing", "cidr-connections", "coverage", "coverage-gaps", "exfiltration", "external-dns", "external-inbound",
+	want := []string{"beaconing", "cidr-connections", "conversations", "coverage", "coverage-gaps", "exfiltration", "external-dns", "external-inbound",
 		"external-outbound", "external-summary", "host-sweep", "intel-match", "lateral-movement", "long-connection", "port-scan", "port-specific",
 		"rejected", "sensitive-port-probe", "sensitive-ports", "ssh-brute-force", "ssh-inbound", "ssh-outbound", "ssh-response",
 		"top-external", "top-talkers", "traffic-summary", "unusual-protocol"}

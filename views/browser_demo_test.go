@@ -117,7 +117,8 @@ func recordFinding(b *browser, base string, incidents []demo.Incident) {
 // TestBrowserDemo opens a case built from the demo generator — every shape
 // of flow log it writes (Parquet, custom formats, NAT, IPv6, NODATA and
 // SKIPDATA) — and walks its pages in Chromium: the overview, every analysis,
-// the pivot of each planted incident's peer, the flows. Each page must load
+// the pivot of each planted incident's peer, the connection graph, the
+// flows. Each page must load
 // with no console error and no request off the machine.
 func TestBrowserDemo(t *testing.T) {
 	if testing.Short() {
@@ -204,6 +205,7 @@ func TestBrowserDemo(t *testing.T) {
 			b.fail("%s: the pivot of %s shows no flows", inc.Name, inc.Peer)
 		}
 	}
+	graphWalk(b, srv.URL, sum.Case.Incidents)
 	b.do("flows", chromedp.Navigate(srv.URL+"/cases/demo/flows?addr="+sum.Case.InstanceIPs[0].String()), at("/cases/demo/flows"))
 	if n := b.str("flows", chromedp.Evaluate[string](`String(document.querySelectorAll('[data-testid="flows"] [data-testid="result-row"]').length)`)); n != strconv.Itoa(flowsPerPage) {
 		b.fail("flows of the focus: %s rows on the first page", n)

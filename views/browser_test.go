@@ -187,7 +187,6 @@ type browser struct {
 	t        *testing.T
 	ctx      context.Context
 	problems *pageProblems
-	shotDir  string
 	shots    int
 }
 
@@ -224,10 +223,7 @@ func startBrowser(t *testing.T, srvURL string) *browser {
 	t.Cleanup(cancelAlloc)
 	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
 	t.Cleanup(cancelBrowser)
-	b := &browser{t: t, ctx: bctx, problems: &pageProblems{host: base.Host}, shotDir: os.Getenv("INVESTIGATOR_SCREENSHOTS")}
-	if b.shotDir == "" {
-		b.shotDir = t.TempDir()
-	}
+	b := &browser{t: t, ctx: bctx, problems: &pageProblems{host: base.Host}}
 	if err := chromedp.Listen(bctx, b.problems.listen); err != nil {
 		t.Fatal(err)
 	}
@@ -239,22 +235,11 @@ func startBrowser(t *testing.T, srvURL string) *browser {
 	return b
 }
 
-// fail saves a full-page screenshot and stops the test.
+// fail saves full-page screenshots (see screenshots) and stops the test.
 func (b *browser) fail(format string, args ...any) {
 	b.t.Helper()
 	b.shots++
-	sctx, scancel := context.WithTimeout(b.ctx, 5*time.Second)
-	defer scancel()
-	png, err := chromedp.Run(sctx, chromedp.FullScreenshot(90))
-	if err == nil {
-		p := filepath.Join(b.shotDir, fmt.Sprintf("%s-%d.png", strings.ReplaceAll(b.t.Name(), "/", "_"), b.shots))
-		if err = os.WriteFile(p, png, 0o644); err == nil {
-			b.t.Logf("screenshot: %s", p)
-		}
-	}
-	if err != nil {
-		b.t.Logf("no screenshot: %v", err)
-	}
+	b.screenshots()
 	b.t.Fatalf(format, args...)
 }
 

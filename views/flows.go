@@ -21,14 +21,16 @@ import (
 const flowsPerPage = 100
 
 // flowFilter is the flows page's filter, validated; empty fields are unset.
+// View "conversations" shows the records paired into conversations.
 type flowFilter struct {
-	Addr, Port, Protocol, Action, Start, End string
+	Addr, Peer, Port, Protocol, Action, Start, End, View string
 }
 
 // values are the filter's query parameters (set ones only).
 func (f flowFilter) values() url.Values {
 	q := url.Values{}
-	for _, kv := range [][2]string{{"addr", f.Addr}, {"port", f.Port}, {"protocol", f.Protocol}, {"action", f.Action}, {"start", f.Start}, {"end", f.End}} {
+	for _, kv := range [][2]string{{"addr", f.Addr}, {"peer", f.Peer}, {"port", f.Port}, {"protocol", f.Protocol}, {"action", f.Action},
+		{"start", f.Start}, {"end", f.End}, {"view", f.View}} {
 		if kv[1] != "" {
 			q.Set(kv[0], kv[1])
 		}
@@ -56,6 +58,23 @@ func (s *server) flows(c echo.Context) error {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("addr: not an IP address: %q.", v))
 		}
 		f.Addr, qf.Addr = a.String(), a
+	}
+	if v := get("peer"); v != "" {
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("peer: not an IP address: %q.", v))
+		}
+		if !qf.Addr.IsValid() {
+			return echo.NewHTTPError(http.StatusBadRequest, "peer: give addr too: the records between addr and peer.")
+		}
+		f.Peer, qf.Peer = a.String(), a
+	}
+	switch v := get("view"); v {
+	case "", "records":
+	case "conversations":
+		f.View = v
+	default:
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("view: want records or conversations, not %q.", v))
 	}
 	if v := get("port"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 16)
@@ -109,6 +128,9 @@ func (s *server) flows(c echo.Context) error {
 		key = "" // relative times move with the clock: not kept
 	}
 	compute := func() (any, error) {
+		if f.View == "conversations" {
+			return s.conversationsOf(ctx, caseName, qf)
+		}
 		return s.flowPage(ctx, caseName, qf, queries.Page{Number: page, Size: flowsPerPage})
 	}
 	var v any
@@ -120,12 +142,29 @@ func (s *server) flows(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	vm := FlowsVM{Case: caseName, Href: caseHref(caseName) + "/flows", Addr: f.Addr, Peer: f.Peer, Port: f.Port, Protocol: f.Protocol, Action: f.Action,
+		Start: f.Start, End: f.End, View: f.View, Page: page}
+	toggle := f
+	toggle.View = map[string]string{"": "conversations", "conversations": ""}[f.View]
+	vm.ToggleHref = vm.Href
+	if q := toggle.values(); len(q) > 0 {
+		vm.ToggleHref += "?" + q.Encode()
+	}
+	if conv, ok := v.(conversationsResult); ok {
+		vm.Conversations = true
+		vm.Stale = conv.Stale
+		vm.Count, vm.Total = len(conv.Table.Rows), conv.Total
+		vm.Result = simpleTable(caseName, conv.Table.Columns, conv.Table.Rows, true)
+		if err := s.flowsRecord(ctx, p, c.Request().URL.RequestURI(), qf, &vm); err != nil {
+			return err
+		}
+		return render(c, http.StatusOK, flowsPage(vm), nil)
+	}
 	res := v.(queries.FlowPage)
 	rows := res.Rows
 	t := res.Totals
 	totals := FlowTotals{Records: t.Records, Packets: t.Packets, Bytes: t.Bytes, Accepted: t.Accepted, Rejected: t.Rejected, First: t.First, Last: t.Last}
-	vm := FlowsVM{Case: caseName, Href: caseHref(caseName) + "/flows", Addr: f.Addr, Port: f.Port, Protocol: f.Protocol, Action: f.Action, Start: f.Start, End: f.End,
-		Page: page, First: (page-1)*flowsPerPage + 1, Count: len(rows), Totals: totals, Result: simpleTable(caseName, res.Columns, rows, true)}
+	vm.First, vm.Count, vm.Totals, vm.Result = (page-1)*flowsPerPage+1, len(rows), totals, simpleTable(caseName, res.Columns, rows, true)
 	pageHref := func(n int) string {
 		pq := f.values()
 		if n > 1 {
@@ -196,6 +235,39 @@ func relativeTimes(f flowFilter) bool {
 		}
 	}
 	return false
+}
+
+// flowsConversations is how many conversations the flows page shows.
+const flowsConversations = 500
+
+// conversationsResult is the flows page's conversations view: the largest
+// of the filter's conversations, how many there are, or Stale when the
+// derived tables must be rebuilt first.
+type conversationsResult struct {
+	Table queries.Table
+	Total int
+	Stale bool
+}
+
+// conversationsOf pairs the filter's records into conversations.
+func (s *server) conversationsOf(ctx context.Context, caseName string, f queries.FlowFilter) (any, error) {
+	cs, err := s.openRead(ctx, caseName)
+	if err != nil {
+		return nil, err
+	}
+	defer cs.Close()
+	stale, err := queries.Stale(ctx, cs)
+	if err != nil || stale {
+		return conversationsResult{Stale: stale}, err
+	}
+	t, err := queries.ConversationRows(ctx, cs, queries.ConversationFilter{Addr: f.Addr, Peer: f.Peer, Port: f.Port, Protocol: f.Protocol,
+		Action: f.Action, Start: f.Start, End: f.End})
+	if err != nil {
+		return nil, err
+	}
+	res := conversationsResult{Table: t, Total: len(t.Rows)}
+	res.Table.Rows = t.Rows[:min(len(t.Rows), flowsConversations)]
+	return res, nil
 }
 
 // flowPage reads one page of the filtered records and their totals.

@@ -93,13 +93,16 @@ func TestFlows(t *testing.T) {
 
 	t.Run("bad values", func(t *testing.T) {
 		for q, want := range map[string]string{
-			"port=70000":         "port",
-			"port=22%3B+DROP":    "port",
-			"addr=%3Cb%3Ex":      "addr",
-			"action=DROP":        "action",
-			"protocol=tcp":       "protocol",
-			"start=yesterdayish": "start",
-			"page=0":             "page",
+			"port=70000":            "port",
+			"port=22%3B+DROP":       "port",
+			"addr=%3Cb%3Ex":         "addr",
+			"action=DROP":           "action",
+			"protocol=tcp":          "protocol",
+			"start=yesterdayish":    "start",
+			"page=0":                "page",
+			"view=graph":            "view",
+			"peer=10.0.1.10":        "peer",
+			"addr=10.0.1.10&peer=x": "peer",
 		} {
 			r := get(t, e, "/cases/demo/flows?"+q)
 			if r.code != http.StatusBadRequest || !strings.Contains(text(r, `[data-testid="error-message"]`), want) {
@@ -108,6 +111,45 @@ func TestFlows(t *testing.T) {
 		}
 		if r := get(t, e, "/cases/nope/flows"); r.code != http.StatusNotFound {
 			t.Errorf("unknown case: %d", r.code)
+		}
+	})
+
+	t.Run("pair and conversations", func(t *testing.T) {
+		// The records between two addresses, either way.
+		if r := get(t, e, "/cases/demo/flows?addr=203.0.113.9&peer=10.0.1.10"); r.code != http.StatusOK || rowsOf(r) != 2 {
+			t.Errorf("the pair: status %d, %d rows", r.code, rowsOf(r))
+		}
+		r := get(t, e, "/cases/demo/flows?addr=10.0.1.10")
+		href, _ := r.doc.Find(`[data-testid="view-toggle"]`).Attr("href")
+		if href != "/cases/demo/flows?addr=10.0.1.10&view=conversations" {
+			t.Fatalf("toggle %q", href)
+		}
+		// An analysis run builds the derived tables the conversations read.
+		if r := get(t, e, "/cases/demo/analyses/ssh-inbound"); r.code != http.StatusOK {
+			t.Fatalf("analysis: %d", r.code)
+		}
+		c := get(t, e, href)
+		if c.code != http.StatusOK {
+			t.Fatalf("conversations: %d\n%s", c.code, c.body)
+		}
+		rows := c.doc.Find(`[data-testid="conversations"] [data-testid="result-row"]`)
+		// The attacker's rejected SSH and the HTTPS the focus opened (its two
+		// records, answered), plus the 150 internal HTTPS clients' requests.
+		if got := text(c, `[data-testid="conversation-count"]`); got != "152" || rows.Length() != 152 {
+			t.Errorf("%s conversations, %d rows", got, rows.Length())
+		}
+		if back, _ := c.doc.Find(`[data-testid="view-toggle"]`).Attr("href"); back != "/cases/demo/flows?addr=10.0.1.10" {
+			t.Errorf("toggle back %q", back)
+		}
+		ssh := c.doc.Find(`[data-testid="conversations"] [data-testid="result-row"]:contains("198.51.100.7")`)
+		if ssh.Length() != 1 || !strings.Contains(ssh.Text(), "REJECT") {
+			t.Errorf("the attacker's conversation: %q", ssh.Text())
+		}
+		if href, _ := ssh.Find(`[data-testid="addr-link"]`).First().Attr("href"); href != "/cases/demo/ip/198.51.100.7" {
+			t.Errorf("client link %q", href)
+		}
+		if r := get(t, e, href+"&port=22"); text(r, `[data-testid="conversation-count"]`) != "1" {
+			t.Errorf("conversations on port 22: %s", text(r, `[data-testid="conversation-count"]`))
 		}
 	})
 }

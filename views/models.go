@@ -206,7 +206,7 @@ func (t TableVM) mark(cell string) (AddrMark, bool) {
 // addressColumns are the columns whose values are addresses of the case:
 // the analyses' and the flow records'.
 var addressColumns = map[string]bool{
-	"src_ip": true, "dst_ip": true, "peer_ip": true, "local_ip": true,
+	"src_ip": true, "dst_ip": true, "peer_ip": true, "local_ip": true, "client": true, "server": true,
 	"srcaddr": true, "dstaddr": true, "pkt_srcaddr": true, "pkt_dstaddr": true,
 }
 
@@ -273,11 +273,32 @@ type PivotVM struct {
 	Totals                                   PivotTotals
 	Timeline                                 TimelineVM
 	Counterparts                             TableVM
-	Ports                                    TableVM
-	Info                                     *PivotInfo  // nil: not an address of the case
-	Whois                                    *PivotWhois // nil: no stored WHOIS network holds it
+	// Services are its conversations, one line each; Conversations counts
+	// them all (Services shows the largest).
+	Services      []ServiceLine
+	Conversations int
+	Info          *PivotInfo  // nil: not an address of the case
+	Whois         *PivotWhois // nil: no stored WHOIS network holds it
 	// Record is the address's record (per request).
 	Record RecordVM
+}
+
+// ServiceLine is one conversation as a line: "client → server:22/tcp,
+// 94 sessions, 280 records, 1.9 MiB". An address of the focus reads
+// "focus" (its address in the link's title).
+type ServiceLine struct {
+	Client, Server           string // addresses
+	ClientLabel, ServerLabel string
+	ClientHref, ServerHref   string // their pivots
+	Port                     string // ":22", "" without ports
+	Protocol                 string // tcp, udp, icmp
+	Service                  string // SSH, "" when unnamed
+	// Tail is the rest of the line: ":22/tcp (SSH), 94 sessions, 280
+	// records, 1.9 MiB".
+	Tail       string
+	Actions    string // ACCEPT, REJECT, ACCEPT+REJECT
+	RejectOnly bool
+	FlowsHref  string // the pair's records on the flows page
 }
 
 // PivotTotals is an address's traffic as the peer of the focus.
@@ -335,12 +356,19 @@ func oobAttrs(oob bool) templ.Attributes {
 
 // FlowsVM is a page of a case's raw flow records with the filter that chose them.
 type FlowsVM struct {
-	Case, Href                               string
-	Addr, Port, Protocol, Action, Start, End string
-	Page, First, Count                       int
-	PrevHref, NextHref                       string
-	Totals                                   FlowTotals
-	Result                                   TableVM
+	Case, Href                                     string
+	Addr, Peer, Port, Protocol, Action, Start, End string
+	// View is "conversations" when the records are shown paired into
+	// conversations (Conversations; Total of them, Count shown; Stale
+	// when the derived tables must be rebuilt first); ToggleHref switches.
+	View, ToggleHref   string
+	Conversations      bool
+	Stale              bool
+	Total              int
+	Page, First, Count int
+	PrevHref, NextHref string
+	Totals             FlowTotals
+	Result             TableVM
 	// Record is the record of the filter (and the tags of its address).
 	Record RecordVM
 }

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -45,7 +47,6 @@ func (s *server) pivotRecord(ctx context.Context, path string, vm *PivotVM) erro
 		return err
 	}
 	marks(&vm.Counterparts, st)
-	marks(&vm.Ports, st)
 	ref := addrRef(netip.MustParseAddr(vm.Addr).Unmap().String())
 	form := addressForm(newWidget(vm.Case, ref, "", vm.Href), ref.Addr, vm.Totals.First, vm.Totals.Last)
 	vm.Record = s.recordVM(vm.Case, ref, "", vm.Href, st, form)
@@ -108,7 +109,10 @@ func pivotData(ctx context.Context, cs *store.Case, caseName string, addr netip.
 		return err
 	}
 	vm.Counterparts = simpleTable(caseName, p.Counterparts.Columns, p.Counterparts.Rows, false)
-	vm.Ports = simpleTable(caseName, p.Ports.Columns, p.Ports.Rows, false)
+	vm.Conversations = p.Conversations
+	for _, cv := range p.Services {
+		vm.Services = append(vm.Services, serviceLine(caseName, cv))
+	}
 	if in := p.Info; in != nil {
 		vm.Info = &PivotInfo{Scope: in.Scope, Provider: in.Provider, CloudService: in.CloudService, CloudRegion: in.CloudRegion,
 			CloudPrefix: in.CloudPrefix, Org: in.Org, ASN: in.ASN}
@@ -118,4 +122,44 @@ func pivotData(ctx context.Context, cs *store.Case, caseName string, addr netip.
 			Registry: w.Registry, Server: w.Server, FetchedAt: format.Time(w.FetchedAt)}
 	}
 	return nil
+}
+
+// serviceLine shows a conversation as one line.
+func serviceLine(caseName string, cv queries.Conversation) ServiceLine {
+	label := func(addr, scope string) string {
+		if scope == "focus" {
+			return "focus"
+		}
+		return addr
+	}
+	l := ServiceLine{
+		Client: cv.Client, Server: cv.Server,
+		ClientLabel: label(cv.Client, cv.ClientScope), ServerLabel: label(cv.Server, cv.ServerScope),
+		ClientHref: addrHref(caseName, cv.Client), ServerHref: addrHref(caseName, cv.Server),
+		Protocol: strings.ToLower(cv.Protocol), Service: cv.Service,
+		Actions: actionsOf(cv), RejectOnly: cv.RejectOnly(),
+	}
+	q := url.Values{"addr": {cv.Client}, "peer": {cv.Server}, "protocol": {strconv.Itoa(cv.ProtocolNumber)}}
+	if cv.Port != nil {
+		l.Port = ":" + strconv.Itoa(*cv.Port)
+		q.Set("port", strconv.Itoa(*cv.Port))
+	}
+	l.Tail = l.Port + "/" + l.Protocol
+	if l.Service != "" {
+		l.Tail += " (" + l.Service + ")"
+	}
+	l.Tail += ", " + format.Nouns(cv.Sessions, "session") + ", " + format.Nouns(cv.Flows, "record") + ", " + format.Bytes(cv.Bytes)
+	l.FlowsHref = caseHref(caseName) + "/flows?" + q.Encode()
+	return l
+}
+
+// actionsOf names what the security groups did with a conversation.
+func actionsOf(cv queries.Conversation) string {
+	switch {
+	case cv.Rejected == 0:
+		return "ACCEPT"
+	case cv.Accepted == 0:
+		return "REJECT"
+	}
+	return "ACCEPT+REJECT"
 }

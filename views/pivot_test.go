@@ -93,7 +93,7 @@ func TestIPPivot(t *testing.T) {
 				t.Errorf("%s %q, want %q", id, got, want)
 			}
 		}
-		if got := text(r, `[data-testid="pivot-first"] .value`); got != "2023-11-14 22:13:20" {
+		if got := text(r, `[data-testid="pivot-first"] .value`); got != "2023-11-14 22:13:20 UTC" {
 			t.Errorf("first seen %q", got)
 		}
 		if got := text(r, `[data-testid="pivot-scope"]`); got == "" {
@@ -109,8 +109,17 @@ func TestIPPivot(t *testing.T) {
 		if href, _ := cp.Find(`[data-testid="addr-link"]`).Attr("href"); href != "/cases/demo/ip/10.0.1.10" {
 			t.Errorf("counterpart link %q", href)
 		}
-		if n := r.doc.Find(`[data-testid="pivot-ports"] [data-testid="result-row"]`).Length(); n != 2 {
-			t.Errorf("%d port rows, want 2", n)
+		// Its two flows are one conversation: its HTTPS from port 50000 to
+		// the focus's 443, answered.
+		conv := r.doc.Find(`[data-testid="pivot-conversation"]`)
+		if conv.Length() != 1 {
+			t.Fatalf("%d conversations:\n%s", conv.Length(), r.body)
+		}
+		if got := strings.Join(strings.Fields(conv.Text()), " "); !strings.HasPrefix(got, "203.0.113.9 → focus:443/tcp (HTTPS), 1 session, 2 records, 4.2 KiB ACCEPT") {
+			t.Errorf("conversation %q", got)
+		}
+		if href, _ := conv.Find(`[data-testid="service-flows"]`).Attr("href"); href != "/cases/demo/flows?addr=203.0.113.9&peer=10.0.1.10&port=443&protocol=6" {
+			t.Errorf("conversation's records link %q", href)
 		}
 		if href, _ := r.doc.Find(`[data-testid="pivot-flows-link"]`).Attr("href"); href != "/cases/demo/flows?addr=203.0.113.9" {
 			t.Errorf("flows link %q", href)

@@ -135,6 +135,7 @@ func New(o Options) (*echo.Echo, error) {
 	e.GET("/cases/:case/analyses/:name/result.csv", s.resultCSV)
 	e.GET("/cases/:case/analyses/:name/result.json", s.resultJSON)
 	e.GET("/cases/:case/flows", s.flows)
+	e.GET("/cases/:case/graph", s.graph)
 	e.GET("/cases/:case/findings", s.findingsPage)
 	e.POST("/cases/:case/findings", s.createFinding)
 	e.POST("/cases/:case/findings/:id", s.editFinding)

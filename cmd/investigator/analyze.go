@@ -34,7 +34,7 @@ func (f *resultFormat) Set(s string) error {
 // other with --param name=value.
 var paramFlags = map[string]string{
 	"port": "port", "start": "start", "end": "end", "limit": "limit", "order": "order",
-	"gap": "gap", "min_ports": "min-ports", "min_hosts": "min-hosts",
+	"gap": "gap", "min_ports": "min-ports", "min_hosts": "min-hosts", "addr": "addr",
 }
 
 type analyzeFlags struct {
@@ -69,6 +69,7 @@ it creates (or reuses) a case named after the file, ingests it, and analyses it:
 		Example: `  investigator analyze demo --analysis ssh-inbound
   investigator analyze demo --analysis top-external --order bytes --limit 20
   investigator analyze demo --analysis port-specific --port 3389 --start 2026-11-20 --end 2026-11-21
+  investigator analyze demo --analysis conversations --addr 186.96.193.99
   investigator analyze demo --analysis all --format json > findings.json`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -123,6 +124,7 @@ var paramHelp = map[string]string{
 	"gap":       "coverage: report silences longer than this (90s, 15m, 2h, 1d)",
 	"min_ports": "port-scan: sources that touched at least this many ports (default 20)",
 	"min_hosts": "port-scan: sources that touched at least this many hosts (default 10)",
+	"addr":      "conversations: only those of this address (either side)",
 }
 
 func (a *app) runAnalyze(ctx context.Context, caseArg string, f analyzeFlags, given map[string]string) error {

@@ -78,7 +78,7 @@ func Time(t time.Time) string { return t.UTC().Format(timeLayout) }
 
 // identifiers are numeric columns that are names, not quantities: no
 // thousands separators.
-var identifiers = map[string]bool{"port": true, "srcport": true, "dstport": true, "protocol": true, "asn": true, "version": true}
+var identifiers = map[string]bool{"port": true, "srcport": true, "dstport": true, "server_port": true, "protocol": true, "protocol_number": true, "asn": true, "version": true}
 
 // Cell renders one value of the named result column: "-" for NULL.
 func Cell(column string, v any) string {

@@ -101,6 +101,9 @@ type prepared struct {
 	// options: the files of one group are read the same way.
 	group string
 	res   *FileResult
+	// fileID is the id a batch took for it and then left it out: Item
+	// loads it under that id, so that file ids follow the items' order.
+	fileID int64
 }
 
 // prepare hashes and detects a window of items, several at a time.
@@ -201,7 +204,7 @@ func (in *Ingester) window(ctx context.Context, w []*prepared, start func(int), 
 			if start != nil {
 				start(p.i)
 			}
-			r := in.Item(ctx, p.it)
+			r := in.item(ctx, p.it, p.fileID)
 			p.res = &r
 		}
 		done(p.i, *p.res)
@@ -279,7 +282,7 @@ func (in *Ingester) batch(ctx context.Context, b []*prepared) {
 	}
 	in.opts.logger().Debug("ingest: batch failed, split", "objects", len(b), "err", err)
 	for _, p := range b {
-		p.res = nil
+		p.res, p.fileID = nil, 0
 	}
 	in.batch(ctx, b[:len(b)/2])
 	in.batch(ctx, b[len(b)/2:])
@@ -444,7 +447,8 @@ func (bl *batchLoad) load(ctx context.Context) error {
 func (bl *batchLoad) evict(ctx context.Context, ids []int64) error {
 	var list []string
 	for _, id := range ids {
-		if _, ok := bl.ids[id]; ok {
+		if p, ok := bl.ids[id]; ok {
+			p.fileID = id
 			delete(bl.ids, id)
 			list = append(list, fmt.Sprint(id))
 		}

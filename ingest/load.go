@@ -43,7 +43,8 @@ type load struct {
 	size        int64
 	sha         string
 	conn        *sql.Conn
-	fileID      int64
+	fileID      int64 // its manifest row's id
+	givenID     int64 // the id to write it under (0: the next of the sequence)
 	res         *FileResult
 	begun       time.Time
 }
@@ -79,9 +80,16 @@ func (l *load) attempt(ctx context.Context, res *FileResult, fast bool) error {
 
 func (l *load) load(ctx context.Context, fast bool) error {
 	res := l.res
-	err := l.conn.QueryRowContext(ctx, `INSERT INTO ingest_files (ingest_id, source, dedup_key, size, sha256, compression, shape, fields,
+	// A file id given (l.givenID) is one taken from the sequence before;
+	// else the column's default takes the next. (nextval() written in the
+	// VALUES would take two.)
+	idCol, id := "", ""
+	if l.givenID != 0 {
+		idCol, id = "id, ", fmt.Sprintf("%d, ", l.givenID)
+	}
+	err := l.conn.QueryRowContext(ctx, `INSERT INTO ingest_files (`+idCol+`ingest_id, source, dedup_key, size, sha256, compression, shape, fields,
 			records, rejected, outside_window, nodata, skipdata, delimiter, ocsf_version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?::VARCHAR[], 0, 0, 0, 0, 0, ?, ?) RETURNING id`,
+		VALUES (`+id+`?, ?, ?, ?, ?, ?, ?, ?::VARCHAR[], 0, 0, 0, 0, 0, ?, ?) RETURNING id`,
 		l.in.ingestID, l.source, l.key, l.size, l.sha, l.det.Compression, string(l.shape), listLiteral(FieldNames(l.det.Fields)),
 		nullable(l.det.Delim), nullable(l.ocsfVersion)).Scan(&l.fileID)
 	if err != nil {

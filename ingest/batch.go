@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/duckdb/duckdb-go/v2"
+
 	"github.com/investigator/investigator/store"
 )
 
@@ -296,6 +298,7 @@ type batchLoad struct {
 	ids    map[int64]*prepared // by file id, the objects still in the batch
 	lo, hi int64               // the file ids of the batch
 	filter string              // flow_records of the batch
+	steps  []any               // how long each step took, for the debug log
 	// outside counts each object's records outside --start/--end.
 	outside map[int64]int64
 }
@@ -308,7 +311,7 @@ func (in *Ingester) loadBatch(ctx context.Context, b []*prepared) error {
 	bl := &batchLoad{in: in, b: b, ids: map[int64]*prepared{}}
 	results := map[*prepared]*FileResult{}
 	err := in.c.InTx(ctx, func(conn *sql.Conn) error {
-		bl.conn = conn
+		bl.conn, bl.steps = conn, nil
 		clear(results)
 		clear(bl.ids)
 		defer func() {
@@ -326,10 +329,14 @@ func (in *Ingester) loadBatch(ctx context.Context, b []*prepared) error {
 				results[p].Shape, results[p].OCSFVersion = p.it.Shape, p.it.OCSFVersion
 			}
 		}
+		t := time.Now()
 		if err := bl.counts(ctx, results); err != nil {
 			return err
 		}
-		return bl.manifest(ctx, results, time.Since(began))
+		bl.step("counts", &t)
+		err := bl.manifest(ctx, results, time.Since(began))
+		bl.step("manifest", &t)
+		return err
 	})
 	if err != nil {
 		return err
@@ -343,8 +350,14 @@ func (in *Ingester) loadBatch(ctx context.Context, b []*prepared) error {
 		r.Duration = time.Duration(float64(took) * float64(p.size) / float64(max(bytes, 1)))
 		p.res = r
 	}
-	in.opts.logger().Debug("ingest: batch loaded", "objects", len(b), "landed", len(results), "took", took)
+	in.opts.logger().Debug("ingest: batch loaded", append([]any{"objects", len(b), "landed", len(results), "took", took}, bl.steps...)...)
 	return nil
+}
+
+// step records how long the step just done took since the last.
+func (bl *batchLoad) step(name string, since *time.Time) {
+	bl.steps = append(bl.steps, name, time.Since(*since).Round(time.Millisecond))
+	*since = time.Now()
 }
 
 func (bl *batchLoad) exec(ctx context.Context, q string, args ...any) (int64, error) {
@@ -356,6 +369,7 @@ func (bl *batchLoad) exec(ctx context.Context, q string, args ...any) (int64, er
 }
 
 func (bl *batchLoad) load(ctx context.Context) error {
+	t := time.Now()
 	// File ids first: the records are inserted with them, the manifest rows
 	// once the records are counted.
 	rows, err := bl.conn.QueryContext(ctx, `SELECT nextval('file_id_seq') FROM range(?)`, len(bl.b))
@@ -405,6 +419,7 @@ func (bl *batchLoad) load(ctx context.Context) error {
 	if _, err := bl.exec(ctx, q); err != nil {
 		return fmt.Errorf("ingest: load %d files: %w", len(bl.b), err)
 	}
+	bl.step("read", &t)
 
 	// Objects with a rejected line, or with a value only the line parser
 	// judges, are read alone: their rejects have the reasons and line
@@ -436,10 +451,13 @@ func (bl *batchLoad) load(ctx context.Context) error {
 	if err := bl.evict(ctx, out); err != nil {
 		return err
 	}
+	bl.step("checks", &t)
 	if err := bl.window(ctx); err != nil {
 		return err
 	}
-	return bl.addresses(ctx)
+	err = bl.addresses(ctx)
+	bl.step("addresses", &t)
+	return err
 }
 
 // evict takes objects out of the batch: their records go, and Item reads
@@ -621,20 +639,34 @@ func (bl *batchLoad) manifest(ctx context.Context, results map[*prepared]*FileRe
 	for p := range results {
 		bytes += p.size
 	}
-	// ? stands for the values of the columns below, in order
-	row := "(?, ?, ?, ?, ?, ?, ?, ?, ?::VARCHAR, ?::VARCHAR, ?, ?, ?, ?, ?, ?, ?::VARCHAR[], ?::TIMESTAMP, ?::TIMESTAMP)"
-	var rows []string
-	var args []any
-	for p, r := range results {
-		ms := int64(float64(took.Milliseconds()) * float64(p.size) / float64(max(bytes, 1)))
-		rows = append(rows, row)
-		args = append(args, r.FileID, bl.in.ingestID, p.source, p.key, p.size, p.sum, p.det.Compression, string(r.Shape),
-			nullable(p.det.Delim), nullable(r.OCSFVersion), r.Records, r.Rejected, r.OutsideWindow, r.NoData, r.SkipData,
-			ms, listLiteral(r.Fields), utcPtr(r.First), utcPtr(r.Last))
+	// An appender: a VALUES list of 500 rows costs more to bind than the
+	// rest of the batch's manifest.
+	cols := []string{"id", "ingest_id", "source", "dedup_key", "size", "sha256", "compression", "shape", "delimiter", "ocsf_version",
+		"records", "rejected", "outside_window", "nodata", "skipdata", "load_ms", "fields", "first_start", "last_end"}
+	str := func(v string) any {
+		if v == "" {
+			return nil
+		}
+		return v
 	}
-	q := `INSERT INTO ingest_files (id, ingest_id, source, dedup_key, size, sha256, compression, shape, delimiter, ocsf_version,
-			records, rejected, outside_window, nodata, skipdata, load_ms, fields, first_start, last_end) VALUES ` + strings.Join(rows, ", ")
-	if _, err := bl.exec(ctx, q, args...); err != nil {
+	ts := func(t *time.Time) any {
+		if t == nil {
+			return nil
+		}
+		return t.UTC()
+	}
+	err := store.WithAppender(bl.conn, "ingest_files", cols, func(a *duckdb.Appender) error {
+		for p, r := range results {
+			ms := int64(float64(took.Milliseconds()) * float64(p.size) / float64(max(bytes, 1)))
+			if err := a.AppendRow(int32(r.FileID), int32(bl.in.ingestID), p.source, p.key, p.size, str(p.sum), p.det.Compression, string(r.Shape),
+				str(p.det.Delim), str(r.OCSFVersion), r.Records, r.Rejected, r.OutsideWindow, r.NoData, r.SkipData, ms, r.Fields,
+				ts(r.First), ts(r.Last)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("ingest: manifest: %w", err)
 	}
 	return nil

@@ -38,9 +38,10 @@ func main() {
 	tree := flag.Bool("tree", false, "time a delivery tree of small objects (local and from S3) against one file of the same records instead")
 	treeObjects := flag.Int("tree-objects", 2000, "with -tree: objects in the tree")
 	treePer := flag.Int("tree-records", 500, "with -tree: records per object")
+	treeRuns := flag.Int("tree-runs", 3, "with -tree: runs of each ingest (the median is reported)")
 	flag.Parse()
 	if *tree {
-		res, err := treeBench(*treeObjects, *treePer, *bin, *dir)
+		res, err := treeBench(*treeObjects, *treePer, max(*treeRuns, 1), *bin, *dir)
 		if err == nil && *out != "" {
 			b, _ := json.MarshalIndent(res, "", "  ")
 			err = os.WriteFile(*out, b, 0o644)

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -26,8 +28,9 @@ import (
 // _region_fl-…_YYYYMMDDTHHmmZ_hash.log.gz names), ingested from the local
 // folder, and pulled from S3 (gofakes3 in this process, over HTTP) by
 // `investigator ingest --s3`; the same records in one file are the
-// baseline. Each ingest goes into a new case.
-func treeBench(objects, per int, bin, dir string) (map[string]any, error) {
+// baseline. Each ingest goes into a new case; the three take turns, runs
+// times.
+func treeBench(objects, per, runs int, bin, dir string) (map[string]any, error) {
 	records := objects * per
 	single := filepath.Join(dir, fmt.Sprintf("flows-%d.log.gz", records))
 	if _, err := os.Stat(single); err != nil {
@@ -79,36 +82,60 @@ func treeBench(objects, per int, bin, dir string) (map[string]any, error) {
 	casesDir := filepath.Join(dir, "tree-cases")
 	os.RemoveAll(casesDir)
 	defer os.RemoveAll(casesDir)
-	var results []measure
-	for _, m := range []struct {
-		name string
-		args []string
-		env  []string
-	}{
-		{"one file", []string{"ingest", "one", single}, nil},
-		{"local tree", []string{"ingest", "tree", treeDir}, nil},
-		{"S3 pull (gofakes3)", []string{"ingest", "pull", "--s3", "s3://" + bucket + "/", "--start", "2023-11-14T00:00:00Z", "--end", "2023-11-16T00:00:00Z"}, s3env},
-	} {
-		cmd := exec.Command(bin, append([]string{"--cases", casesDir}, m.args...)...)
-		cmd.Env = append(os.Environ(), m.env...)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		began := time.Now()
-		if err := cmd.Run(); err != nil {
-			return nil, fmt.Errorf("%s: %w\n%s", m.name, err, tail(out.String()))
+	runsOf := map[string][]measure{}
+	var names []string
+	for rep := range runs {
+		for _, m := range []struct {
+			name string
+			args []string
+			env  []string
+		}{
+			{"one file", []string{"ingest", "one", single}, nil},
+			{"local tree", []string{"ingest", "tree", treeDir}, nil},
+			{"S3 pull (gofakes3)", []string{"ingest", "pull", "--s3", "s3://" + bucket + "/", "--start", "2023-11-14T00:00:00Z", "--end", "2023-11-16T00:00:00Z"}, s3env},
+		} {
+			if rep == 0 {
+				names = append(names, m.name)
+			}
+			os.RemoveAll(casesDir)
+			args := append([]string{"--cases", casesDir}, m.args...)
+			if os.Getenv("BENCH_DEBUG") != "" {
+				args = append([]string{"--debug"}, args...)
+			}
+			cmd := exec.Command(bin, args...)
+			cmd.Env = append(os.Environ(), m.env...)
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			began := time.Now()
+			if err := cmd.Run(); err != nil {
+				return nil, fmt.Errorf("%s: %w\n%s", m.name, err, tail(out.String()))
+			}
+			r := measure{Name: m.name, Seconds: time.Since(began).Seconds()}
+			// what it said, for a look afterwards
+			os.WriteFile(filepath.Join(dir, "tree-"+m.args[1]+".log"), out.Bytes(), 0o644) //nolint:errcheck // a convenience
+			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+				r.PeakRSSMB = float64(ru.Maxrss) / 1024
+			}
+			if got := ingestedRecords(out.String()); got != int64(records) {
+				return nil, fmt.Errorf("%s ingested %d records, want %d:\n%s", m.name, got, records, tail(out.String()))
+			}
+			r.RecordsPS = float64(records) / r.Seconds
+			runsOf[m.name] = append(runsOf[m.name], r)
 		}
-		r := measure{Name: m.name, Seconds: time.Since(began).Seconds()}
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			r.PeakRSSMB = float64(ru.Maxrss) / 1024
-		}
-		got := ingestedRecords(out.String())
-		if got != int64(records) {
-			return nil, fmt.Errorf("%s ingested %d records, want %d:\n%s", m.name, got, records, tail(out.String()))
-		}
-		r.RecordsPS = float64(records) / r.Seconds
-		results = append(results, r)
 	}
-	fmt.Printf("\n%d objects × %d records against the same %d records in one file:\n", objects, per, records)
+	// The median of the runs (they go in turn, so that a busy moment of the
+	// machine falls on all three alike), the highest peak.
+	var results []measure
+	for _, name := range names {
+		rs := runsOf[name]
+		slices.SortFunc(rs, func(a, b measure) int { return cmp.Compare(a.Seconds, b.Seconds) })
+		m := rs[len(rs)/2]
+		for _, r := range rs {
+			m.PeakRSSMB = max(m.PeakRSSMB, r.PeakRSSMB)
+		}
+		results = append(results, m)
+	}
+	fmt.Printf("\n%d objects × %d records against the same %d records in one file (median of %d runs):\n", objects, per, records, runs)
 	fmt.Printf("%-24s %10s %14s %12s\n", "", "seconds", "records/s", "peak RSS")
 	for _, r := range results {
 		fmt.Printf("%-24s %10.2f %14.0f %9.0f MB\n", r.Name, r.Seconds, r.RecordsPS, r.PeakRSSMB)

@@ -62,14 +62,15 @@ func (in *Ingester) Items(ctx context.Context, items []Item, ev ItemEvents) []Fi
 			ev.Done(i, r)
 		}
 	}
-	// The next window of items is hashed and detected while this one loads.
+	// The next window of items is hashed and detected while this one
+	// loads; the first is smaller, so that loading starts soon.
 	windows := make(chan []*prepared, 1)
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
 		defer close(windows)
-		for from := 0; from < len(items); from += BatchObjects {
-			w := in.prepare(wctx, items[from:min(from+BatchObjects, len(items))], from)
+		for from, size := 0, firstWindow; from < len(items); from, size = from+size, BatchObjects {
+			w := in.prepare(wctx, items[from:min(from+size, len(items))], from)
 			select {
 			case windows <- w:
 			case <-wctx.Done():
@@ -86,6 +87,38 @@ func (in *Ingester) Items(ctx context.Context, items []Item, ev ItemEvents) []Fi
 	cancel()
 	for range windows {
 		// drain: the preparer stops at the cancel
+	}
+	return out
+}
+
+// firstWindow is the size of Items' first window.
+const firstWindow = 100
+
+// Prepared is an item hashed and detected ahead of its ingest, by Prepare:
+// a source that fetches items concurrently prepares each as it arrives, so
+// that the work overlaps with the loading of others.
+type Prepared struct{ p *prepared }
+
+// Prepare hashes and detects an item for LoadPrepared. It reads the file
+// only; it is safe to call from several goroutines.
+func (in *Ingester) Prepare(it Item) Prepared { return Prepared{in.prepareOne(it, 0)} }
+
+// LoadPrepared ingests prepared items as Items does.
+func (in *Ingester) LoadPrepared(ctx context.Context, ps []Prepared, ev ItemEvents) []FileResult {
+	out := make([]FileResult, 0, len(ps))
+	for from := 0; from < len(ps) && ctx.Err() == nil; from += BatchObjects {
+		w := make([]*prepared, 0, BatchObjects)
+		for j, p := range ps[from:min(from+BatchObjects, len(ps))] {
+			c := *p.p
+			c.i = from + j
+			w = append(w, &c)
+		}
+		in.window(ctx, w, ev.Start, func(i int, r FileResult) {
+			out = append(out, r)
+			if ev.Done != nil {
+				ev.Done(i, r)
+			}
+		})
 	}
 	return out
 }

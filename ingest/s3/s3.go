@@ -374,11 +374,11 @@ func (p *puller) load(ctx context.Context, batch []fetched) {
 	if ctx.Err() != nil {
 		return
 	}
-	items := make([]ingest.Item, len(batch))
+	preps := make([]ingest.Prepared, len(batch))
 	for i, f := range batch {
-		items[i] = ingest.Item{Path: f.path, Source: f.obj.source, Key: f.obj.dedup, Fields: p.o.Fields}
+		preps[i] = f.prep
 	}
-	p.in.Items(ctx, items, ingest.ItemEvents{Done: func(i int, r ingest.FileResult) {
+	p.in.LoadPrepared(ctx, preps, ingest.ItemEvents{Done: func(i int, r ingest.FileResult) {
 		if ctx.Err() != nil && r.Status == ingest.Failed {
 			return // interrupted: the object's transaction rolled back
 		}

@@ -85,6 +85,9 @@ type measure struct {
 	Seconds   float64 `json:"seconds"`
 	RecordsPS float64 `json:"records_per_second"`
 	PeakRSSMB float64 `json:"peak_rss_mb"`
+	// CPUSeconds is the user and system time of the process: on a busy
+	// machine, a steadier measure of the work than the wall clock.
+	CPUSeconds float64 `json:"cpu_seconds,omitempty"`
 }
 
 func run(records int, bin, dir, out string) error {

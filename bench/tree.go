@@ -115,6 +115,7 @@ func treeBench(objects, per, runs int, bin, dir string) (map[string]any, error) 
 			os.WriteFile(filepath.Join(dir, "tree-"+m.args[1]+".log"), out.Bytes(), 0o644) //nolint:errcheck // a convenience
 			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 				r.PeakRSSMB = float64(ru.Maxrss) / 1024
+				r.CPUSeconds = time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 			}
 			if got := ingestedRecords(out.String()); got != int64(records) {
 				return nil, fmt.Errorf("%s ingested %d records, want %d:\n%s", m.name, got, records, tail(out.String()))
@@ -136,15 +137,17 @@ func treeBench(objects, per, runs int, bin, dir string) (map[string]any, error) 
 		results = append(results, m)
 	}
 	fmt.Printf("\n%d objects × %d records against the same %d records in one file (median of %d runs):\n", objects, per, records, runs)
-	fmt.Printf("%-24s %10s %14s %12s\n", "", "seconds", "records/s", "peak RSS")
+	fmt.Printf("%-24s %10s %14s %12s %12s\n", "", "seconds", "records/s", "CPU seconds", "peak RSS")
 	for _, r := range results {
-		fmt.Printf("%-24s %10.2f %14.0f %9.0f MB\n", r.Name, r.Seconds, r.RecordsPS, r.PeakRSSMB)
+		fmt.Printf("%-24s %10.2f %14.0f %12.2f %9.0f MB\n", r.Name, r.Seconds, r.RecordsPS, r.CPUSeconds, r.PeakRSSMB)
 	}
 	treeRatio := results[1].RecordsPS / results[0].RecordsPS
 	s3Ratio := results[2].RecordsPS / results[1].RecordsPS
-	fmt.Printf("\ntree / one file: %.2f (bar: >= 0.5); S3 pull / local tree: %.2f\n", treeRatio, s3Ratio)
+	treeCPU := results[0].CPUSeconds / results[1].CPUSeconds
+	fmt.Printf("\ntree / one file: %.2f (bar: >= 0.5); S3 pull / local tree: %.2f; records per CPU second, tree / one file: %.2f\n",
+		treeRatio, s3Ratio, treeCPU)
 	return map[string]any{"objects": objects, "records_per_object": per, "results": results,
-		"tree_over_file": treeRatio, "s3_over_tree": s3Ratio}, nil
+		"tree_over_file": treeRatio, "s3_over_tree": s3Ratio, "tree_over_file_cpu": treeCPU}, nil
 }
 
 // splitTree writes the records of a generated file (a header, then records

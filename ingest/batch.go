@@ -52,8 +52,8 @@ type ItemEvents struct {
 // objects of the same shape are read together, in one transaction per
 // batch, so that a batch lands whole or not at all; an object the batch
 // cannot take as it is (see above) is then ingested alone. When ctx ends,
-// the batch in flight rolls back and its items are Failed, and the items
-// after it are not tried (no result).
+// Items stops: a batch in flight rolls back, and the items not reported by
+// then have no result (an item being read alone is Failed, as Item has it).
 func (in *Ingester) Items(ctx context.Context, items []Item, ev ItemEvents) []FileResult {
 	out := make([]FileResult, 0, len(items))
 	done := func(i int, r FileResult) {
@@ -251,16 +251,16 @@ func (in *Ingester) window(ctx context.Context, w []*prepared, start func(int), 
 // duplicates (or loads one, when the first of them did not land).
 func (in *Ingester) dedupe(ctx context.Context, w []*prepared) {
 	var keys []string
-	seen := map[string]bool{}
+	seen, paths := map[string]bool{}, map[string]bool{}
 	for _, p := range w {
 		if p.group == "" {
 			continue
 		}
-		if seen[p.key] {
+		if seen[p.key] || paths[p.it.Path] { // a batch tells its files apart by path
 			p.group = ""
 			continue
 		}
-		seen[p.key] = true
+		seen[p.key], paths[p.it.Path] = true, true
 		keys = append(keys, p.key)
 	}
 	if len(keys) == 0 {

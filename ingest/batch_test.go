@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,8 +22,9 @@ import (
 // small good objects, and among them one with a bad line, one of another
 // version, header-less ones, a truncated gzip, copies of one object, one
 // with an address that is not an IP, one with a control character in a
-// value, an IPv6 one, a header-only one, JSON messages, an empty file and
-// an HTML page. It returns the files in name order.
+// value, an IPv6 one, a header-only one, JSON messages, an empty file, an
+// HTML page, and one with a carriage return inside a record (the engine gives
+// up on the whole read). It returns the files in name order.
 func mixedTree(t *testing.T) []string {
 	t.Helper()
 	dir := t.TempDir()
@@ -91,6 +94,9 @@ func mixedTree(t *testing.T) []string {
 	put("050-json.log", []byte(lines(js...)))
 	put("051-empty.log", nil)
 	put("052-error.html", []byte("<html><body>Access denied</body></html>\n"))
+	cr := object(108, 30)
+	cr[10] = strings.Replace(cr[10], " 6 ", " 6\r ", 1) // a lone carriage return inside a record
+	put("053-carriage-return.log.gz", gz(lines(cr...)))
 	for obj := 200; obj < 220; obj++ {
 		put(fmt.Sprintf("060-good-%d.log.gz", obj), gz(lines(object(obj, 30)...)))
 	}
@@ -207,10 +213,17 @@ func TestItemsAsItem(t *testing.T) {
 					}
 				}
 			}
-			// The good objects were read in batches (one of the first window of
-			// 500 text-header objects, one of header-less ones), the others alone.
-			if n := strings.Count(log.String(), `msg="ingest: batch loaded"`); n != 2 {
-				t.Errorf("%d batches:\n%s", n, log.String())
+			// The plain objects were read in batches: the 52 text-header ones
+			// (the batch with the carriage return failing and split down to
+			// it, which leaves a few beside it alone) and the 3 header-less
+			// ones; the others alone.
+			landed := 0
+			for _, m := range regexp.MustCompile(`msg="ingest: batch loaded" objects=\d+ landed=(\d+)`).FindAllStringSubmatch(log.String(), -1) {
+				n, _ := strconv.Atoi(m[1])
+				landed += n
+			}
+			if landed < 45 || landed > 55 || !strings.Contains(log.String(), `msg="ingest: batch failed, split"`) {
+				t.Errorf("%d objects landed in batches:\n%s", landed, log.String())
 			}
 			if len(ws["records"]) < 500 || len(ws["rejects"]) < 3 {
 				t.Fatalf("the tree gave %d records, %d rejects", len(ws["records"]), len(ws["rejects"]))

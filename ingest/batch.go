@@ -52,8 +52,9 @@ type ItemEvents struct {
 // objects of the same shape are read together, in one transaction per
 // batch, so that a batch lands whole or not at all; an object the batch
 // cannot take as it is (see above) is then ingested alone. When ctx ends,
-// Items stops: a batch in flight rolls back, and the items not reported by
-// then have no result (an item being read alone is Failed, as Item has it).
+// Items stops: a batch in flight rolls back, the items that landed before
+// are still reported, and the others have no result (an item being read
+// alone is Failed, as Item has it).
 func (in *Ingester) Items(ctx context.Context, items []Item, ev ItemEvents) []FileResult {
 	out := make([]FileResult, 0, len(items))
 	done := func(i int, r FileResult) {
@@ -134,8 +135,9 @@ type prepared struct {
 	key    string
 	// group is the batch it joins ("" for alone), by the engine's read
 	// options: the files of one group are read the same way.
-	group string
-	res   *FileResult
+	group    string
+	res      *FileResult
+	reported bool
 	// fileID is the id a batch took for it and then left it out: Item
 	// loads it under that id, so that file ids follow the items' order.
 	fileID int64
@@ -221,7 +223,7 @@ func (in *Ingester) window(ctx context.Context, w []*prepared, start func(int), 
 	}
 	for _, p := range w {
 		if ctx.Err() != nil {
-			return
+			break
 		}
 		if g, ok := first[p.i]; ok {
 			members := groups[g]
@@ -234,7 +236,7 @@ func (in *Ingester) window(ctx context.Context, w []*prepared, start func(int), 
 		}
 		if p.res == nil {
 			if ctx.Err() != nil {
-				return
+				break
 			}
 			if start != nil {
 				start(p.i)
@@ -243,6 +245,15 @@ func (in *Ingester) window(ctx context.Context, w []*prepared, start func(int), 
 			p.res = &r
 		}
 		done(p.i, *p.res)
+		p.reported = true
+	}
+	// Interrupted: what landed before (a batch that committed) is still
+	// reported.
+	for _, p := range w {
+		if p.res != nil && !p.reported {
+			done(p.i, *p.res)
+			p.reported = true
+		}
 	}
 }
 

@@ -247,3 +247,111 @@ func TestItemsAsItem(t *testing.T) {
 		})
 	}
 }
+
+// cancelOn is a log handler that cancels a context when a message is logged:
+// a way into the middle of a batch's transaction.
+type cancelOn struct {
+	msg    string
+	cancel context.CancelFunc
+}
+
+func (h cancelOn) Enabled(context.Context, slog.Level) bool { return true }
+func (h cancelOn) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		h.cancel()
+	}
+	return nil
+}
+func (h cancelOn) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h cancelOn) WithGroup(string) slog.Handler      { return h }
+
+// TestItemsInterrupted: an ingest interrupted inside a batch's transaction
+// (after its records are in, when it takes out the objects it cannot take)
+// leaves nothing of the batch; the same ingest again lands everything as
+// object by object.
+func TestItemsInterrupted(t *testing.T) {
+	paths := mixedTree(t)
+	items := make([]Item, len(paths))
+	for i, p := range paths {
+		items[i] = Item{Path: p}
+	}
+	ctx := context.Background()
+	ref := newCase(t)
+	in, err := Begin(ctx, ref, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		in.Item(ctx, it)
+	}
+	in.Finish(ctx)
+
+	c := newCase(t)
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	in, err = Begin(cctx, c, Options{Logger: slog.New(cancelOn{msg: "ingest: read alone", cancel: cancel})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := in.Items(cctx, items, ItemEvents{})
+	if cctx.Err() == nil {
+		t.Fatal("the batch took nothing out: no interruption")
+	}
+	// What landed is whole and reported: the records of each object that
+	// has a manifest row are all of its records, and nothing else is in.
+	var landed []string
+	for i, r := range got {
+		if i > 0 && got[i-1].Path >= r.Path {
+			t.Errorf("results out of order: %s after %s", r.Path, got[i-1].Path)
+		}
+		if r.Status == Loaded {
+			landed = append(landed, r.Path)
+		}
+	}
+	byFile := func(c *store.Case) map[string]int64 {
+		rows, err := c.DB.Query(`SELECT m.source, count(r.file_id) FROM ingest_files m LEFT JOIN flow_records r ON r.file_id = m.id GROUP BY m.source`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[string]int64{}
+		for rows.Next() {
+			var s string
+			var n int64
+			rows.Scan(&s, &n)
+			out[s] = n
+		}
+		return out
+	}
+	have, want := byFile(c), byFile(ref)
+	if len(have) != len(landed) || len(landed) == 0 || len(landed) == len(want) {
+		t.Fatalf("%d manifest rows after the interruption, %d results loaded (of %d)", len(have), len(landed), len(want))
+	}
+	for _, p := range landed {
+		if have[p] != want[p] {
+			t.Errorf("%s: %d records, want %d", p, have[p], want[p])
+		}
+	}
+	if n := queryInt(t, c, `SELECT count(*) FROM flow_records WHERE file_id NOT IN (SELECT id FROM ingest_files)`); n != 0 {
+		t.Fatalf("%d records of no manifest row", n)
+	}
+	if n := queryInt(t, c, `SELECT count(*) FROM rejects WHERE file_id NOT IN (SELECT id FROM ingest_files)`); n != 0 {
+		t.Fatalf("%d rejects of no manifest row", n)
+	}
+
+	in, err = Begin(ctx, c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Items(ctx, items, ItemEvents{})
+	in.Finish(ctx)
+	ws, gs := caseState(t, ref), caseState(t, c)
+	for _, k := range []string{"records", "rejects", "addresses"} {
+		if !slices.Equal(ws[k], gs[k]) {
+			t.Errorf("%s differ after the second ingest: %d rows, want %d", k, len(gs[k]), len(ws[k]))
+		}
+	}
+	if n, want := queryInt(t, c, `SELECT count(*) FROM ingest_files`), queryInt(t, ref, `SELECT count(*) FROM ingest_files`); n != want {
+		t.Errorf("%d manifest rows, want %d", n, want)
+	}
+}

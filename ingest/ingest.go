@@ -171,7 +171,11 @@ func (in *Ingester) Seen(ctx context.Context, key string) (source string, seen b
 }
 
 // Item ingests one item in one transaction, as File does.
-func (in *Ingester) Item(ctx context.Context, it Item) FileResult {
+func (in *Ingester) Item(ctx context.Context, it Item) FileResult { return in.item(ctx, it, 0) }
+
+// item is Item; a fileID other than 0 is the file id to load it under (one
+// that Items took for it in a batch that then left it out).
+func (in *Ingester) item(ctx context.Context, it Item, fileID int64) FileResult {
 	start := time.Now()
 	res := FileResult{Path: it.Source}
 	if res.Path == "" {
@@ -233,7 +237,7 @@ func (in *Ingester) Item(ctx context.Context, it Item) FileResult {
 		}
 	}
 
-	l := &load{in: in, path: it.Path, source: res.Path, det: det, key: key, size: size, sha: sum, shape: res.Shape, ocsfVersion: res.OCSFVersion}
+	l := &load{in: in, path: it.Path, source: res.Path, det: det, key: key, size: size, sha: sum, shape: res.Shape, ocsfVersion: res.OCSFVersion, givenID: fileID}
 	if in.opts.Progress != nil {
 		stop := watchRead(it.Path, size, progressEvery, func(p ReadProgress) {
 			p.Path = res.Path

@@ -43,7 +43,8 @@ type load struct {
 	size        int64
 	sha         string
 	conn        *sql.Conn
-	fileID      int64
+	fileID      int64 // its manifest row's id
+	givenID     int64 // the id to write it under (0: the next of the sequence)
 	res         *FileResult
 	begun       time.Time
 }
@@ -79,9 +80,16 @@ func (l *load) attempt(ctx context.Context, res *FileResult, fast bool) error {
 
 func (l *load) load(ctx context.Context, fast bool) error {
 	res := l.res
-	err := l.conn.QueryRowContext(ctx, `INSERT INTO ingest_files (ingest_id, source, dedup_key, size, sha256, compression, shape, fields,
+	// A file id given (l.givenID) is one taken from the sequence before;
+	// else the column's default takes the next. (nextval() written in the
+	// VALUES would take two.)
+	idCol, id := "", ""
+	if l.givenID != 0 {
+		idCol, id = "id, ", fmt.Sprintf("%d, ", l.givenID)
+	}
+	err := l.conn.QueryRowContext(ctx, `INSERT INTO ingest_files (`+idCol+`ingest_id, source, dedup_key, size, sha256, compression, shape, fields,
 			records, rejected, outside_window, nodata, skipdata, delimiter, ocsf_version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?::VARCHAR[], 0, 0, 0, 0, 0, ?, ?) RETURNING id`,
+		VALUES (`+id+`?, ?, ?, ?, ?, ?, ?, ?::VARCHAR[], 0, 0, 0, 0, 0, ?, ?) RETURNING id`,
 		l.in.ingestID, l.source, l.key, l.size, l.sha, l.det.Compression, string(l.shape), listLiteral(FieldNames(l.det.Fields)),
 		nullable(l.det.Delim), nullable(l.ocsfVersion)).Scan(&l.fileID)
 	if err != nil {
@@ -113,23 +121,29 @@ func (l *load) load(ctx context.Context, fast bool) error {
 	return l.finishManifest(ctx)
 }
 
-// engineText loads space-separated text and delimited exports with DuckDB's
-// CSV reader: parallel, typed, and validating every value as it reads. Lines
-// it cannot read land in its rejects table with their physical line numbers.
-func (l *load) engineText(ctx context.Context) error {
+// engineRead is how the engine's CSV reader reads text files of one
+// detected shape: the options after the file (or list of files) argument,
+// and the INSERT's target columns and the expressions that fill them. Files
+// whose engineRead options are the same can be read together.
+type engineRead struct {
+	options  string
+	ins, sel []string
+}
+
+func newEngineRead(det Detected) engineRead {
 	var cols []string
-	if l.det.Shape == ShapeExport {
+	if det.Shape == ShapeExport {
 		cols = append(cols, "'_export_ts': 'VARCHAR'")
 	}
-	delimited := l.det.Shape == ShapeCSVHeader
-	for _, f := range l.det.Fields {
+	delimited := det.Shape == ShapeCSVHeader
+	for _, f := range det.Fields {
 		typ := f.ParseType()
 		if delimited && isInteger(f.Kind) {
 			typ = "DOUBLE" // 25238.0 and 2.5238E4 are integers too; engineInteger checks
 		}
 		cols = append(cols, fmt.Sprintf("%s: '%s'", store.QuoteString(f.Column()), typ))
 	}
-	ins, sel := insertColumns(l.det.Fields, func(f Field) string {
+	ins, sel := insertColumns(det.Fields, func(f Field) string {
 		col := store.QuoteIdent(f.Column())
 		switch {
 		case delimited && isInteger(f.Kind):
@@ -139,17 +153,26 @@ func (l *load) engineText(ctx context.Context) error {
 		}
 		return col
 	})
-	hasHeader := l.det.Shape == ShapeTextHeader || delimited
+	hasHeader := det.Shape == ShapeTextHeader || delimited
 	syntax := `delim = ' ', quote = '', escape = '', nullstr = '-'`
 	if delimited {
-		syntax = fmt.Sprintf(`delim = %s, quote = '"', escape = '"', nullstr = ['-', '']`, store.QuoteString(l.det.Delim))
+		syntax = fmt.Sprintf(`delim = %s, quote = '"', escape = '"', nullstr = ['-', '']`, store.QuoteString(det.Delim))
 	}
-	q := fmt.Sprintf(`INSERT INTO flow_records (%s, file_id)
-		SELECT %s, %d FROM read_csv(%s, %s, header = %t, skip = %d,
+	opts := fmt.Sprintf(`%s, header = %t, skip = %d,
 			auto_detect = false, compression = '%s', columns = {%s},
-			store_rejects = true, rejects_table = 'ingest_rejects', rejects_scan = 'ingest_reject_scans')`,
-		store.QuoteIdents(ins), strings.Join(sel, ", "), l.fileID, store.QuoteString(l.path), syntax, hasHeader, l.det.Skip,
-		l.det.Compression, strings.Join(cols, ", "))
+			store_rejects = true, rejects_table = 'ingest_rejects', rejects_scan = 'ingest_reject_scans'`,
+		syntax, hasHeader, det.Skip, det.Compression, strings.Join(cols, ", "))
+	return engineRead{options: opts, ins: ins, sel: sel}
+}
+
+// engineText loads space-separated text and delimited exports with DuckDB's
+// CSV reader: parallel, typed, and validating every value as it reads. Lines
+// it cannot read land in its rejects table with their physical line numbers.
+func (l *load) engineText(ctx context.Context) error {
+	r := newEngineRead(l.det)
+	q := fmt.Sprintf(`INSERT INTO flow_records (%s, file_id)
+		SELECT %s, %d FROM read_csv(%s, %s)`,
+		store.QuoteIdents(r.ins), strings.Join(r.sel, ", "), l.fileID, store.QuoteString(l.path), r.options)
 	if _, err := l.exec(ctx, q); err != nil {
 		var de *duckdb.Error
 		if ctx.Err() == nil && errors.As(err, &de) && de.Type == duckdb.ErrorTypeInvalidInput {
@@ -177,17 +200,7 @@ func (l *load) controlCharacters(ctx context.Context) error {
 	// Over the distinct values of the text columns together, which are few
 	// (interfaces, accounts), in one scan: a pattern over every row would
 	// cost the default path a tenth of its time.
-	const pattern = `'[\x00-\x1f\x7f-\x9f]'`
-	var cols, matches []string
-	for _, f := range l.det.Fields {
-		if f.Kind == KString && f.Stored() {
-			c := store.QuoteIdent(f.Column())
-			cols, matches = append(cols, c), append(matches, fmt.Sprintf("regexp_matches(%s, %s)", c, pattern))
-		}
-	}
-	if hasExtra(l.det.Fields) {
-		cols, matches = append(cols, "CAST(extra AS VARCHAR) AS extra_text"), append(matches, "regexp_matches(extra_text, "+pattern+")")
-	}
+	cols, matches := controlColumns(l.det.Fields)
 	if len(cols) == 0 {
 		return nil
 	}
@@ -201,6 +214,22 @@ func (l *load) controlCharacters(ctx context.Context) error {
 		return errFallback
 	}
 	return nil
+}
+
+// controlColumns are the text columns of fields whose values the engine
+// does not check, and for each a test for a control character in it.
+func controlColumns(fields []Field) (cols, matches []string) {
+	const pattern = `'[\x00-\x1f\x7f-\x9f]'`
+	for _, f := range fields {
+		if f.Kind == KString && f.Stored() {
+			c := store.QuoteIdent(f.Column())
+			cols, matches = append(cols, c), append(matches, fmt.Sprintf("regexp_matches(%s, %s)", c, pattern))
+		}
+	}
+	if hasExtra(fields) {
+		cols, matches = append(cols, "CAST(extra AS VARCHAR) AS extra_text"), append(matches, "regexp_matches(extra_text, "+pattern+")")
+	}
+	return cols, matches
 }
 
 // rejectBatch bounds the rejected lines held in memory at once: a file in the

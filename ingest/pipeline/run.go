@@ -200,19 +200,21 @@ func Run(ctx context.Context, c *store.Case, req Request, ev Events) (Report, er
 		ev.Began(rep.IngestID)
 	}
 	rep.Files = append(rep.Files, req.Missing...)
-	for i, it := range req.Items {
-		if ctx.Err() != nil {
-			break
-		}
-		if ev.File != nil {
-			ev.File(i, len(req.Items), it)
-		}
-		r := in.Item(ctx, it)
-		rep.Files = append(rep.Files, r)
-		if ev.FileDone != nil {
-			ev.FileDone(r)
-		}
-	}
+	// Small objects of one shape are read together (Ingester.Items); each
+	// keeps its own result and manifest row.
+	in.Items(ctx, req.Items, ingest.ItemEvents{
+		Start: func(i int) {
+			if ev.File != nil {
+				ev.File(i, len(req.Items), req.Items[i])
+			}
+		},
+		Done: func(_ int, r ingest.FileResult) {
+			rep.Files = append(rep.Files, r)
+			if ev.FileDone != nil {
+				ev.FileDone(r)
+			}
+		},
+	})
 	if pulling && ctx.Err() == nil {
 		if ev.Window != nil {
 			ev.Window(*start, *end)

@@ -15,11 +15,11 @@ import (
 // BenchmarkPull500Objects pulls 500 objects holding 5,000,000 records (the
 // demo tree over a week: three text flow logs an hour and one Parquet
 // object) from gofakes3 over HTTP, and in the same run ingests the same
-// local files one by one with Ingester.File (after the pull, so that it has
+// local files as a tree with Ingester.Items (after the pull, so that it has
 // the warmer caches), and reports both rates and
 // their ratio (the aim: a pull at 80% of the local rate or better).
 //
-//	go test -run '^$' -bench Pull500 -benchtime 1x ./ingest/s3logs/
+//	go test -run '^$' -bench Pull500 -benchtime 1x ./ingest/s3/
 func BenchmarkPull500Objects(b *testing.B) {
 	ctx := context.Background()
 	start := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
@@ -61,10 +61,13 @@ func BenchmarkPull500Objects(b *testing.B) {
 		}
 		t0 = time.Now()
 		var local int64
-		for _, rel := range s.Files {
-			r := in.File(ctx, filepath.Join(dir, filepath.FromSlash(rel)))
+		items := make([]ingest.Item, len(s.Files))
+		for i, rel := range s.Files {
+			items[i] = ingest.Item{Path: filepath.Join(dir, filepath.FromSlash(rel))}
+		}
+		for _, r := range in.Items(ctx, items, ingest.ItemEvents{}) {
 			if r.Status != ingest.Loaded {
-				b.Fatalf("%s: %s %s", rel, r.Status, r.Error)
+				b.Fatalf("%s: %s %s", r.Path, r.Status, r.Error)
 			}
 			local += r.Records
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
+	"github.com/investigator/investigator/ingest"
 	"github.com/investigator/investigator/ingest/awsenv"
 )
 
@@ -21,6 +22,7 @@ import (
 type fetched struct {
 	obj   object
 	path  string // the downloaded file
+	prep  ingest.Prepared
 	seen  bool   // already in the case
 	prior string // where it came from then
 	err   error
@@ -61,7 +63,9 @@ func (p *puller) fetch(ctx context.Context, obj object, buf []byte) fetched {
 			p.prog.Downloaded++
 			p.prog.Bytes += n
 			p.mu.Unlock()
-			return fetched{obj: obj, path: path}
+			// Hashed and detected here, while the loader loads others.
+			prep := p.in.Prepare(ingest.Item{Path: path, Source: obj.source, Key: obj.dedup, Fields: p.o.Fields})
+			return fetched{obj: obj, path: path, prep: prep}
 		}
 		var te transferError
 		if !errors.As(err, &te) || attempt == downloadAttempts || ctx.Err() != nil {

@@ -21,9 +21,10 @@
 // the layout by listing folders (Delimiter "/") from the given prefix
 // downwards, then lists only the day or hour folders the window reaches,
 // downloads the objects whose name time is in the window concurrently and
-// ingests each as it arrives, one object per manifest entry, keyed by bucket,
-// key and ETag: a pull that stopped halfway, run again, skips what landed
-// and fetches the rest.
+// ingests them as they arrive, in batches while the next ones download
+// (ingest.Ingester.Items reads small objects of one shape together), one
+// object per manifest entry, keyed by bucket, key and ETag: a pull that
+// stopped halfway, run again, skips what landed and fetches the rest.
 //
 // Pull needs s3:ListBucket on the bucket and s3:GetObject on its objects
 // (and kms:Decrypt when they are encrypted with a KMS key). A URL above
@@ -108,6 +109,9 @@ type Options struct {
 	Fields []ingest.Field
 	// Concurrency is the number of concurrent downloads (default 8).
 	Concurrency int
+	// Batch is the most downloaded objects ingested together, in one
+	// Ingester.Items (default ingest.BatchObjects).
+	Batch int
 	// Margin widens the window by an object's name time (default one hour;
 	// see the package documentation).
 	Margin time.Duration
@@ -246,6 +250,9 @@ func Pull(ctx context.Context, api API, in *ingest.Ingester, o Options) (Summary
 	if o.Margin <= 0 {
 		o.Margin = DefaultMargin
 	}
+	if o.Batch <= 0 {
+		o.Batch = ingest.BatchObjects
+	}
 	tmp, err := os.MkdirTemp(o.TempDir, "investigator-s3-")
 	if err != nil {
 		return sum, fmt.Errorf("s3: temporary folder: %w", err)
@@ -279,8 +286,48 @@ func Pull(ctx context.Context, api API, in *ingest.Ingester, o Options) (Summary
 		close(done)
 	}()
 
+	// Downloaded objects wait in pending until the loader is free, and it
+	// takes them all (up to o.Batch) in one Ingester.Items: one engine read
+	// while the next batch downloads. At most o.Batch objects wait and
+	// o.Batch load, beside the downloads in flight: that bounds the
+	// temporary files.
+	loads := make(chan []fetched) // unbuffered: a batch goes when the loader is free
+	loaded := make(chan struct{})
+	go func() {
+		defer close(loaded)
+		for batch := range loads {
+			p.load(ctx, batch)
+		}
+	}()
 	var fatal error
-	for f := range done {
+	var pending []fetched
+	for recv := done; recv != nil || len(pending) > 0; {
+		if ctx.Err() != nil {
+			for _, f := range pending {
+				os.Remove(f.path)
+			}
+			pending = nil
+		}
+		var send chan []fetched
+		if len(pending) > 0 {
+			send = loads
+		}
+		from := recv
+		if len(pending) >= o.Batch {
+			from = nil // enough waiting: until the loader takes them
+		}
+		var f fetched
+		select {
+		case send <- pending:
+			pending = nil
+			continue
+		case got, ok := <-from:
+			if !ok {
+				recv = nil
+				continue
+			}
+			f = got
+		}
 		switch {
 		case ctx.Err() != nil:
 			if f.path != "" {
@@ -294,14 +341,11 @@ func Pull(ctx context.Context, api API, in *ingest.Ingester, o Options) (Summary
 		case f.err != nil:
 			p.result(ingest.FileResult{Path: f.obj.source, Status: ingest.Failed, Error: f.err.Error(), Size: f.obj.size}, true, f.obj.source)
 		default:
-			r := in.Item(ctx, ingest.Item{Path: f.path, Source: f.obj.source, Key: f.obj.dedup, Fields: o.Fields})
-			os.Remove(f.path)
-			if ctx.Err() != nil && r.Status == ingest.Failed {
-				continue // interrupted: the object's transaction rolled back
-			}
-			p.result(r, r.Status != ingest.Loaded && r.Status != ingest.Duplicate, f.obj.source)
+			pending = append(pending, f)
 		}
 	}
+	close(loads)
+	<-loaded
 	interrupted := func(err error) bool {
 		return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 	}
@@ -318,6 +362,28 @@ func Pull(ctx context.Context, api API, in *ingest.Ingester, o Options) (Summary
 	}
 	sum.Note = p.note()
 	return sum, nil
+}
+
+// load ingests a batch of downloaded objects and removes their files.
+func (p *puller) load(ctx context.Context, batch []fetched) {
+	defer func() {
+		for _, f := range batch {
+			os.Remove(f.path)
+		}
+	}()
+	if ctx.Err() != nil {
+		return
+	}
+	preps := make([]ingest.Prepared, len(batch))
+	for i, f := range batch {
+		preps[i] = f.prep
+	}
+	p.in.LoadPrepared(ctx, preps, ingest.ItemEvents{Done: func(i int, r ingest.FileResult) {
+		if ctx.Err() != nil && r.Status == ingest.Failed {
+			return // interrupted: the object's transaction rolled back
+		}
+		p.result(r, r.Status != ingest.Loaded && r.Status != ingest.Duplicate, batch[i].obj.source)
+	}})
 }
 
 // puller is the state of one Pull.

@@ -29,9 +29,9 @@ lint: ## gofmt check and go vet
 	  if [ -n "$$out" ]; then echo "not gofmt-ed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-nodeapi: ## install DuckDB's Node client, the stand-in for the duckdb shell in tests
+nodeapi: ## install DuckDB's Node clients (1.4 LTS and 1.5), the stand-ins for the duckdb shells in tests
 	@if command -v npm >/dev/null; then \
-	  cd test/nodeapi && { [ -d node_modules/@duckdb/node-api ] || npm ci --no-audit --no-fund --loglevel=error; }; \
+	  cd test/nodeapi && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; }; \
 	else echo "npm not found: the duckdb-shell compatibility test will be skipped"; fi
 
 test: lint check-generated nodeapi ## run every test (fuzz seed corpora included)

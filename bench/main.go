@@ -132,9 +132,9 @@ func run(records int, bin, dir, out string) error {
 		results = append(results, r)
 		os.Remove(m.path)
 	}
-	fmt.Printf("%-24s %10s %14s %12s\n", "", "seconds", "records/s", "peak RSS")
+	fmt.Printf("%-24s %10s %10s %14s %12s\n", "", "seconds", "CPU s", "records/s", "peak RSS")
 	for _, r := range results {
-		fmt.Printf("%-24s %10.2f %14.0f %9.0f MB\n", r.Name, r.Seconds, r.RecordsPS, r.PeakRSSMB)
+		fmt.Printf("%-24s %10.2f %10.2f %14.0f %9.0f MB\n", r.Name, r.Seconds, r.CPUSeconds, r.RecordsPS, r.PeakRSSMB)
 	}
 	ratio := results[1].Seconds / results[0].Seconds
 	fmt.Printf("\nratio ours/bare: %.2f (bar: <= 1.3); ours: %.0f records/s (bar: >= 500,000); peak RSS %.0f MB (bar: <= 2048)\n",
@@ -154,6 +154,7 @@ func timeProcess(args []string) (measure, error) {
 		return measure{}, err
 	}
 	m := measure{Seconds: time.Since(began).Seconds()}
+	m.CPUSeconds = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		m.PeakRSSMB = float64(ru.Maxrss) / 1024 // Linux reports KiB
 	}

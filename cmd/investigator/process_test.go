@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -173,34 +174,97 @@ func TestKilledIngestLeavesConsistentCase(t *testing.T) {
 	}
 }
 
-// TestDuckDBShellReadsTheCase opens a case written by the binary with DuckDB's
-// Node client (read-only), which stands in for the duckdb shell here.
-func TestDuckDBShellReadsTheCase(t *testing.T) {
+// duckdbShell is one of DuckDB's Node clients installed in test/nodeapi by
+// make nodeapi, standing in for the duckdb shell of its release: "1.4" (the
+// LTS, an npm alias) or "1.5".
+type duckdbShell struct {
+	release string
+	script  string // test/nodeapi/count.mjs
+}
+
+// duckdbShellReleases are the shells whose readers a case file must have.
+var duckdbShellReleases = map[string]string{ // release: its package folder under node_modules
+	"1.4": "duckdb-node-api-1.4",
+	"1.5": filepath.Join("@duckdb", "node-api"),
+}
+
+// duckdbShells returns the clients that can run here, in release order, and
+// why any other cannot (node or the client not installed).
+func duckdbShells() (shells []duckdbShell, missing []string) {
 	script, _ := filepath.Abs(filepath.Join("..", "..", "test", "nodeapi", "count.mjs"))
 	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node not installed")
+		return nil, []string{"node not installed"}
 	}
-	if _, err := os.Stat(filepath.Join(filepath.Dir(script), "node_modules", "@duckdb", "node-api")); err != nil {
-		t.Skip("@duckdb/node-api not installed: run make nodeapi (make test does)")
+	for _, release := range []string{"1.4", "1.5"} {
+		if _, err := os.Stat(filepath.Join(filepath.Dir(script), "node_modules", duckdbShellReleases[release])); err != nil {
+			missing = append(missing, "@duckdb/node-api "+release+" not installed: run make nodeapi (make test does)")
+			continue
+		}
+		shells = append(shells, duckdbShell{release: release, script: script})
+	}
+	return shells, missing
+}
+
+// version is the DuckDB library version the client runs, e.g. v1.4.4.
+func (s duckdbShell) version() (string, error) {
+	out, err := exec.Command("node", s.script, "--client", s.release, "--version").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("node count.mjs --client %s --version: %v\n%s", s.release, err, out)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// query opens path read-only and returns the first column of the first row of q.
+func (s duckdbShell) query(path, q string) (string, error) {
+	out, err := exec.Command("node", s.script, "--client", s.release, path, q).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("node (DuckDB %s) %s: %v\n%s", s.release, q, err, out)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// TestDuckDBShellReadsTheCase opens a case written by the binary with DuckDB's
+// Node clients of the 1.4 LTS and of 1.5 (read-only), which stand in for those
+// releases' duckdb shells here: StorageVersion must keep both able to read it.
+func TestDuckDBShellReadsTheCase(t *testing.T) {
+	shells, missing := duckdbShells()
+	if len(shells) == 0 {
+		t.Skip(strings.Join(missing, "; "))
 	}
 	c := newCLI(t)
 	logs := writeLogs(t)
 	c.run("ingest", "shell", logs)
 	path := filepath.Join(c.cases, "shell.duckdb")
-	for q, want := range map[string]string{
-		"SELECT count(*) FROM flows":                                        "5",
-		"SELECT count(*) FROM flows WHERE action = 'REJECT'":                "1",
-		"SELECT max(\"end\")::VARCHAR FROM flows":                           "2023-11-14 22:19:20",
-		"SELECT count(*) FROM vpc_cidrs":                                    "0",
-		"SELECT max(version) FROM schema_migrations":                        fmt.Sprint(migrations.Latest()),
-		"SELECT count(*) FROM flows WHERE extra IS NULL AND tgw_id IS NULL": "5",
-	} {
-		out, err := exec.Command("node", script, path, q).CombinedOutput()
-		if err != nil {
-			t.Fatalf("node %s: %v\n%s", q, err, out)
-		}
-		if got := strings.TrimSpace(string(out)); got != want {
-			t.Errorf("%s = %s, want %s", q, got, want)
-		}
+	for _, release := range []string{"1.4", "1.5"} {
+		t.Run("duckdb-"+release, func(t *testing.T) {
+			i := slices.IndexFunc(shells, func(s duckdbShell) bool { return s.release == release })
+			if i < 0 {
+				t.Skip(strings.Join(missing, "; "))
+			}
+			s := shells[i]
+			v, err := s.version()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(v, "v"+release+".") {
+				t.Fatalf("the %s client runs DuckDB %s", release, v)
+			}
+			for q, want := range map[string]string{
+				"SELECT count(*) FROM flows":                                        "5",
+				"SELECT count(*) FROM flows WHERE action = 'REJECT'":                "1",
+				"SELECT max(\"end\")::VARCHAR FROM flows":                           "2023-11-14 22:19:20",
+				"SELECT count(*) FROM vpc_cidrs":                                    "0",
+				"SELECT max(version) FROM schema_migrations":                        fmt.Sprint(migrations.Latest()),
+				"SELECT count(*) FROM flows WHERE extra IS NULL AND tgw_id IS NULL": "5",
+			} {
+				got, err := s.query(path, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got != want {
+					t.Errorf("DuckDB %s: %s = %s, want %s", v, q, got, want)
+				}
+			}
+		})
 	}
 }

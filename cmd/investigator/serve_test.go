@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -159,18 +158,14 @@ func TestServeAlongsideOtherPrograms(t *testing.T) {
 		t.Errorf("after the ingest the overview shows %s records, want 6", got)
 	}
 
-	script, _ := filepath.Abs(filepath.Join("..", "..", "test", "nodeapi", "count.mjs"))
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Log("node not installed: the Node client's read is not tried")
-		return
+	shells, missing := duckdbShells()
+	for _, m := range missing {
+		t.Logf("%s: that Node client's read is not tried", m)
 	}
-	if _, err := os.Stat(filepath.Join(filepath.Dir(script), "node_modules", "@duckdb", "node-api")); err != nil {
-		t.Log("@duckdb/node-api not installed (make nodeapi): the Node client's read is not tried")
-		return
-	}
-	out, err := exec.Command("node", script, filepath.Join(c.cases, "live.duckdb"), "SELECT count(*) FROM flows").CombinedOutput()
-	if err != nil || strings.TrimSpace(string(out)) != "6" {
-		t.Errorf("the Node client while the workbench serves: %v %s", err, out)
+	for _, s := range shells {
+		if got, err := s.query(filepath.Join(c.cases, "live.duckdb"), "SELECT count(*) FROM flows"); err != nil || got != "6" {
+			t.Errorf("the DuckDB %s Node client while the workbench serves: %v %s", s.release, err, got)
+		}
 	}
 }
 

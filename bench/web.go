@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -56,6 +58,11 @@ func webBench(bin, dir string, n int, peer string) (map[string]any, error) {
 		{"connection graph", "/cases/" + name + "/graph"},
 		{"graph, port 443, records", "/cases/" + name + "/graph?port=443&weight=records"},
 		{"graph of a window", "/cases/" + name + "/graph?start=2026-11-21T00:00:00Z&end=2026-11-21T23:59:59Z"},
+		{"cases list", "/"},
+		{"findings", "/cases/" + name + "/findings"},
+		{"timeline", "/cases/" + name + "/timeline"},
+		{"report", "/cases/" + name + "/report"},
+		{"SQL console", "/cases/" + name + "/sql"},
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
 	out := map[string]any{}
@@ -111,7 +118,26 @@ func webBench(bin, dir string, n int, peer string) (map[string]any, error) {
 			"p95_ms": float64(p95.Microseconds()) / 1000, "p95_vs_baseline": ratio}
 	}
 	fmt.Println("\nbars: 150 ms a page at p95; the connection graph of the case 300 ms")
+	if rss, err := peakRSS(cmd.Process.Pid); err == nil {
+		fmt.Printf("serve's peak RSS: %.0f MB\n", rss)
+		out["serve_peak_rss_mb"] = rss
+	}
 	return out, nil
+}
+
+// peakRSS is a running process's peak resident memory in MB (VmHWM).
+func peakRSS(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
+			return kb / 1024, err
+		}
+	}
+	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", pid)
 }
 
 func get(client *http.Client, url string) error {

@@ -397,6 +397,9 @@ import), when the case does not hold it yet. Loading again changes nothing.`,
 			if synced.ASN {
 				fmt.Fprintln(a.stderr, asnLoaded)
 			}
+			if err := a.rederive(ctx, c); err != nil {
+				return err
+			}
 			changes := synced.Ranges
 			if outFmt.json() {
 				if changes == nil {

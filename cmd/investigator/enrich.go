@@ -103,7 +103,10 @@ func (a *app) runWhois(ctx context.Context, c *store.Case, addrs []netip.Addr, w
 	for _, e := range sum.Errors {
 		fmt.Fprintln(a.stdout, "  ", e)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return a.rederive(ctx, c)
 }
 
 // analysisAddrs are the addresses an analysis returns, in its row order.

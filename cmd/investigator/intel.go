@@ -280,6 +280,9 @@ yours to choose: analyze does not load them on its own.`,
 			if err != nil {
 				return err
 			}
+			if err := a.rederive(ctx, c); err != nil {
+				return err
+			}
 			if outFmt.json() {
 				if changes == nil {
 					changes = []intel.Change{}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -10,6 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/investigator/investigator/queries"
+	"github.com/investigator/investigator/store"
 )
 
 const testTorExits = `ExitNode 0011BD2485AD45D984EC4159C88FC066E5E3300E
@@ -83,6 +87,20 @@ func TestIntelImportListLoad(t *testing.T) {
 	}
 	r = c.mustRun("intel", "load", "web")
 	golden(t, "intel-load", c.normalize(r.stdout))
+	// The load paid for the peers' new lists: the next analysis, triage or
+	// page finds the derived tables up to date.
+	if !strings.Contains(r.stderr, "Brought the case's address_info up to date") {
+		t.Errorf("intel load does not say it rebuilt address_info: %q", r.stderr)
+	}
+	cs, err := store.Open(context.Background(), filepath.Join(c.cases, "web.duckdb"), store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale, err := queries.Stale(context.Background(), cs)
+	cs.Close()
+	if err != nil || stale {
+		t.Errorf("after intel load the derived tables are stale (%v)", err)
+	}
 	if r := c.mustRun("intel", "load", "web"); !strings.Contains(r.stdout, "already holds the current snapshots of spamhaus-drop, tor-exits") {
 		t.Fatalf("load again: %q", r.stdout)
 	}

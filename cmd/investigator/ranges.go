@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/investigator/investigator/cidrs"
 	"github.com/investigator/investigator/internal/format"
@@ -33,3 +35,19 @@ func (a *app) syncRanges(ctx context.Context, c *store.Case) error {
 
 // asnLoaded says that a sync loaded the home's ASN data.
 const asnLoaded = "Loaded the home folder's ASN data into the case"
+
+// rederive brings the case's derived tables up to date after a command
+// changed what they are built from (ranges, threat-intel lists, WHOIS
+// answers), so that the wait is paid here, where the change was asked for,
+// and the next analysis, triage or page answers at once.
+func (a *app) rederive(ctx context.Context, c *store.Case) error {
+	began := time.Now()
+	d, err := c.Derive(ctx)
+	if err != nil {
+		return err
+	}
+	if len(d.Built) > 0 {
+		fmt.Fprintf(a.stderr, "Brought the case's %s up to date (%s)\n", strings.Join(d.Built, " and "), time.Since(began).Round(time.Millisecond))
+	}
+	return nil
+}

@@ -52,41 +52,53 @@ func eventHref(name string, e queries.Event) string {
 func (s *server) timelinePage(c echo.Context) error {
 	ctx := c.Request().Context()
 	name := c.Param("case")
+	path, err := s.casePath(name)
+	if err != nil {
+		return err
+	}
 	vm := TimelinePageVM{Name: name, Dismissed: c.QueryParam("dismissed") == "1", Gap: strings.TrimSpace(c.QueryParam("gap"))}
-	cs, err := s.openRead(ctx, name)
-	if err != nil {
-		return err
-	}
-	defer cs.Close()
-	tl, err := queries.Events(ctx, cs, queries.TimelineOptions{Dismissed: vm.Dismissed, Gap: vm.Gap})
-	if err != nil {
-		return err
-	}
-	sum, err := cs.Summary(ctx)
-	if err != nil {
-		return err
-	}
-	if vm.Chart, err = timeline(ctx, cs, sum.First, sum.Last, queries.TimelineFilter{}); err != nil {
-		return err
-	}
-	vm.GapsKnown, vm.Gap = tl.GapsKnown, tl.Gap
-	for _, e := range tl.Events {
-		href := eventHref(name, e)
-		switch e.Kind {
-		case queries.EventFinding:
-			vm.Chart.mark("finding", fmt.Sprintf("%s [%s] %s", e.Ref, e.Severity, e.Title), href, e.At, e.End)
-		case queries.EventGap:
-			vm.Chart.mark("gap", e.Title, href, e.At, e.End)
-		case queries.EventNote:
-			vm.Chart.mark("note", e.Ref+" "+e.Title, href, e.At, nil)
+	// The chart reads every record: kept while the case file is unchanged
+	// (a note or a status change changes it).
+	v, err := s.cache.get(path, fmt.Sprintf("timeline %t %q", vm.Dismissed, vm.Gap), func() (any, error) {
+		cs, err := s.openRead(ctx, name)
+		if err != nil {
+			return nil, err
 		}
-		row := EventRow{At: stamp(e.At), Kind: e.Kind, Ref: e.Ref, Title: e.Title, Severity: e.Severity, Status: e.Status, By: e.By, Href: href}
-		if e.End != nil {
-			row.Until = stamp(*e.End)
+		defer cs.Close()
+		tl, err := queries.Events(ctx, cs, queries.TimelineOptions{Dismissed: vm.Dismissed, Gap: vm.Gap})
+		if err != nil {
+			return nil, err
 		}
-		vm.Events = append(vm.Events, row)
+		sum, err := cs.Summary(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if vm.Chart, err = timeline(ctx, cs, sum.First, sum.Last, queries.TimelineFilter{}); err != nil {
+			return nil, err
+		}
+		vm.GapsKnown, vm.Gap = tl.GapsKnown, tl.Gap
+		for _, e := range tl.Events {
+			href := eventHref(name, e)
+			switch e.Kind {
+			case queries.EventFinding:
+				vm.Chart.mark("finding", fmt.Sprintf("%s [%s] %s", e.Ref, e.Severity, e.Title), href, e.At, e.End)
+			case queries.EventGap:
+				vm.Chart.mark("gap", e.Title, href, e.At, e.End)
+			case queries.EventNote:
+				vm.Chart.mark("note", e.Ref+" "+e.Title, href, e.At, nil)
+			}
+			row := EventRow{At: stamp(e.At), Kind: e.Kind, Ref: e.Ref, Title: e.Title, Severity: e.Severity, Status: e.Status, By: e.By, Href: href}
+			if e.End != nil {
+				row.Until = stamp(*e.End)
+			}
+			vm.Events = append(vm.Events, row)
+		}
+		return vm, nil
+	})
+	if err != nil {
+		return err
 	}
-	return render(c, http.StatusOK, timelinePage(vm), nil)
+	return render(c, http.StatusOK, timelinePage(v.(TimelinePageVM)), nil)
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") }

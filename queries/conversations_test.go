@@ -1,10 +1,12 @@
 package queries
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestConversations pairs hand-written request and answer records into
@@ -139,5 +141,29 @@ func TestConversations(t *testing.T) {
 	}
 	if got := column(windowed, "sessions"); !slices.Equal(got, []string{"2", "1", "1"}) {
 		t.Errorf("conversations from minute 41 to 61: sessions %q", got)
+	}
+
+	// The structs the graph reads are the analysis's rows, in its order.
+	convs, err := Conversations(context.Background(), c, ConversationFilter{})
+	if err != nil || len(convs) != len(rows) {
+		t.Fatalf("Conversations: %d, %v; the analysis has %d rows", len(convs), err, len(rows))
+	}
+	for i, cv := range convs {
+		r := rows[i]
+		port := "<nil>"
+		if cv.Port != nil {
+			port = fmt.Sprint(*cv.Port)
+		}
+		got := fmt.Sprintf("%s %s %s %s/%d %s %d %d %d %d %d %s %s %s %s %s %s %s %s %s", cv.Client, cv.Server, port, cv.Protocol, cv.ProtocolNumber, cv.Direction,
+			cv.Sessions, cv.Flows, cv.Bytes, cv.Accepted, cv.Rejected, cv.First.Format(time.RFC3339), cv.Last.Format(time.RFC3339),
+			cv.ClientScope, cv.ServerScope, cv.Peer, cv.Provider, cv.CloudService, cv.Service, cv.Org+cv.ASN)
+		str := func(k string) string { s, _ := r[k].(string); return s }
+		want := fmt.Sprintf("%s %s %s %s/%s %s %s %s %s %s %s %s %s %s %s %s %s %s %s %s", r["client"], r["server"], fmt.Sprint(r["server_port"]), r["protocol"], fmtValue(r["protocol_number"]), r["direction"],
+			fmtValue(r["sessions"]), fmtValue(r["flows"]), fmtValue(r["bytes"]), fmtValue(r["accepted"]), fmtValue(r["rejected"]),
+			r["first_seen"].(time.Time).Format(time.RFC3339), r["last_seen"].(time.Time).Format(time.RFC3339),
+			str("client_scope"), str("server_scope"), str("peer_ip"), str("provider"), str("cloud_service"), str("service"), str("org")+str("asn"))
+		if got != want {
+			t.Errorf("conversation %d: %s\nthe analysis's row: %s", i, got, want)
+		}
 	}
 }

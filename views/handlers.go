@@ -59,7 +59,7 @@ func caseRow(ctx context.Context, path string, row CaseRow) (CaseRow, error) {
 		return row, err
 	}
 	defer cs.Close()
-	sum, err := cs.Summary(ctx)
+	sum, err := cs.Brief(ctx)
 	if err != nil {
 		return row, err
 	}

@@ -178,3 +178,29 @@ func TestAnalyzeStoredReadOnly(t *testing.T) {
 		t.Errorf("--fresh with a reader holding the case: exit %d, want %d\n%s", r.code, exitLocked, r.stderr)
 	}
 }
+
+// TestBriefIsSummary: the cases list's brief of a case (from the table's
+// statistics and the manifest) says what the full summary says of it.
+func TestBriefIsSummary(t *testing.T) {
+	c := analyzedCase(t)
+	cs, err := store.Open(context.Background(), filepath.Join(c.cases, "web.duckdb"), store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	sum, err := cs.Summary(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	brief, err := cs.Brief(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Records == 0 || sum.First == nil || sum.LastIngest == nil {
+		t.Fatalf("the case holds nothing: %+v", sum)
+	}
+	if brief.Records != sum.Records || !brief.First.Equal(*sum.First) || !brief.Last.Equal(*sum.Last) ||
+		!brief.LastIngest.Equal(*sum.LastIngest) || brief.Files != sum.Files || brief.BadLines != sum.BadLines || brief.SizeBytes != sum.SizeBytes {
+		t.Errorf("brief %+v\nsummary %+v", brief, sum)
+	}
+}

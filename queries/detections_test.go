@@ -739,6 +739,33 @@ func TestDetectExfiltration(t *testing.T) {
 	})
 }
 
+// TestDetectExfiltrationAmongBusyPeers: the totals of peers the focus sends
+// a lot to all along (a sync service, partners' APIs) grow with the length
+// of the case;
+// an upload of an hour is still far above what the focus sends a peer in an
+// hour, and the busy peers, which answer in kind, are no finding.
+func TestDetectExfiltrationAmongBusyPeers(t *testing.T) {
+	s := newFlowSet(600, 17)
+	s.background()
+	// Sixty peers, most of those the focus sends to, 20 MB up and 18 MB
+	// down every six hours for four days: 320 MB each, more in all than a
+	// fiftieth of the upload.
+	for p := range 60 {
+		for at := t0 + int64(p)*300; at < t0+4*day; at += 6 * hour {
+			s.emit(conv{eni: eniWeb, src: web, dst: fmt.Sprintf("151.101.%d.20", 10+p), sport: s.ephemeral(), dport: 443, at: at, dur: 120,
+				egress: true, fpk: 16_000, fby: 20_000_000, rpk: 14_000, rby: 18_000_000})
+		}
+	}
+	var a span
+	for i := range int64(3) {
+		a = a.join(s.emit(conv{eni: eniWeb, src: web, dst: "45.61.210.36", sport: s.ephemeral(), dport: 443, at: t0 + 2*day + 19*hour + 720 + i*20, dur: 3600 - i*20,
+			egress: true, fpk: 1_000_000, fby: 1_400_000_000, rpk: 300_000, rby: 40_000}))
+	}
+	cs := detCase(t, s)
+	expect(t, detect(t, cs, "exfiltration", nil),
+		found{"3.9 GiB sent from 10.0.1.10 to 45.61.210.36 (35000× what came back)", store.SeverityCritical, []string{web, "45.61.210.36"}, nil, a, 4_200_000_000})
+}
+
 func TestDetectSensitivePortProbe(t *testing.T) {
 	forWindows(t, func(t *testing.T, w int64) {
 		s := newFlowSet(w, 8)

@@ -534,16 +534,9 @@ func (bl *batchLoad) evict(ctx context.Context, ids []int64) error {
 // window removes the batch's records outside --start/--end, counting them
 // per object.
 func (bl *batchLoad) window(ctx context.Context) error {
-	s, e := bl.in.opts.Start, bl.in.opts.End
-	if s == nil && e == nil {
+	lo, hi, ok := bl.in.opts.window()
+	if !ok {
 		return nil
-	}
-	lo, hi := time.Unix(0, 0).UTC(), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-	if s != nil {
-		lo = s.UTC()
-	}
-	if e != nil {
-		hi = e.UTC()
 	}
 	outside := `(start IS NULL OR start < $1 OR start > $2)`
 	rows, err := bl.conn.QueryContext(ctx, `SELECT file_id, count(*) FROM flow_records WHERE `+bl.filter+` AND `+outside+` GROUP BY file_id`, lo, hi)

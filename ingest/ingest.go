@@ -31,6 +31,22 @@ type Options struct {
 	Progress func(ReadProgress)
 }
 
+// window is --start/--end as closed bounds for SQL (a missing end is far
+// off); ok is false when neither is given.
+func (o Options) window() (lo, hi time.Time, ok bool) {
+	if o.Start == nil && o.End == nil {
+		return lo, hi, false
+	}
+	lo, hi = time.Unix(0, 0).UTC(), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	if o.Start != nil {
+		lo = o.Start.UTC()
+	}
+	if o.End != nil {
+		hi = o.End.UTC()
+	}
+	return lo, hi, true
+}
+
 func (o Options) logger() *slog.Logger {
 	if o.Logger == nil {
 		return slog.New(slog.DiscardHandler)

@@ -388,16 +388,9 @@ func (l *load) withAppender(ctx context.Context, table string, cols []string, fn
 
 // applyWindowSQL removes the file's records outside --start/--end.
 func (l *load) applyWindowSQL(ctx context.Context) error {
-	s, e := l.in.opts.Start, l.in.opts.End
-	if s == nil && e == nil {
+	lo, hi, ok := l.in.opts.window()
+	if !ok {
 		return nil
-	}
-	lo, hi := time.Unix(0, 0).UTC(), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-	if s != nil {
-		lo = s.UTC()
-	}
-	if e != nil {
-		hi = e.UTC()
 	}
 	n, err := l.exec(ctx, `DELETE FROM flow_records WHERE file_id = ? AND (start IS NULL OR start < ? OR start > ?)`, l.fileID, lo, hi)
 	if err != nil {

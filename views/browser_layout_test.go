@@ -232,7 +232,7 @@ func TestBrowserSQLConsole(t *testing.T) {
 		poll(`!!document.querySelector('[data-testid="schema-table"][data-name="flows"][open] [data-testid="schema-column"]')`))
 	b.do("example",
 		chromedp.Click(chromedp.CSS(`[data-testid="sql-example"][data-name="peers"]`)),
-		poll(`document.querySelector('[data-testid="sql-query"]').value === `+strconv.Quote(peers)))
+		poll(`document.querySelector('[data-testid="sql-query"]').value === `+strconv.Quote(peers)), settled())
 	b.do("run",
 		chromedp.Click(chromedp.CSS(`[data-testid="sql-run"]`)),
 		poll(`!!document.querySelector('#sql-result [data-testid="sql-meta"]')`),
@@ -242,9 +242,9 @@ func TestBrowserSQLConsole(t *testing.T) {
 	}
 	b.do("another",
 		chromedp.Click(chromedp.CSS(`[data-testid="sql-example"][data-name="hours"]`)),
-		poll(`document.querySelector('[data-testid="sql-query"]').value === `+strconv.Quote(hours)),
+		poll(`document.querySelector('[data-testid="sql-query"]').value === `+strconv.Quote(hours)), settled(),
 		chromedp.Click(chromedp.CSS(`[data-testid="sql-run"]`)),
-		poll(`document.querySelectorAll('[data-testid="sql-history-entry"]').length === 2`))
+		poll(`document.querySelectorAll('[data-testid="sql-history-entry"]').length === 2`), settled())
 	b.do("from the history",
 		chromedp.Click(chromedp.CSS(`[data-testid="sql-history-entry"]:last-child a`)),
 		poll(`document.querySelector('[data-testid="sql-query"]').value === `+strconv.Quote(peers)),

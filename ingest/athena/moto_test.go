@@ -7,8 +7,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/athena"
 
@@ -60,18 +62,29 @@ func (c *countingClient) GetQueryExecution(ctx context.Context, in *athena.GetQu
 	return out, err
 }
 
+// motoClient is an Athena client of the moto server at url. moto answers
+// GetTableMetadata with a 500, which is not worth retrying; a connection the
+// server closed while it was idle is, at once.
+func motoClient(url string) *athena.Client {
+	return athena.NewFromConfig(aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""),
+	}, func(o *athena.Options) {
+		o.BaseEndpoint = aws.String(url)
+		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+			so.MaxAttempts = 3
+			so.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+			so.Retryables = []retry.IsErrorRetryable{retry.RetryableConnectionError{}}
+		})
+	})
+}
+
 // TestMoto runs a pull against moto, an independent implementation of
 // Athena's API: the SDK's requests, the query's states, the results with
 // their header row, NULLs and '-', and the resume.
 func TestMoto(t *testing.T) {
 	url := moto.Start(t)
-	api := athena.NewFromConfig(aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""),
-	}, func(o *athena.Options) {
-		o.BaseEndpoint = aws.String(url)
-		o.RetryMaxAttempts = 1 // moto answers GetTableMetadata with a 500: no point retrying
-	})
+	api := motoClient(url)
 	ctx := context.Background()
 
 	// Each query stays QUEUED, then RUNNING, for two status checks.
@@ -147,13 +160,7 @@ func TestMoto(t *testing.T) {
 // SQL: its canned result is what the query gives there).
 func TestMotoSecurityLake(t *testing.T) {
 	url := moto.Start(t)
-	api := athena.NewFromConfig(aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""),
-	}, func(o *athena.Options) {
-		o.BaseEndpoint = aws.String(url)
-		o.RetryMaxAttempts = 1
-	})
+	api := motoClient(url)
 	ctx := context.Background()
 	o := lakeOptions()
 	o.Workgroup = ""

@@ -69,7 +69,7 @@ func (s *server) timelinePage(c echo.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		sum, err := cs.Summary(ctx)
+		sum, err := cs.Brief(ctx) // the time range only
 		if err != nil {
 			return nil, err
 		}

@@ -21,6 +21,7 @@ func TestConversations(t *testing.T) {
 		pinger   = "203.0.113.77"
 		legacy   = "192.0.2.55"
 		client9k = "10.0.4.4" // a service on a registered port, reached from registered ports
+		poller   = "192.0.2.200"
 	)
 	s := newFlowSet(60, 15)
 	add := func(eni, src, dst string, sport, dport, proto int, pk, by, start int64, action string, flags int, dir, pktSrc, pktDst string) {
@@ -76,6 +77,11 @@ func TestConversations(t *testing.T) {
 	}
 	// An unanswered SYN, accepted: the server never answered.
 	add(eniWeb, web, "93.184.216.34", 45000, 8443, 6, 2, 120, at(100), "ACCEPT", 2, "egress", web, "93.184.216.34")
+	// A poller over four hours: every 20 minutes from minute 125, answered.
+	for i := range int64(10) {
+		add(eniWeb, web, poller, 41000+int(i), 8080, 6, 2, 100, at(125+20*i), "ACCEPT", 2, "egress", web, poller)
+		add(eniWeb, poller, web, 8080, 41000+int(i), 6, 2, 200, at(125+20*i), "ACCEPT", 18, "ingress", poller, web)
+	}
 
 	c := detCase(t, s)
 	rows := run(t, c, "conversations", nil)
@@ -99,6 +105,7 @@ func TestConversations(t *testing.T) {
 		legacy + " → " + web + ":40123/TCP":  "inbound sessions=1 flows=2 up=180 down=900 ACCEPT",
 		client9k + " → " + web + ":9000/UDP": "inbound sessions=3 flows=6 up=600 down=900 ACCEPT",
 		web + " → 93.184.216.34:8443/TCP":    "outbound sessions=1 flows=1 up=120 down=0 ACCEPT",
+		web + " → " + poller + ":8080/TCP":   "outbound sessions=10 flows=20 up=1000 down=2000 ACCEPT",
 	}
 	for k, w := range want {
 		if got[k] != w {
@@ -141,6 +148,27 @@ func TestConversations(t *testing.T) {
 	}
 	if got := column(windowed, "sessions"); !slices.Equal(got, []string{"2", "1", "1"}) {
 		t.Errorf("conversations from minute 41 to 61: sessions %q", got)
+	}
+
+	// Windows over whole hours and parts of hours (whole hours come from
+	// case_conversations, parts from the records): the poller's sessions
+	// from minute 130 to 250 are 145 and 165 (part of hour 2), 185, 205
+	// and 225 (hour 3, whole) and 245 (part of hour 4).
+	for _, w := range []struct {
+		from, to int64
+		want     string
+	}{
+		{130, 250, "6"},
+		{120, 239, "6"}, // hour 2 whole, hour 3 to its last minute's start
+		{120, 300, "9"}, // hours 2, 3 and 4 whole
+		{0, 1000, "10"},
+		{150, 160, ""},  // inside an hour, between two sessions
+		{140, 150, "1"}, // inside an hour
+	} {
+		rows := run(t, c, "conversations", map[string]string{"addr": poller, "start": fmt.Sprint(at(w.from)), "end": fmt.Sprint(at(w.to))})
+		if got := strings.Join(column(rows, "sessions"), ","); got != w.want {
+			t.Errorf("the poller's sessions from minute %d to %d: %q, want %q", w.from, w.to, got, w.want)
+		}
 	}
 
 	// The structs the graph reads are the analysis's rows, in its order.

@@ -32,12 +32,15 @@ func TestDerivedTablesIncremental(t *testing.T) {
 			t.Fatalf("still stale: %v", d.Stale)
 		}
 	}
-	both := []string{"address_info", "case_flows"}
+	both := []string{"address_info", "case_flows", "case_conversations"}
 	derive(both, nil) // built from nothing: in full
 	derive(nil, nil)  // up to date: nothing to do
 
-	// A second file, with addresses the first did not have.
+	// A second file, with addresses the first did not have, and one more
+	// session of the brute force in an hour of the first: that hour's
+	// conversations are paired again from both files' records.
 	second := newFlowSet(60, 2)
+	second.session("203.0.113.7", web, 22, 3600+1800, 5, 300, 400)
 	second.session("198.51.100.9", web, 443, 7200, 600, 4000, 90000)
 	second.session(web6, "2600:1f18::10", 443, 7300, 60, 500, 700)
 	addFlows(t, c, second)
@@ -56,6 +59,9 @@ func TestDerivedTablesIncremental(t *testing.T) {
 	var n int
 	if err := c.DB.QueryRowContext(ctx, `SELECT count(*) FROM case_flows WHERE peer_ip = '198.51.100.9'`).Scan(&n); err != nil || n == 0 {
 		t.Fatalf("the new file's peer is not in case_flows: %d, %v", n, err)
+	}
+	if err := c.DB.QueryRowContext(ctx, `SELECT sum(sessions) FROM case_conversations WHERE client = '203.0.113.7' AND server_port = 22`).Scan(&n); err != nil || n != 41 {
+		t.Fatalf("the brute force has %d sessions in case_conversations, want 40 of the first file and 1 of the second; %v", n, err)
 	}
 
 	// New enrichment: address_info again in full, case_flows untouched.
@@ -85,8 +91,11 @@ func TestDerivedTablesIncremental(t *testing.T) {
 		t.Fatal(err)
 	}
 	derive(both, nil)
-	if err := c.DB.QueryRowContext(ctx, `SELECT count(*) FROM case_flows WHERE peer_ip = '203.0.113.7'`).Scan(&n); err != nil || n != 0 {
+	if err := c.DB.QueryRowContext(ctx, `SELECT count(*) FROM case_flows WHERE file_id = (SELECT min(id) FROM ingest_files)`).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("case_flows keeps %d records of the deleted file, %v", n, err)
+	}
+	if err := c.DB.QueryRowContext(ctx, `SELECT sum(sessions) FROM case_conversations WHERE client = '203.0.113.7' AND server_port = 22`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("the brute force has %d sessions in case_conversations after its first file went, want the second file's 1; %v", n, err)
 	}
 }
 
@@ -96,7 +105,8 @@ func snapshotDerived(t *testing.T, c *store.Case) []string {
 	var out []string
 	rows, err := c.DB.QueryContext(context.Background(), `
 		SELECT 'a|' || to_json(i)::VARCHAR FROM address_info i
-		UNION ALL SELECT 'f|' || to_json(f)::VARCHAR FROM case_flows f`)
+		UNION ALL SELECT 'f|' || to_json(f)::VARCHAR FROM case_flows f
+		UNION ALL SELECT 'c|' || to_json(v)::VARCHAR FROM case_conversations v`)
 	if err != nil {
 		t.Fatal(err)
 	}

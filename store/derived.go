@@ -11,11 +11,13 @@ import (
 
 // The derived tables are what analyses read besides the records:
 // address_info (every address of the case with its scope, cloud range,
-// WHOIS network or AS, and threat-intel lists) and case_flows (every flow
-// seen from the focus, with direction and peer). They are kept up to date
-// incrementally: when only flow records were added since a table was built,
-// the records of the new files (and their new addresses) are added to it
-// alone, so an ingest pays for its files, not for the case. A table is
+// WHOIS network or AS, and threat-intel lists), case_flows (every flow
+// seen from the focus, with direction and peer) and case_conversations
+// (those flows paired into conversations, per hour). They are kept up to
+// date incrementally: when only flow records were added since a table was
+// built, the records of the new files (their new addresses, the hours they
+// fall in) are added to it alone, so an ingest pays for its files, not for
+// the case. A table is
 // rebuilt in full when anything else it is built from changed: the focus,
 // the VPC blocks, the enrichment snapshots, WHOIS answers, its definition,
 // or records that went away.
@@ -42,25 +44,64 @@ const infoContext = `concat_ws('|', ` + flowsContext + `,
 
 // derivedTable is one derived table: what it is built from besides the
 // records (its definition included, so a case built by an older one is
-// rebuilt), and the statement that adds to it what it lacks: the rows of
-// the records of the files after $1 when byFile, else the rows it has
-// none of yet.
+// rebuilt), and how to add to it what it lacks: the rows of the records of
+// the files after a file (-1: every file).
 type derivedTable struct {
 	name    string
 	context string
-	extend  string
-	byFile  bool
+	add     func(ctx context.Context, tx *sql.Tx, after int64) error
 }
 
-// derivedTables in build order: case_flows reads address_info's scopes.
+// exec is a derived table's add made of one statement, given after as $1
+// when it takes it.
+func exec(stmt string, byFile bool) func(context.Context, *sql.Tx, int64) error {
+	return func(ctx context.Context, tx *sql.Tx, after int64) error {
+		var args []any
+		if byFile {
+			args = append(args, after)
+		}
+		_, err := tx.ExecContext(ctx, stmt, args...)
+		return err
+	}
+}
+
+// derivedTables in build order: case_flows reads address_info's scopes,
+// case_conversations reads case_flows.
 var derivedTables = func() []derivedTable {
 	info := addressInfoSQL()
 	flows := `INSERT INTO case_flows SELECT * FROM case_flows_view WHERE file_id > $1`
 	return []derivedTable{
-		{"address_info", "concat_ws('|', " + infoContext + ", '" + definition(info) + "')", info, false},
-		{"case_flows", "concat_ws('|', " + flowsContext + ", '" + definition(flows) + "')", flows, true},
+		{"address_info", "concat_ws('|', " + infoContext + ", '" + definition(info) + "')", exec(info, false)},
+		{"case_flows", "concat_ws('|', " + flowsContext + ", '" + definition(flows) + "')", exec(flows, true)},
+		{"case_conversations", "concat_ws('|', " + flowsContext + ", " + conversationsContext + ", '" + definition(conversationsSQL) + "')", addConversations},
 	}
 }()
+
+// conversationsContext is what case_conversations is built from besides the
+// flows: the service ports the case knows (a port's kind decides the server
+// side) and the definition of the conversation_hours macro (migrations).
+const conversationsContext = `(SELECT coalesce(string_agg(port::VARCHAR, ',' ORDER BY port), '') FROM ref_ports),
+	(SELECT coalesce(string_agg(macro_definition, ''), '') FROM duckdb_functions() WHERE function_name = 'conversation_hours')`
+
+// conversationsSQL recomputes the conversations of the hours from $1 to $2.
+const conversationsSQL = `INSERT INTO case_conversations SELECT * FROM conversation_hours($1::TIMESTAMP, $2::TIMESTAMP + INTERVAL 1 HOUR - INTERVAL 1 MICROSECOND)`
+
+// addConversations recomputes the conversations of every hour the records
+// of the files after after start in: conversations are paired within the
+// hour, and an hour's records may come from many files (an S3 tree writes
+// one object per interface every few minutes).
+func addConversations(ctx context.Context, tx *sql.Tx, after int64) error {
+	var first, last sql.NullTime
+	err := tx.QueryRowContext(ctx, `SELECT date_trunc('hour', min(start)), date_trunc('hour', max(start)) FROM case_flows WHERE file_id > $1`, after).Scan(&first, &last)
+	if err != nil || !first.Valid {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM case_conversations WHERE hour BETWEEN $1 AND $2`, first.Time, last.Time); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, conversationsSQL, first.Time, last.Time)
+	return err
+}
 
 // definition is a short fingerprint of a derived table's statement.
 func definition(stmt string) string {
@@ -208,11 +249,7 @@ func (c *Case) Derive(ctx context.Context) (Derived, error) {
 		} else if _, err := tx.ExecContext(ctx, `DELETE FROM `+t.name); err != nil {
 			return d, fmt.Errorf("store: rebuild %s: %w", t.name, err)
 		}
-		var args []any
-		if t.byFile {
-			args = append(args, after)
-		}
-		if _, err := tx.ExecContext(ctx, t.extend, args...); err != nil {
+		if err := t.add(ctx, tx, after); err != nil {
 			return d, fmt.Errorf("store: build %s: %w", t.name, err)
 		}
 		_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO enrichment_state

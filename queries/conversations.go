@@ -56,7 +56,7 @@ func (c Conversation) RejectOnly() bool { return c.Accepted == 0 }
 // and keeps the rows the filter chooses, largest first.
 func ConversationRows(ctx context.Context, c *store.Case, f ConversationFilter) (Table, error) {
 	var t Table
-	q, args, err := conversationQuery(f, "*")
+	q, args, err := conversationQuery(f, "*", true)
 	if err != nil {
 		return t, err
 	}
@@ -67,9 +67,14 @@ func ConversationRows(ctx context.Context, c *store.Case, f ConversationFilter) 
 	return t, nil
 }
 
+// conversationOrder is the conversations analysis's order, the largest
+// first.
+const conversationOrder = "bytes DESC, flows DESC, client, server, server_port, protocol_number"
+
 // conversationQuery is the conversations analysis under the filter,
-// selecting cols of its rows.
-func conversationQuery(f ConversationFilter, cols string) (string, []any, error) {
+// selecting cols of its rows, in its order unless not order (the filter's
+// Limit applies only in order).
+func conversationQuery(f ConversationFilter, cols string, order bool) (string, []any, error) {
 	a, err := embedded("conversations")
 	if err != nil {
 		return "", nil, err
@@ -110,8 +115,10 @@ func conversationQuery(f ConversationFilter, cols string) (string, []any, error)
 	// chosen from its rows.
 	q := "SELECT " + cols + " FROM (\n" + a.Body + "\n) WHERE ($f_peer IS NULL OR client = $f_peer OR server = $f_peer)" +
 		" AND ($f_port IS NULL OR server_port = $f_port) AND ($f_protocol IS NULL OR protocol_number = $f_protocol)" +
-		" AND ($f_action IS NULL OR ($f_action = 'ACCEPT' AND accepted > 0) OR ($f_action = 'REJECT' AND rejected > 0))" +
-		" ORDER BY bytes DESC, flows DESC, client, server, server_port, protocol_number LIMIT $f_limit"
+		" AND ($f_action IS NULL OR ($f_action = 'ACCEPT' AND accepted > 0) OR ($f_action = 'REJECT' AND rejected > 0))"
+	if order {
+		q += " ORDER BY " + conversationOrder + " LIMIT $f_limit"
+	}
 	peer := addr(f.Peer)
 	if !f.Addr.IsValid() {
 		peer = nil
@@ -120,15 +127,36 @@ func conversationQuery(f ConversationFilter, cols string) (string, []any, error)
 		sql.Named("f_peer", peer), sql.Named("f_port", port), sql.Named("f_protocol", proto), sql.Named("f_action", action), sql.Named("f_limit", limit)}, nil
 }
 
+// conversationCols are the columns of the analysis a Conversation holds,
+// in scanConversation's order.
+const conversationCols = `client, server, server_port, protocol, protocol_number, coalesce(service, '') AS service, direction,
+	sessions, flows, bytes, bytes_to_server, bytes_to_client, packets_to_server, packets_to_client, accepted, rejected,
+	first_seen, last_seen, coalesce(client_scope, '') AS client_scope, coalesce(server_scope, '') AS server_scope, coalesce(peer_ip, '') AS peer_ip,
+	coalesce(provider, '') AS provider, coalesce(cloud_service, '') AS cloud_service, coalesce(org, '') AS org, coalesce(asn, '') AS asn`
+
+// scanConversation scans a row of conversationCols, then of more.
+func scanConversation(rows *sql.Rows, more ...any) (Conversation, error) {
+	var cv Conversation
+	var port sql.NullInt64
+	dest := append([]any{&cv.Client, &cv.Server, &port, &cv.Protocol, &cv.ProtocolNumber, &cv.Service, &cv.Direction,
+		&cv.Sessions, &cv.Flows, &cv.Bytes, &cv.BytesToServer, &cv.BytesToClient, &cv.PacketsToServer, &cv.PacketsToClient, &cv.Accepted, &cv.Rejected,
+		&cv.First, &cv.Last, &cv.ClientScope, &cv.ServerScope, &cv.Peer, &cv.Provider, &cv.CloudService, &cv.Org, &cv.ASN}, more...)
+	if err := rows.Scan(dest...); err != nil {
+		return cv, err
+	}
+	cv.First, cv.Last = cv.First.UTC(), cv.Last.UTC()
+	if port.Valid {
+		p := int(port.Int64)
+		cv.Port = &p
+	}
+	return cv, nil
+}
+
 // Conversations is ConversationRows as structs, scanned straight into
-// them: the graph reads every conversation of the case (100,000 at 5M
-// records), where a row of values per conversation would cost as much
-// time and memory as the analysis.
+// them (a row of values per conversation would cost as much time and
+// memory as the analysis).
 func Conversations(ctx context.Context, c *store.Case, f ConversationFilter) ([]Conversation, error) {
-	q, args, err := conversationQuery(f, `client, server, server_port, protocol, protocol_number, coalesce(service, ''), direction,
-		sessions, flows, bytes, bytes_to_server, bytes_to_client, packets_to_server, packets_to_client, accepted, rejected,
-		first_seen, last_seen, coalesce(client_scope, ''), coalesce(server_scope, ''), coalesce(peer_ip, ''),
-		coalesce(provider, ''), coalesce(cloud_service, ''), coalesce(org, ''), coalesce(asn, '')`)
+	q, args, err := conversationQuery(f, conversationCols, true)
 	if err != nil {
 		return nil, err
 	}
@@ -139,17 +167,9 @@ func Conversations(ctx context.Context, c *store.Case, f ConversationFilter) ([]
 	defer rows.Close()
 	var out []Conversation
 	for rows.Next() {
-		var cv Conversation
-		var port sql.NullInt64
-		if err := rows.Scan(&cv.Client, &cv.Server, &port, &cv.Protocol, &cv.ProtocolNumber, &cv.Service, &cv.Direction,
-			&cv.Sessions, &cv.Flows, &cv.Bytes, &cv.BytesToServer, &cv.BytesToClient, &cv.PacketsToServer, &cv.PacketsToClient, &cv.Accepted, &cv.Rejected,
-			&cv.First, &cv.Last, &cv.ClientScope, &cv.ServerScope, &cv.Peer, &cv.Provider, &cv.CloudService, &cv.Org, &cv.ASN); err != nil {
+		cv, err := scanConversation(rows)
+		if err != nil {
 			return nil, fmt.Errorf("queries: conversations: %w", err)
-		}
-		cv.First, cv.Last = cv.First.UTC(), cv.Last.UTC()
-		if port.Valid {
-			p := int(port.Int64)
-			cv.Port = &p
 		}
 		out = append(out, cv)
 	}

@@ -6,23 +6,22 @@
 -- param: start TIMESTAMP = null
 -- param: end TIMESTAMP = null
 -- param: limit INTEGER = 1000
-WITH w AS (
-	-- The window's whole hours: from lo (the first hour that starts in it)
-	-- to hi (the end of the last that ends in it).
-	SELECT CASE WHEN date_trunc('hour', $start::TIMESTAMP) = $start::TIMESTAMP THEN $start::TIMESTAMP ELSE date_trunc('hour', $start::TIMESTAMP) + INTERVAL 1 HOUR END AS lo,
-		date_trunc('hour', $end::TIMESTAMP + INTERVAL 1 MICROSECOND) AS hi
-),
-h AS (
-	-- Whole hours from what ingest keeps, and the window's first and last
-	-- parts of an hour (when it starts or ends inside one) paired from the
-	-- records: conversation_hours is how both are made.
-	SELECT x.* FROM case_conversations x, w
-	WHERE ($start IS NULL OR x.hour >= w.lo) AND ($end IS NULL OR x.hour < w.hi)
+WITH h AS (
+	-- Whole hours from what ingest keeps: from the first hour that starts
+	-- in the window to the end of the last that ends in it; and the
+	-- window's first and last parts of an hour (when it starts or ends
+	-- inside one) paired from the records: conversation_hours is how both
+	-- are made.
+	SELECT * FROM case_conversations
+	WHERE ($start IS NULL OR hour >= date_trunc('hour', $start::TIMESTAMP - INTERVAL 1 MICROSECOND) + INTERVAL 1 HOUR)
+		AND ($end IS NULL OR hour < date_trunc('hour', $end::TIMESTAMP + INTERVAL 1 MICROSECOND))
 	UNION ALL
 	SELECT * FROM conversation_hours($start::TIMESTAMP,
-		least($end::TIMESTAMP, (SELECT lo FROM w) - INTERVAL 1 MICROSECOND))
+		least($end::TIMESTAMP, date_trunc('hour', $start::TIMESTAMP - INTERVAL 1 MICROSECOND) + INTERVAL 1 HOUR - INTERVAL 1 MICROSECOND))
 	UNION ALL
-	SELECT * FROM conversation_hours(greatest((SELECT hi FROM w), (SELECT lo FROM w)), $end::TIMESTAMP)
+	SELECT * FROM conversation_hours(
+		greatest(date_trunc('hour', $end::TIMESTAMP + INTERVAL 1 MICROSECOND), date_trunc('hour', $start::TIMESTAMP - INTERVAL 1 MICROSECOND) + INTERVAL 1 HOUR),
+		$end::TIMESTAMP)
 ),
 g AS (
 	SELECT client, server, server_port, protocol, direction,
@@ -43,8 +42,6 @@ g AS (
 	FROM h
 	WHERE $addr IS NULL OR client = $addr OR server = $addr
 	GROUP BY client, server, server_port, protocol, direction
-	ORDER BY bytes DESC, flows DESC, client, server, server_port, protocol, direction
-	LIMIT $limit
 )
 SELECT g.client, g.server, g.server_port, coalesce(p.name, 'proto-' || g.protocol) AS protocol, sv.service,
 	g.direction, g.sessions, g.flows, g.bytes, g.bytes_to_server, g.bytes_to_client, g.packets_to_server, g.packets_to_client,

@@ -134,6 +134,53 @@ func scopeOrder(s string) int {
 	return 4
 }
 
+// GraphData is what a graph is built from: conversations, and the peers
+// already folded into their groups (GraphOf folds, in the case, the peers
+// that cannot get a node of their own).
+type GraphData struct {
+	Convs []Conversation
+	// Pos is each conversation's place among all the filter keeps, the
+	// largest first; nil: their index in Convs, which holds them all.
+	Pos []int
+	// Tail is the conversations of the folded peers, an edge of a group
+	// each.
+	Tail []GraphTail
+}
+
+// GraphTail is the conversations of folded peers of one group with one
+// address of the case's side: an edge of the group's node.
+type GraphTail struct {
+	// Group is the group's node id, "others:DIRECTION:SCOPE"; GroupPeers
+	// how many peers the whole group folds (the same on all its edges).
+	Group, Direction, Scope string
+	GroupPeers              int
+	// Local is the case's side, the server when PeerIsClient.
+	Local, LocalScope string
+	PeerIsClient      bool
+	Conversations     int
+	Sessions, Flows   int64
+	Bytes             int64
+	Accepted          int64
+	Rejected          int64
+	// Services are every service of its conversations ("22/tcp"), at the
+	// place (Pos) of the first conversation of each.
+	Services []string
+	Pos      []int
+	// Port and ProtocolNumber are those of all its conversations, when
+	// they share one (nil, -1 otherwise).
+	Port           *int
+	ProtocolNumber int
+}
+
+// service names a conversation's service on an edge: "22/tcp", "icmp".
+func service(protocol string, port *int) string {
+	svc := strings.ToLower(protocol)
+	if port != nil {
+		svc = strconv.Itoa(*port) + "/" + svc
+	}
+	return svc
+}
+
 // BuildGraph makes the graph of conversations under the filter: a node per
 // focus address and per peer (the side outside the focus; between two
 // focus addresses, both are focus nodes), the peers beyond the filter's
@@ -141,22 +188,17 @@ func scopeOrder(s string) int {
 // heaviest by bytes and by records alike, so that both the large
 // transfers and the many small rejected attempts keep their own nodes.
 // The same conversations give the same graph.
-func BuildGraph(convs []Conversation, flags map[string]Flag, f GraphFilter) (Graph, error) {
+func BuildGraph(d GraphData, flags map[string]Flag, f GraphFilter) (Graph, error) {
 	var g Graph
-	switch f.Weight {
-	case "", "bytes", "records":
-	default:
-		return g, fmt.Errorf("queries: graph: weight %q is not bytes or records", f.Weight)
+	if err := f.check(); err != nil {
+		return g, err
 	}
-	switch f.Direction {
-	case "", "inbound", "outbound", "internal", "transit":
-	default:
-		return g, fmt.Errorf("queries: graph: direction %q is not inbound, outbound or internal", f.Direction)
-	}
-	switch f.Scope {
-	case "", "focus", "internal", "private", "public":
-	default:
-		return g, fmt.Errorf("queries: graph: scope %q is not public, private, internal or focus", f.Scope)
+	convs := d.Convs
+	pos := func(i int) int {
+		if d.Pos == nil {
+			return i
+		}
+		return d.Pos[i]
 	}
 	weigh := func(bytes, flows int64) int64 {
 		if f.Weight == "records" {
@@ -164,10 +206,7 @@ func BuildGraph(convs []Conversation, flags map[string]Flag, f GraphFilter) (Gra
 		}
 		return bytes
 	}
-	limit := f.Peers
-	if limit <= 0 {
-		limit = GraphPeers
-	}
+	limit := f.limit()
 
 	// The peer of a conversation, and its scope.
 	peerOf := func(cv Conversation) (string, string) {
@@ -222,6 +261,9 @@ func BuildGraph(convs []Conversation, flags map[string]Flag, f GraphFilter) (Gra
 		if fl, ok := flags[p.node.Addr]; ok {
 			p.node.Findings, p.node.Severity = fl.Findings, string(fl.Severity)
 		}
+		// The peer's conversations in their order: the first, the largest,
+		// names the direction of the group it may be folded into.
+		slices.SortFunc(p.convs, func(a, b int) int { return cmp.Compare(pos(a), pos(b)) })
 		list = append(list, p)
 	}
 	g.Peers = len(list)
@@ -277,6 +319,14 @@ func BuildGraph(convs []Conversation, flags map[string]Flag, f GraphFilter) (Gra
 	// VPC's hosts) as the edges meet them.
 	nodes := map[string]*GraphNode{}
 	home := map[string]string{} // peer address -> its node
+	group := func(id, dir, scope string) *GraphNode {
+		n := nodes[id]
+		if n == nil {
+			n = &GraphNode{ID: id, Kind: "others", Scope: scope, Direction: dir}
+			nodes[id] = n
+		}
+		return n
+	}
 	for _, p := range list {
 		if p.ranked || p.node.Kind == "focus" {
 			n := p.node
@@ -285,13 +335,8 @@ func BuildGraph(convs []Conversation, flags map[string]Flag, f GraphFilter) (Gra
 			continue
 		}
 		dir := convs[p.convs[0]].Direction
-		id := "others:" + dir + ":" + p.node.Scope
-		n := nodes[id]
-		if n == nil {
-			n = &GraphNode{ID: id, Kind: "others", Scope: p.node.Scope, Direction: dir}
-			nodes[id] = n
-		}
-		home[p.node.Addr] = id
+		n := group("others:"+dir+":"+p.node.Scope, dir, p.node.Scope)
+		home[p.node.Addr] = n.ID
 		n.Count++
 		n.Bytes += p.node.Bytes
 		n.Flows += p.node.Flows
@@ -304,7 +349,24 @@ func BuildGraph(convs []Conversation, flags map[string]Flag, f GraphFilter) (Gra
 			}
 		}
 	}
-	local := func(addr, scope string, cv *Conversation) string {
+	counted := map[string]bool{} // the groups whose folded peers the tail counted
+	for _, t := range d.Tail {
+		n := group(t.Group, t.Direction, t.Scope)
+		if !counted[t.Group] {
+			counted[t.Group] = true
+			n.Count += t.GroupPeers
+			g.Peers += t.GroupPeers
+		}
+		n.Bytes += t.Bytes
+		n.Flows += t.Flows
+		n.Accepted += t.Accepted
+		n.Rejected += t.Rejected
+	}
+	type traffic struct {
+		conversations                             int
+		sessions, flows, bytes, accepted, rejected int64
+	}
+	local := func(addr, scope string, tr traffic) string {
 		n := nodes[addr]
 		if n == nil {
 			n = &GraphNode{ID: addr, Addr: addr, Kind: "local", Scope: scope, Count: 1}
@@ -317,10 +379,10 @@ func BuildGraph(convs []Conversation, flags map[string]Flag, f GraphFilter) (Gra
 			nodes[addr] = n
 		}
 		if n.Kind != "peer" && n.Kind != "others" && home[addr] == "" {
-			n.Bytes += cv.Bytes
-			n.Flows += cv.Flows
-			n.Accepted += cv.Accepted
-			n.Rejected += cv.Rejected
+			n.Bytes += tr.bytes
+			n.Flows += tr.flows
+			n.Accepted += tr.accepted
+			n.Rejected += tr.rejected
 		}
 		return addr
 	}
@@ -328,59 +390,69 @@ func BuildGraph(convs []Conversation, flags map[string]Flag, f GraphFilter) (Gra
 	// Edges: the kept conversations of the kept peers, by node pair.
 	type key struct{ from, to string }
 	edges := map[key]*GraphEdge{}
-	services := map[key]map[string]bool{} // every service of an edge (Services keeps five)
+	services := map[key]map[string]int{} // every service of an edge, at its first conversation's place
+	edge := func(from, to, client, server string, port *int, protocol int, tr traffic) *GraphEdge {
+		k := key{from, to}
+		e := edges[k]
+		if e == nil {
+			e = &GraphEdge{From: from, To: to, ProtocolNumber: protocol}
+			if nodes[from].Kind != "others" {
+				e.Client = client
+			}
+			if nodes[to].Kind != "others" {
+				e.Server = server
+			}
+			if port != nil {
+				p := *port
+				e.Port = &p
+			}
+			edges[k] = e
+			services[k] = map[string]int{}
+		}
+		if e.Port != nil && (port == nil || *port != *e.Port) {
+			e.Port = nil
+		}
+		if e.ProtocolNumber != protocol {
+			e.ProtocolNumber = -1
+		}
+		e.Conversations += tr.conversations
+		e.Sessions += tr.sessions
+		e.Flows += tr.flows
+		e.Bytes += tr.bytes
+		e.Accepted += tr.accepted
+		e.Rejected += tr.rejected
+		g.Conversations += tr.conversations
+		return e
+	}
+	addService := func(e *GraphEdge, svc string, at int) {
+		m := services[key{e.From, e.To}]
+		if p, ok := m[svc]; !ok || at < p {
+			m[svc] = at
+		}
+	}
 	for _, p := range list {
 		for _, i := range p.convs {
 			cv := &convs[i]
+			tr := traffic{1, cv.Sessions, cv.Flows, cv.Bytes, cv.Accepted, cv.Rejected}
 			var from, to string
 			if p.node.Addr == cv.Client {
-				from, to = home[cv.Client], local(cv.Server, cv.ServerScope, cv)
+				from, to = home[cv.Client], local(cv.Server, cv.ServerScope, tr)
 			} else {
-				from, to = local(cv.Client, cv.ClientScope, cv), home[cv.Server]
+				from, to = local(cv.Client, cv.ClientScope, tr), home[cv.Server]
 			}
-			k := key{from, to}
-			e := edges[k]
-			if e == nil {
-				e = &GraphEdge{From: from, To: to, ProtocolNumber: cv.ProtocolNumber}
-				if nodes[from].Kind != "others" {
-					e.Client = cv.Client
-				}
-				if nodes[to].Kind != "others" {
-					e.Server = cv.Server
-				}
-				if cv.Port != nil {
-					port := *cv.Port
-					e.Port = &port
-				}
-				edges[k] = e
-			}
-			svc := strings.ToLower(cv.Protocol)
-			if cv.Port != nil {
-				svc = strconv.Itoa(*cv.Port) + "/" + svc
-			}
-			if services[k] == nil {
-				services[k] = map[string]bool{}
-			}
-			if !services[k][svc] {
-				services[k][svc] = true
-				e.Ports++
-				if len(e.Services) < 5 {
-					e.Services = append(e.Services, svc)
-				}
-			}
-			if e.Port != nil && (cv.Port == nil || *cv.Port != *e.Port) {
-				e.Port = nil
-			}
-			if e.ProtocolNumber != cv.ProtocolNumber {
-				e.ProtocolNumber = -1
-			}
-			e.Conversations++
-			e.Sessions += cv.Sessions
-			e.Flows += cv.Flows
-			e.Bytes += cv.Bytes
-			e.Accepted += cv.Accepted
-			e.Rejected += cv.Rejected
-			g.Conversations++
+			addService(edge(from, to, cv.Client, cv.Server, cv.Port, cv.ProtocolNumber, tr), service(cv.Protocol, cv.Port), pos(i))
+		}
+	}
+	for _, t := range d.Tail {
+		tr := traffic{t.Conversations, t.Sessions, t.Flows, t.Bytes, t.Accepted, t.Rejected}
+		var e *GraphEdge
+		if t.PeerIsClient {
+			e = edge(t.Group, local(t.Local, t.LocalScope, tr), "", t.Local, t.Port, t.ProtocolNumber, tr)
+		} else {
+			e = edge(local(t.Local, t.LocalScope, tr), t.Group, t.Local, "", t.Port, t.ProtocolNumber, tr)
+		}
+		for i, svc := range t.Services {
+			addService(e, svc, t.Pos[i])
 		}
 	}
 	for _, n := range nodes {
@@ -391,9 +463,17 @@ func BuildGraph(convs []Conversation, flags map[string]Flag, f GraphFilter) (Gra
 		g.MaxWeight = max(g.MaxWeight, n.Weight)
 		g.Nodes = append(g.Nodes, *n)
 	}
-	for _, e := range edges {
+	for k, e := range edges {
 		e.Weight = weigh(e.Bytes, e.Flows)
 		g.MaxEdge = max(g.MaxEdge, e.Weight)
+		// The first few services, by their first conversation's place.
+		svcs := make([]string, 0, len(services[k]))
+		for svc := range services[k] {
+			svcs = append(svcs, svc)
+		}
+		slices.SortFunc(svcs, func(a, b string) int { return cmp.Or(cmp.Compare(services[k][a], services[k][b]), strings.Compare(a, b)) })
+		e.Ports = len(svcs)
+		e.Services = svcs[:min(len(svcs), 5)]
 		g.Edges = append(g.Edges, *e)
 	}
 	// The order the faces lay them out in: the focus, then the peers by
@@ -415,6 +495,34 @@ func BuildGraph(convs []Conversation, flags map[string]Flag, f GraphFilter) (Gra
 		return cmp.Or(-cmp.Compare(a.Weight, b.Weight), addrCompare(a.From, b.From), addrCompare(a.To, b.To))
 	})
 	return g, nil
+}
+
+// check refuses a filter's unknown values.
+func (f GraphFilter) check() error {
+	switch f.Weight {
+	case "", "bytes", "records":
+	default:
+		return fmt.Errorf("queries: graph: weight %q is not bytes or records", f.Weight)
+	}
+	switch f.Direction {
+	case "", "inbound", "outbound", "internal", "transit":
+	default:
+		return fmt.Errorf("queries: graph: direction %q is not inbound, outbound or internal", f.Direction)
+	}
+	switch f.Scope {
+	case "", "focus", "internal", "private", "public":
+	default:
+		return fmt.Errorf("queries: graph: scope %q is not public, private, internal or focus", f.Scope)
+	}
+	return nil
+}
+
+// limit is how many peers get a node of their own.
+func (f GraphFilter) limit() int {
+	if f.Peers <= 0 {
+		return GraphPeers
+	}
+	return f.Peers
 }
 
 // addrCompare orders addresses as addresses ("" last).

@@ -168,47 +168,30 @@ func (s *server) graph(c echo.Context) error {
 		gp.Peers, f.Peers = strconv.Itoa(n), n
 	}
 
-	// The conversations of the window are the expensive part: kept per
-	// window, while the other filters only choose among them.
 	relative := false
 	for _, v := range []string{gp.Start, gp.End} {
 		if _, fixed := when.Fixed(v); v != "" && !fixed {
 			relative = true
 		}
 	}
-	data := func() (any, error) { return s.graphData(ctx, caseName, start, end) }
 	page := func() (any, error) {
-		var (
-			v   any
-			err error
-		)
-		if relative {
-			v, err = data()
-		} else {
-			v, err = s.cache.get(path, "graph "+gp.Start+" "+gp.End, data)
-		}
+		g, stale, err := s.graphOf(ctx, caseName, start, end, f)
 		if err != nil {
 			return nil, err
 		}
-		d := v.(graphData)
-		vm := GraphVM{Case: caseName, Href: caseHref(caseName) + "/graph", graphParams: gp, Stale: d.stale, PrepareHref: caseHref(caseName) + "/prepare"}
+		vm := GraphVM{Case: caseName, Href: caseHref(caseName) + "/graph", graphParams: gp, Stale: stale, PrepareHref: caseHref(caseName) + "/prepare"}
 		other := gp
 		other.Weight, vm.WeightOther = "records", "records"
 		if gp.Weight == "records" {
 			other.Weight, vm.WeightOther = "", "bytes"
 		}
 		vm.WeightHref = hrefWith(vm.Href, other.values())
-		if !d.stale {
-			g, err := queries.BuildGraph(d.convs, d.flags, f)
-			if err != nil {
-				return nil, echo.NewHTTPError(http.StatusBadRequest, err.Error())
-			}
+		if !stale {
 			layoutGraph(&vm, g, f)
 		}
 		return vm, nil
 	}
-	// The window's conversations are the expensive part, kept per window
-	// while the other filters choose among them; the page is kept per filter.
+	// A page is kept per filter, but not for a window relative to now.
 	var v any
 	if relative {
 		v, err = page()
@@ -222,34 +205,20 @@ func (s *server) graph(c echo.Context) error {
 	return render(c, http.StatusOK, graphPage(vm), nil)
 }
 
-// graphData is what the graph is drawn from: the window's conversations
-// and the findings' addresses, or stale when the derived tables must be
-// rebuilt first.
-type graphData struct {
-	convs []queries.Conversation
-	flags map[string]queries.Flag
-	stale bool
-}
-
-func (s *server) graphData(ctx context.Context, caseName string, start, end *time.Time) (any, error) {
+// graphOf is the case's graph under the filter, or stale when the derived
+// tables must be rebuilt first.
+func (s *server) graphOf(ctx context.Context, caseName string, start, end *time.Time, f queries.GraphFilter) (queries.Graph, bool, error) {
 	cs, err := s.openRead(ctx, caseName)
 	if err != nil {
-		return nil, err
+		return queries.Graph{}, false, err
 	}
 	defer cs.Close()
 	stale, err := queries.Stale(ctx, cs)
 	if err != nil || stale {
-		return graphData{stale: stale}, err
+		return queries.Graph{}, stale, err
 	}
-	convs, err := queries.Conversations(ctx, cs, queries.ConversationFilter{Start: start, End: end})
-	if err != nil {
-		return nil, err
-	}
-	flags, err := queries.Flags(ctx, cs)
-	if err != nil {
-		return nil, err
-	}
-	return graphData{convs: convs, flags: flags}, nil
+	g, err := queries.GraphOf(ctx, cs, start, end, f)
+	return g, false, err
 }
 
 func hrefWith(base string, q url.Values) string {

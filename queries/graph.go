@@ -363,7 +363,7 @@ func BuildGraph(d GraphData, flags map[string]Flag, f GraphFilter) (Graph, error
 		n.Rejected += t.Rejected
 	}
 	type traffic struct {
-		conversations                             int
+		conversations                              int
 		sessions, flows, bytes, accepted, rejected int64
 	}
 	local := func(addr, scope string, tr traffic) string {
@@ -471,7 +471,9 @@ func BuildGraph(d GraphData, flags map[string]Flag, f GraphFilter) (Graph, error
 		for svc := range services[k] {
 			svcs = append(svcs, svc)
 		}
-		slices.SortFunc(svcs, func(a, b string) int { return cmp.Or(cmp.Compare(services[k][a], services[k][b]), strings.Compare(a, b)) })
+		slices.SortFunc(svcs, func(a, b string) int {
+			return cmp.Or(cmp.Compare(services[k][a], services[k][b]), strings.Compare(a, b))
+		})
 		e.Ports = len(svcs)
 		e.Services = svcs[:min(len(svcs), 5)]
 		g.Edges = append(g.Edges, *e)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/investigator/investigator/store"
@@ -79,6 +80,16 @@ func conversationQuery(f ConversationFilter, cols string, order bool) (string, [
 	if err != nil {
 		return "", nil, err
 	}
+	body := a.Body
+	if !order {
+		// Sorting 90,000 rows nobody reads in order is a third of the
+		// graph's time: the analysis ends with its ORDER BY and LIMIT, cut.
+		i := strings.LastIndex(body, "\nORDER BY ")
+		if i < 0 || !strings.HasSuffix(strings.TrimSpace(body), "LIMIT $limit") {
+			return "", nil, fmt.Errorf("queries: conversations.sql must end with its ORDER BY and LIMIT $limit")
+		}
+		body = body[:i]
+	}
 	switch f.Action {
 	case "", "ACCEPT", "REJECT":
 	default:
@@ -113,7 +124,7 @@ func conversationQuery(f ConversationFilter, cols string, order bool) (string, [
 	}
 	// The analysis answers for the address and the window; the rest is
 	// chosen from its rows.
-	q := "SELECT " + cols + " FROM (\n" + a.Body + "\n) WHERE ($f_peer IS NULL OR client = $f_peer OR server = $f_peer)" +
+	q := "SELECT " + cols + " FROM (\n" + body + "\n) WHERE ($f_peer IS NULL OR client = $f_peer OR server = $f_peer)" +
 		" AND ($f_port IS NULL OR server_port = $f_port) AND ($f_protocol IS NULL OR protocol_number = $f_protocol)" +
 		" AND ($f_action IS NULL OR ($f_action = 'ACCEPT' AND accepted > 0) OR ($f_action = 'REJECT' AND rejected > 0))"
 	if order {

@@ -17,6 +17,8 @@ func TestDerivedTablesIncremental(t *testing.T) {
 	first := newFlowSet(60, 1)
 	first.background()
 	first.bruteForce("203.0.113.7", web, 22, 3600, 40, true)
+	// Pings (no ports) in the same hour from both files.
+	first.emit(conv{eni: eniWeb, src: "203.0.113.8", dst: web, proto: 1, at: 3600 + 60, dur: 5, fpk: 4, fby: 336, rpk: 4, rby: 336})
 	c := detCase(t, first)
 
 	derive := func(wantBuilt, wantExtended []string) {
@@ -41,6 +43,7 @@ func TestDerivedTablesIncremental(t *testing.T) {
 	// conversations are paired again from both files' records.
 	second := newFlowSet(60, 2)
 	second.session("203.0.113.7", web, 22, 3600+1800, 5, 300, 400)
+	second.emit(conv{eni: eniWeb, src: "203.0.113.8", dst: web, proto: 1, at: 3600 + 2400, dur: 5, fpk: 4, fby: 336, rpk: 4, rby: 336})
 	second.session("198.51.100.9", web, 443, 7200, 600, 4000, 90000)
 	second.session(web6, "2600:1f18::10", 443, 7300, 60, 500, 700)
 	addFlows(t, c, second)
@@ -62,6 +65,12 @@ func TestDerivedTablesIncremental(t *testing.T) {
 	}
 	if err := c.DB.QueryRowContext(ctx, `SELECT sum(sessions) FROM case_conversations WHERE client = '203.0.113.7' AND server_port = 22`).Scan(&n); err != nil || n != 41 {
 		t.Fatalf("the brute force has %d sessions in case_conversations, want 40 of the first file and 1 of the second; %v", n, err)
+	}
+	if err := c.DB.QueryRowContext(ctx, `SELECT sessions FROM case_conversation_totals WHERE client = '203.0.113.7' AND server_port = 22`).Scan(&n); err != nil || n != 41 {
+		t.Fatalf("the brute force has %d sessions in case_conversation_totals, want 41; %v", n, err)
+	}
+	if err := c.DB.QueryRowContext(ctx, `SELECT sessions FROM case_conversation_totals WHERE client = '203.0.113.8' AND server_port IS NULL`).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("the pings have %d sessions in case_conversation_totals, want one of each file; %v", n, err)
 	}
 
 	// New enrichment: address_info again in full, case_flows untouched.
@@ -106,7 +115,8 @@ func snapshotDerived(t *testing.T, c *store.Case) []string {
 	rows, err := c.DB.QueryContext(context.Background(), `
 		SELECT 'a|' || to_json(i)::VARCHAR FROM address_info i
 		UNION ALL SELECT 'f|' || to_json(f)::VARCHAR FROM case_flows f
-		UNION ALL SELECT 'c|' || to_json(v)::VARCHAR FROM case_conversations v`)
+		UNION ALL SELECT 'c|' || to_json(v)::VARCHAR FROM case_conversations v
+		UNION ALL SELECT 't|' || to_json(v)::VARCHAR FROM case_conversation_totals v`)
 	if err != nil {
 		t.Fatal(err)
 	}

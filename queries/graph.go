@@ -139,9 +139,6 @@ func scopeOrder(s string) int {
 // that cannot get a node of their own).
 type GraphData struct {
 	Convs []Conversation
-	// Pos is each conversation's place among all the filter keeps, the
-	// largest first; nil: their index in Convs, which holds them all.
-	Pos []int
 	// Tail is the conversations of the folded peers, an edge of a group
 	// each.
 	Tail []GraphTail
@@ -162,10 +159,10 @@ type GraphTail struct {
 	Bytes             int64
 	Accepted          int64
 	Rejected          int64
-	// Services are every service of its conversations ("22/tcp"), at the
-	// place (Pos) of the first conversation of each.
-	Services []string
-	Pos      []int
+	// Services are every service of its conversations ("22/tcp"), with
+	// the bytes of each.
+	Services     []string
+	ServiceBytes []int64
 	// Port and ProtocolNumber are those of all its conversations, when
 	// they share one (nil, -1 otherwise).
 	Port           *int
@@ -194,12 +191,6 @@ func BuildGraph(d GraphData, flags map[string]Flag, f GraphFilter) (Graph, error
 		return g, err
 	}
 	convs := d.Convs
-	pos := func(i int) int {
-		if d.Pos == nil {
-			return i
-		}
-		return d.Pos[i]
-	}
 	weigh := func(bytes, flows int64) int64 {
 		if f.Weight == "records" {
 			return flows
@@ -252,6 +243,25 @@ func BuildGraph(d GraphData, flags map[string]Flag, f GraphFilter) (Graph, error
 		p.node.Rejected += cv.Rejected
 		p.convs = append(p.convs, i)
 	}
+	// The direction a peer moved the most bytes in (then records, then
+	// the name): the group it is folded into.
+	direction := func(idx []int) string {
+		type sum struct{ bytes, flows int64 }
+		by := map[string]sum{}
+		for _, i := range idx {
+			s := by[convs[i].Direction]
+			s.bytes += convs[i].Bytes
+			s.flows += convs[i].Flows
+			by[convs[i].Direction] = s
+		}
+		best, top := "", sum{-1, -1}
+		for dir, s := range by {
+			if c := cmp.Or(cmp.Compare(s.bytes, top.bytes), cmp.Compare(s.flows, top.flows), strings.Compare(best, dir)); c > 0 {
+				best, top = dir, s
+			}
+		}
+		return best
+	}
 	var list []*peer
 	for _, p := range peers {
 		p.node.Weight = weigh(p.node.Bytes, p.node.Flows)
@@ -261,9 +271,6 @@ func BuildGraph(d GraphData, flags map[string]Flag, f GraphFilter) (Graph, error
 		if fl, ok := flags[p.node.Addr]; ok {
 			p.node.Findings, p.node.Severity = fl.Findings, string(fl.Severity)
 		}
-		// The peer's conversations in their order: the first, the largest,
-		// names the direction of the group it may be folded into.
-		slices.SortFunc(p.convs, func(a, b int) int { return cmp.Compare(pos(a), pos(b)) })
 		list = append(list, p)
 	}
 	g.Peers = len(list)
@@ -334,7 +341,7 @@ func BuildGraph(d GraphData, flags map[string]Flag, f GraphFilter) (Graph, error
 			home[n.Addr] = n.ID
 			continue
 		}
-		dir := convs[p.convs[0]].Direction
+		dir := direction(p.convs)
 		n := group("others:"+dir+":"+p.node.Scope, dir, p.node.Scope)
 		home[p.node.Addr] = n.ID
 		n.Count++
@@ -390,7 +397,7 @@ func BuildGraph(d GraphData, flags map[string]Flag, f GraphFilter) (Graph, error
 	// Edges: the kept conversations of the kept peers, by node pair.
 	type key struct{ from, to string }
 	edges := map[key]*GraphEdge{}
-	services := map[key]map[string]int{} // every service of an edge, at its first conversation's place
+	services := map[key]map[string]int64{} // every service of an edge, with its bytes
 	edge := func(from, to, client, server string, port *int, protocol int, tr traffic) *GraphEdge {
 		k := key{from, to}
 		e := edges[k]
@@ -407,7 +414,7 @@ func BuildGraph(d GraphData, flags map[string]Flag, f GraphFilter) (Graph, error
 				e.Port = &p
 			}
 			edges[k] = e
-			services[k] = map[string]int{}
+			services[k] = map[string]int64{}
 		}
 		if e.Port != nil && (port == nil || *port != *e.Port) {
 			e.Port = nil
@@ -424,11 +431,8 @@ func BuildGraph(d GraphData, flags map[string]Flag, f GraphFilter) (Graph, error
 		g.Conversations += tr.conversations
 		return e
 	}
-	addService := func(e *GraphEdge, svc string, at int) {
-		m := services[key{e.From, e.To}]
-		if p, ok := m[svc]; !ok || at < p {
-			m[svc] = at
-		}
+	addService := func(e *GraphEdge, svc string, bytes int64) {
+		services[key{e.From, e.To}][svc] += bytes
 	}
 	for _, p := range list {
 		for _, i := range p.convs {
@@ -440,7 +444,7 @@ func BuildGraph(d GraphData, flags map[string]Flag, f GraphFilter) (Graph, error
 			} else {
 				from, to = local(cv.Client, cv.ClientScope, tr), home[cv.Server]
 			}
-			addService(edge(from, to, cv.Client, cv.Server, cv.Port, cv.ProtocolNumber, tr), service(cv.Protocol, cv.Port), pos(i))
+			addService(edge(from, to, cv.Client, cv.Server, cv.Port, cv.ProtocolNumber, tr), service(cv.Protocol, cv.Port), cv.Bytes)
 		}
 	}
 	for _, t := range d.Tail {
@@ -452,7 +456,7 @@ func BuildGraph(d GraphData, flags map[string]Flag, f GraphFilter) (Graph, error
 			e = edge(local(t.Local, t.LocalScope, tr), t.Group, t.Local, "", t.Port, t.ProtocolNumber, tr)
 		}
 		for i, svc := range t.Services {
-			addService(e, svc, t.Pos[i])
+			addService(e, svc, t.ServiceBytes[i])
 		}
 	}
 	for _, n := range nodes {
@@ -466,13 +470,13 @@ func BuildGraph(d GraphData, flags map[string]Flag, f GraphFilter) (Graph, error
 	for k, e := range edges {
 		e.Weight = weigh(e.Bytes, e.Flows)
 		g.MaxEdge = max(g.MaxEdge, e.Weight)
-		// The first few services, by their first conversation's place.
+		// The first few services: the most bytes first.
 		svcs := make([]string, 0, len(services[k]))
 		for svc := range services[k] {
 			svcs = append(svcs, svc)
 		}
 		slices.SortFunc(svcs, func(a, b string) int {
-			return cmp.Or(cmp.Compare(services[k][a], services[k][b]), strings.Compare(a, b))
+			return cmp.Or(cmp.Compare(services[k][b], services[k][a]), strings.Compare(a, b))
 		})
 		e.Ports = len(svcs)
 		e.Services = svcs[:min(len(svcs), 5)]

@@ -82,8 +82,8 @@ func TestBuildGraph(t *testing.T) {
 	rev := slices.Clone(convs)
 	slices.Reverse(rev)
 	again, _ := BuildGraph(GraphData{Convs: rev}, flags, GraphFilter{Peers: 20})
-	if fmt.Sprint(again.Nodes) != fmt.Sprint(g.Nodes) {
-		t.Error("another order of the same conversations gave other nodes")
+	if diff := graphDiff(again, g); diff != "" {
+		t.Errorf("another order of the same conversations gave another graph:\n%s", diff)
 	}
 
 	// Filters.

@@ -36,7 +36,7 @@ func GraphOf(ctx context.Context, c *store.Case, start, end *time.Time, f GraphF
 }
 
 // graphSQL reads the window's conversations under the filter (the inner
-// query: the conversations analysis, its rows numbered in its order) as
+// query: the conversations analysis) as
 // rows of two kinds: the conversations of the peers that may get a node of
 // their own ('conv'), and the others folded by group and local address
 // ('tail'), as BuildGraph folds them.
@@ -49,12 +49,12 @@ const graphSQL = `WITH cv AS MATERIALIZED (
 ),
 kept AS MATERIALIZED (SELECT * FROM cv WHERE $g_scope IS NULL OR peer_scope = $g_scope),
 p AS (
-	-- The peers, with their weight, and the direction of their largest
-	-- conversation: the group they fold into.
-	SELECT peer, any_value(peer_scope) AS scope, arg_min(direction, pos) AS first_dir,
+	-- The peers, with their weight, and the direction they moved the most
+	-- bytes in (then records, then the name): the group they fold into.
+	SELECT peer, scope, first(direction ORDER BY bytes DESC, flows DESC, direction) AS first_dir,
 		sum(bytes) AS peer_bytes, sum(flows) AS peer_flows
-	FROM kept
-	GROUP BY peer
+	FROM (SELECT peer, peer_scope AS scope, direction, sum(bytes) AS bytes, sum(flows) AS flows FROM kept GROUP BY ALL)
+	GROUP BY peer, scope
 	HAVING CASE WHEN $g_weight = 'records' THEN sum(flows) ELSE sum(bytes) END >= $g_min
 ),
 r AS MATERIALIZED (
@@ -75,7 +75,7 @@ folded AS (
 	WHERE NOT r.own
 ),
 by_service AS (
-	SELECT grp, first_dir, grp_scope, local, local_scope, peer_is_client, svc, min(pos) AS pos,
+	SELECT grp, first_dir, grp_scope, local, local_scope, peer_is_client, svc,
 		count(*) AS conversations, sum(sessions) AS sessions, sum(flows) AS flows, sum(bytes) AS bytes,
 		sum(accepted) AS accepted, sum(rejected) AS rejected,
 		min(server_port) AS port, count(server_port) AS ported, min(protocol_number) AS protocol_number,
@@ -89,16 +89,16 @@ tail AS (
 		sum(accepted)::BIGINT AS accepted, sum(rejected)::BIGINT AS rejected,
 		CASE WHEN count(DISTINCT port) = 1 AND sum(ported) = sum(conversations) THEN min(port) END AS port,
 		CASE WHEN count(DISTINCT protocol_number) = 1 THEN min(protocol_number) ELSE -1 END AS protocol_number,
-		string_agg(svc, ' ' ORDER BY pos) AS services, string_agg(pos::VARCHAR, ' ' ORDER BY pos) AS service_pos,
-		min(pos) AS pos, min(first_seen) AS first_seen, max(last_seen) AS last_seen
+		string_agg(svc, ' ' ORDER BY svc) AS services, string_agg(bytes::VARCHAR, ' ' ORDER BY svc) AS service_bytes,
+		min(first_seen) AS first_seen, max(last_seen) AS last_seen
 	FROM by_service
 	GROUP BY ALL
 ),
 groups AS (
 	SELECT 'others:' || first_dir || ':' || scope AS grp, count(*) AS peers FROM r WHERE NOT own GROUP BY ALL
 )
-SELECT ` + conversationCols + `, k.pos,
-	'' AS grp, '' AS grp_scope, 0 AS group_peers, false AS peer_is_client, 1 AS conversations, '' AS services, '' AS service_pos
+SELECT ` + conversationCols + `,
+	'' AS grp, '' AS grp_scope, 0 AS group_peers, false AS peer_is_client, 1 AS conversations, '' AS services, '' AS service_bytes
 FROM kept k JOIN r USING (peer)
 WHERE r.own
 UNION ALL
@@ -106,16 +106,14 @@ SELECT CASE WHEN peer_is_client THEN '' ELSE local END, CASE WHEN peer_is_client
 	port, '', protocol_number, '', first_dir,
 	sessions, flows, bytes, 0, 0, 0, 0, accepted, rejected, first_seen, last_seen,
 	CASE WHEN peer_is_client THEN '' ELSE coalesce(local_scope, '') END, CASE WHEN peer_is_client THEN coalesce(local_scope, '') ELSE '' END,
-	'', '', '', '', '', pos,
-	grp, grp_scope, groups.peers, peer_is_client, conversations, services, service_pos
-FROM tail JOIN groups USING (grp)
-ORDER BY pos`
+	'', '', '', '', '',
+	grp, grp_scope, groups.peers, peer_is_client, conversations, services, service_bytes
+FROM tail JOIN groups USING (grp)`
 
 // graphData reads the graph's conversations and folded peers from the case.
 func graphData(ctx context.Context, c *store.Case, start, end *time.Time, f GraphFilter, flagged []string) (GraphData, error) {
 	var d GraphData
-	inner, args, err := conversationQuery(ConversationFilter{Start: start, End: end, Port: f.Port},
-		"*, row_number() OVER (ORDER BY "+conversationOrder+") AS pos", false)
+	inner, args, err := conversationQuery(ConversationFilter{Start: start, End: end, Port: f.Port}, "*", false)
 	if err != nil {
 		return d, err
 	}
@@ -127,17 +125,16 @@ func graphData(ctx context.Context, c *store.Case, start, end *time.Time, f Grap
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			group, groupScope, services, servicePos string
-			pos, groupPeers, conversations          int
-			peerIsClient                            bool
+			group, groupScope, services, serviceBytes string
+			groupPeers, conversations                 int
+			peerIsClient                              bool
 		)
-		cv, err := scanConversation(rows, &pos, &group, &groupScope, &groupPeers, &peerIsClient, &conversations, &services, &servicePos)
+		cv, err := scanConversation(rows, &group, &groupScope, &groupPeers, &peerIsClient, &conversations, &services, &serviceBytes)
 		if err != nil {
 			return d, fmt.Errorf("queries: graph: %w", err)
 		}
 		if group == "" {
 			d.Convs = append(d.Convs, cv)
-			d.Pos = append(d.Pos, pos)
 			continue
 		}
 		t := GraphTail{Group: group, Direction: cv.Direction, Scope: groupScope, GroupPeers: groupPeers, PeerIsClient: peerIsClient,
@@ -147,12 +144,12 @@ func graphData(ctx context.Context, c *store.Case, start, end *time.Time, f Grap
 		if peerIsClient {
 			t.Local, t.LocalScope = cv.Server, cv.ServerScope
 		}
-		for _, p := range strings.Fields(servicePos) {
-			n, err := strconv.Atoi(p)
+		for _, b := range strings.Fields(serviceBytes) {
+			n, err := strconv.ParseInt(b, 10, 64)
 			if err != nil {
-				return d, fmt.Errorf("queries: graph: service place %q: %w", p, err)
+				return d, fmt.Errorf("queries: graph: service bytes %q: %w", b, err)
 			}
-			t.Pos = append(t.Pos, n)
+			t.ServiceBytes = append(t.ServiceBytes, n)
 		}
 		d.Tail = append(d.Tail, t)
 	}

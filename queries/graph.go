@@ -184,7 +184,8 @@ func service(protocol string, port *int) string {
 // number folded into groups. Peers named by findings come first, then the
 // heaviest by bytes and by records alike, so that both the large
 // transfers and the many small rejected attempts keep their own nodes.
-// The same conversations give the same graph.
+// The same conversations give the same graph, and the same with some of
+// their peers already folded (d.Tail, as GraphOf reads them).
 func BuildGraph(d GraphData, flags map[string]Flag, f GraphFilter) (Graph, error) {
 	var g Graph
 	if err := f.check(); err != nil {

@@ -36,14 +36,14 @@ func GraphOf(ctx context.Context, c *store.Case, start, end *time.Time, f GraphF
 }
 
 // graphSQL reads the window's conversations under the filter (the inner
-// query: the conversations analysis) as
-// rows of two kinds: the conversations of the peers that may get a node of
-// their own ('conv'), and the others folded by group and local address
-// ('tail'), as BuildGraph folds them.
+// query: the conversations analysis, unsorted) as rows of two kinds: the
+// conversations of the peers that may get a node of their own (grp ”),
+// and the others folded by group and local address, as BuildGraph folds
+// them.
 const graphSQL = `WITH cv AS MATERIALIZED (
 	SELECT *,
 		CASE WHEN direction = 'inbound' THEN client ELSE server END AS peer,
-		CASE WHEN direction = 'inbound' THEN client_scope ELSE server_scope END AS peer_scope
+		coalesce(CASE WHEN direction = 'inbound' THEN client_scope ELSE server_scope END, '') AS peer_scope
 	FROM (%s)
 	WHERE ($g_direction IS NULL OR direction = $g_direction)
 ),
@@ -61,8 +61,8 @@ r AS MATERIALIZED (
 	-- Whether a peer may get a node of its own: BuildGraph ranks the
 	-- flagged ones and then the heaviest by bytes and by records in turn,
 	-- never past the limit in either order (ties kept).
-	SELECT *, scope = 'focus' OR list_contains(string_split($g_flagged, ','), peer)
-		OR rank() OVER (ORDER BY peer_bytes DESC) <= $g_limit OR rank() OVER (ORDER BY peer_flows DESC) <= $g_limit AS own
+	SELECT *, coalesce(scope = 'focus' OR list_contains(string_split($g_flagged, ','), peer)
+		OR rank() OVER (ORDER BY peer_bytes DESC) <= $g_limit OR rank() OVER (ORDER BY peer_flows DESC) <= $g_limit, false) AS own
 	FROM p
 ),
 folded AS (

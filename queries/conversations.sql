@@ -1,19 +1,19 @@
 -- name: conversations
 -- version: 2
 -- title: Conversations
--- description: Request and answer records paired within the hour into one row per client → server:port/protocol, with the bytes and packets each way, sessions (connections: distinct client ports; for protocols without ports, capture windows), flows (records), first and last seen, actions, both sides' scopes and what the case knows of the peer. Which side serves is read from the records: TCP flags (the SYN's sender is the client, the SYN-ACK's the server), then a rejected record (its sender knocked), then the ports (a well-known or service port over a registered one over an ephemeral one; then the port that meets more peer ports in the hour; then the lower), then who sent first. Ingest keeps them per hour (case_conversations): a window reads its whole hours from there and pairs only the parts of hours it cuts from the records. With addr, only the conversations of that address.
+-- description: Request and answer records paired within the hour into one row per client → server:port/protocol, with the bytes and packets each way, sessions (connections: distinct client ports; for protocols without ports, capture windows), flows (records), first and last seen, actions, both sides' scopes and what the case knows of the peer. Which side serves is read from the records: TCP flags (the SYN's sender is the client, the SYN-ACK's the server), then a rejected record (its sender knocked), then the ports (a well-known or service port over a registered one over an ephemeral one; then the port that meets more peer ports in the hour; then the lower), then who sent first. Ingest keeps them per hour (case_conversations) and for the whole case (case_conversation_totals): a window reads its whole hours from the first and pairs only the parts of hours it cuts from the records. With addr, only the conversations of that address.
 -- param: addr VARCHAR = null
 -- param: start TIMESTAMP = null
 -- param: end TIMESTAMP = null
 -- param: limit INTEGER = 1000
 WITH h AS (
-	-- Whole hours from what ingest keeps, from the first hour that starts
-	-- in the window to the end of the last that ends in it; and the
-	-- window's first and last parts of an hour (when it starts or ends
-	-- inside one) paired from the records: conversation_hours is how both
-	-- are made.
+	-- A window: whole hours from what ingest keeps, from the first hour
+	-- that starts in it to the end of the last that ends in it; and its
+	-- first and last parts of an hour (when it starts or ends inside one)
+	-- paired from the records: conversation_hours is how both are made.
 	SELECT * FROM case_conversations
-	WHERE ($start IS NULL OR hour >= date_trunc('hour', $start::TIMESTAMP - INTERVAL 1 MICROSECOND) + INTERVAL 1 HOUR)
+	WHERE ($start IS NOT NULL OR $end IS NOT NULL)
+		AND ($start IS NULL OR hour >= date_trunc('hour', $start::TIMESTAMP - INTERVAL 1 MICROSECOND) + INTERVAL 1 HOUR)
 		AND ($end IS NULL OR hour < date_trunc('hour', $end::TIMESTAMP + INTERVAL 1 MICROSECOND))
 	UNION ALL
 	SELECT * FROM conversation_hours($start::TIMESTAMP,
@@ -24,6 +24,13 @@ WITH h AS (
 		$end::TIMESTAMP)
 ),
 g AS (
+	-- No window: the whole case's conversations, as ingest keeps them too.
+	SELECT client, server, server_port, protocol, direction, sessions, flows,
+		bytes_to_server + bytes_to_client AS bytes, bytes_to_server, bytes_to_client, packets_to_server, packets_to_client,
+		flows - rejected AS accepted, rejected, first_seen, last_seen
+	FROM case_conversation_totals
+	WHERE $start IS NULL AND $end IS NULL AND ($addr IS NULL OR client = $addr OR server = $addr)
+	UNION ALL
 	SELECT client, server, server_port, protocol, direction,
 		-- Sessions: the distinct client ports of each hour (each a
 		-- connection), or for a protocol without ports the capture windows

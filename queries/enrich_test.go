@@ -66,8 +66,11 @@ func TestDerivedTablesIncremental(t *testing.T) {
 	if err := c.DB.QueryRowContext(ctx, `SELECT sum(sessions) FROM case_conversations WHERE client = '203.0.113.7' AND server_port = 22`).Scan(&n); err != nil || n != 41 {
 		t.Fatalf("the brute force has %d sessions in case_conversations, want 40 of the first file and 1 of the second; %v", n, err)
 	}
-	if err := c.DB.QueryRowContext(ctx, `SELECT sum(sessions) FROM case_conversations WHERE client = '203.0.113.8' AND server_port IS NULL`).Scan(&n); err != nil || n != 2 {
-		t.Fatalf("the pings have %d sessions in case_conversations, want one of each file; %v", n, err)
+	if err := c.DB.QueryRowContext(ctx, `SELECT sessions FROM case_conversation_totals WHERE client = '203.0.113.7' AND server_port = 22`).Scan(&n); err != nil || n != 41 {
+		t.Fatalf("the brute force has %d sessions in case_conversation_totals, want 41; %v", n, err)
+	}
+	if err := c.DB.QueryRowContext(ctx, `SELECT sessions FROM case_conversation_totals WHERE client = '203.0.113.8' AND server_port IS NULL`).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("the pings have %d sessions in case_conversation_totals, want one of each file; %v", n, err)
 	}
 
 	// New enrichment: address_info again in full, case_flows untouched.
@@ -112,7 +115,8 @@ func snapshotDerived(t *testing.T, c *store.Case) []string {
 	rows, err := c.DB.QueryContext(context.Background(), `
 		SELECT 'a|' || to_json(i)::VARCHAR FROM address_info i
 		UNION ALL SELECT 'f|' || to_json(f)::VARCHAR FROM case_flows f
-		UNION ALL SELECT 'c|' || to_json(v)::VARCHAR FROM case_conversations v`)
+		UNION ALL SELECT 'c|' || to_json(v)::VARCHAR FROM case_conversations v
+		UNION ALL SELECT 't|' || to_json(v)::VARCHAR FROM case_conversation_totals v`)
 	if err != nil {
 		t.Fatal(err)
 	}

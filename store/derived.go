@@ -13,7 +13,8 @@ import (
 // address_info (every address of the case with its scope, cloud range,
 // WHOIS network or AS, and threat-intel lists), case_flows (every flow
 // seen from the focus, with direction and peer) and case_conversations
-// (those flows paired into conversations, per hour). They are kept up to
+// (those flows paired into conversations, per hour, and
+// case_conversation_totals for the whole case). They are kept up to
 // date incrementally: when only flow records were added since a table was
 // built, the records of the new files (their new addresses, the hours they
 // fall in) are added to it alone, so an ingest pays for its files, not for
@@ -72,7 +73,7 @@ var derivedTables = func() []derivedTable {
 	return []derivedTable{
 		{"address_info", "concat_ws('|', " + infoContext + ", '" + definition(info) + "')", exec(info, false)},
 		{"case_flows", "concat_ws('|', " + flowsContext + ", '" + definition(flows) + "')", exec(flows, true)},
-		{"case_conversations", "concat_ws('|', " + flowsContext + ", " + conversationsContext + ", '" + definition(conversationsSQL) + "')", addConversations},
+		{"case_conversations", "concat_ws('|', " + flowsContext + ", " + conversationsContext + ", '" + definition(conversationsSQL+conversationTotalsSQL(true)) + "')", addConversations},
 	}
 }()
 
@@ -87,21 +88,85 @@ const conversationsContext = `(SELECT coalesce(string_agg(port::VARCHAR, ',' ORD
 // conversationsSQL recomputes the conversations of the hours from $1 to $2.
 const conversationsSQL = `INSERT INTO case_conversations SELECT * FROM conversation_hours($1::TIMESTAMP, $2::TIMESTAMP + INTERVAL 1 HOUR - INTERVAL 1 MICROSECOND)`
 
+// conversationKey is what a conversation is (NULL ports made comparable),
+// and inConversationKeys keeps the conversations of conversation_keys.
+const (
+	conversationKey    = `client, server, coalesce(server_port, -1) AS port, protocol, direction`
+	inConversationKeys = `(client, server, coalesce(server_port, -1), protocol, direction) IN (SELECT (client, server, port, protocol, direction) FROM conversation_keys)`
+)
+
+// conversationTotalsSQL adds to case_conversation_totals the whole-case
+// conversations of case_conversations, those of the keys in
+// conversation_keys when keyed.
+func conversationTotalsSQL(keyed bool) string {
+	where := ""
+	if keyed {
+		where = ` WHERE ` + inConversationKeys
+	}
+	return `INSERT INTO case_conversation_totals
+		SELECT client, server, server_port, protocol, direction,
+			sum(sessions), sum(flows), sum(bytes_to_server), sum(bytes_to_client),
+			sum(packets_to_server), sum(packets_to_client), sum(rejected), min(first_seen), max(last_seen)
+		FROM case_conversations` + where + `
+		GROUP BY client, server, server_port, protocol, direction`
+}
+
 // addConversations recomputes the conversations of every hour the records
-// of the files after after start in: conversations are paired within the
-// hour, and an hour's records may come from many files (an S3 tree writes
-// one object per interface every few minutes).
+// of the files after after start in (conversations are paired within the
+// hour, and an hour's records may come from many files: an S3 tree writes
+// one object per interface every few minutes), and the whole-case totals:
+// in full when those hours are all the case has (a first ingest), else of
+// the conversations the hours held before or hold now.
 func addConversations(ctx context.Context, tx *sql.Tx, after int64) error {
 	var first, last sql.NullTime
 	err := tx.QueryRowContext(ctx, `SELECT date_trunc('hour', min(start)), date_trunc('hour', max(start)) FROM case_flows WHERE file_id > $1`, after).Scan(&first, &last)
-	if err != nil || !first.Valid {
+	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM case_conversations WHERE hour BETWEEN $1 AND $2`, first.Time, last.Time); err != nil {
+	var others bool
+	if first.Valid {
+		err = tx.QueryRowContext(ctx, `SELECT count(*) > 0 FROM case_conversations WHERE hour < $1 OR hour > $2`, first.Time, last.Time).Scan(&others)
+	} else {
+		err = tx.QueryRowContext(ctx, `SELECT count(*) > 0 FROM case_conversations`).Scan(&others)
+	}
+	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, conversationsSQL, first.Time, last.Time)
-	return err
+	hours := []any{first.Time, last.Time}
+	type step struct {
+		stmt string
+		args []any
+	}
+	var steps []step
+	switch {
+	case !first.Valid && others:
+		return nil // no new records
+	case !others:
+		steps = []step{
+			{`DELETE FROM case_conversation_totals`, nil},
+			{`DELETE FROM case_conversations`, nil},
+		}
+		if first.Valid {
+			steps = append(steps, step{conversationsSQL, hours}, step{conversationTotalsSQL(false), nil})
+		}
+	default:
+		keys := `SELECT DISTINCT ` + conversationKey + ` FROM case_conversations WHERE hour BETWEEN $1 AND $2`
+		steps = []step{
+			{`CREATE OR REPLACE TEMP TABLE conversation_keys AS ` + keys, hours},
+			{`DELETE FROM case_conversations WHERE hour BETWEEN $1 AND $2`, hours},
+			{conversationsSQL, hours},
+			{`INSERT INTO conversation_keys ` + keys, hours},
+			{`DELETE FROM case_conversation_totals WHERE ` + inConversationKeys, nil},
+			{conversationTotalsSQL(true), nil},
+			{`DROP TABLE conversation_keys`, nil},
+		}
+	}
+	for _, s := range steps {
+		if _, err := tx.ExecContext(ctx, s.stmt, s.args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // definition is a short fingerprint of a derived table's statement.

@@ -75,11 +75,13 @@ k AS (
 	-- case knows (ref_ports), 1 a registered port, 2 an ephemeral one
 	-- (32768 and up).
 	SELECT t.*,
-		CASE WHEN t.a_port IS NULL THEN NULL WHEN t.a_port < 1024 OR list_contains(known.ports, t.a_port) THEN 0 WHEN t.a_port < 32768 THEN 1 ELSE 2 END AS a_kind,
-		CASE WHEN t.b_port IS NULL THEN NULL WHEN t.b_port < 1024 OR list_contains(known.ports, t.b_port) THEN 0 WHEN t.b_port < 32768 THEN 1 ELSE 2 END AS b_kind,
+		CASE WHEN t.a_port IS NULL THEN NULL WHEN t.a_port < 1024 OR ka.port IS NOT NULL THEN 0 WHEN t.a_port < 32768 THEN 1 ELSE 2 END AS a_kind,
+		CASE WHEN t.b_port IS NULL THEN NULL WHEN t.b_port < 1024 OR kb.port IS NOT NULL THEN 0 WHEN t.b_port < 32768 THEN 1 ELSE 2 END AS b_kind,
 		-- Whether a is the focus's side (or, without a focus, the VPC's).
 		CASE ab_direction WHEN 'outbound' THEN true WHEN 'inbound' THEN false END AS a_local
-	FROM t, (SELECT list(port) AS ports FROM ref_ports) known
+	FROM t
+	LEFT JOIN (SELECT DISTINCT port FROM ref_ports) ka ON ka.port = t.a_port
+	LEFT JOIN (SELECT DISTINCT port FROM ref_ports) kb ON kb.port = t.b_port
 ),
 tied AS (
 	-- The sessions whose ports are of one kind: which (address, port) meets

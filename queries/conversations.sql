@@ -7,12 +7,14 @@
 -- param: end TIMESTAMP = null
 -- param: limit INTEGER = 1000
 WITH h AS (
-	-- A window: whole hours from what ingest keeps, from the first hour
-	-- that starts in it to the end of the last that ends in it; and its
-	-- first and last parts of an hour (when it starts or ends inside one)
-	-- paired from the records: conversation_hours is how both are made.
+	-- A window (or a case whose conversations mostly last an hour, where
+	-- ingest keeps no totals): whole hours from what ingest keeps, from the
+	-- first hour that starts in it to the end of the last that ends in it;
+	-- and its first and last parts of an hour (when it starts or ends
+	-- inside one) paired from the records: conversation_hours is how both
+	-- are made.
 	SELECT * FROM case_conversations
-	WHERE ($start IS NOT NULL OR $end IS NOT NULL)
+	WHERE ($start IS NOT NULL OR $end IS NOT NULL OR NOT EXISTS (SELECT 1 FROM case_conversation_totals))
 		AND ($start IS NULL OR hour >= date_trunc('hour', $start::TIMESTAMP - INTERVAL 1 MICROSECOND) + INTERVAL 1 HOUR)
 		AND ($end IS NULL OR hour < date_trunc('hour', $end::TIMESTAMP + INTERVAL 1 MICROSECOND))
 	UNION ALL

@@ -195,3 +195,41 @@ func TestConversations(t *testing.T) {
 		}
 	}
 }
+
+// TestConversationTotals: where conversations last for hours, ingest keeps
+// their whole-case totals, and the analysis without a window reads them:
+// the same rows as from the hours, for the case and for one address.
+func TestConversationTotals(t *testing.T) {
+	ctx := context.Background()
+	s := newFlowSet(60, 3)
+	for i, peer := range []string{"198.51.100.7", "198.51.100.8", "203.0.113.9"} {
+		for h := range int64(12) {
+			s.session(web, peer, 443, t0+h*hour+int64(i)*60, 30, 2000+h, 9000)
+			s.session(peer, web, 22, t0+h*hour+1800, 20, 300, 800)
+		}
+	}
+	c := detCase(t, s)
+	if _, err := c.Derive(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var totals int
+	if err := c.DB.QueryRowContext(ctx, `SELECT count(*) FROM case_conversation_totals`).Scan(&totals); err != nil || totals != 6 {
+		t.Fatalf("%d totals kept, want the 6 conversations; %v", totals, err)
+	}
+	rows := func(given map[string]string) string {
+		return fmt.Sprint(runResult(t, c, "conversations", given, true).Rows)
+	}
+	all, one := rows(nil), rows(map[string]string{"addr": "203.0.113.9"})
+	if _, err := c.DB.ExecContext(ctx, `DELETE FROM case_conversation_totals`); err != nil {
+		t.Fatal(err)
+	}
+	if got := rows(nil); got != all {
+		t.Errorf("from the totals:\n%s\nfrom the hours:\n%s", all, got)
+	}
+	if got := rows(map[string]string{"addr": "203.0.113.9"}); got != one {
+		t.Errorf("one address from the totals:\n%s\nfrom the hours:\n%s", one, got)
+	}
+	if !strings.Contains(all, "12 24") {
+		t.Errorf("no conversation of 12 sessions and 24 flows: %s", all)
+	}
+}

@@ -73,6 +73,14 @@ type GraphNode struct {
 // RejectOnly reports whether every record of the node's traffic was rejected.
 func (n GraphNode) RejectOnly() bool { return n.Accepted == 0 && n.Rejected > 0 }
 
+// add counts traffic to the node.
+func (n *GraphNode) add(bytes, flows, accepted, rejected int64) {
+	n.Bytes += bytes
+	n.Flows += flows
+	n.Accepted += accepted
+	n.Rejected += rejected
+}
+
 // GraphEdge is the conversations from one node's clients to another's
 // servers.
 type GraphEdge struct {
@@ -238,10 +246,7 @@ func BuildGraph(d GraphData, flags map[string]Flag, f GraphFilter) (Graph, error
 			}
 			peers[addr] = p
 		}
-		p.node.Bytes += cv.Bytes
-		p.node.Flows += cv.Flows
-		p.node.Accepted += cv.Accepted
-		p.node.Rejected += cv.Rejected
+		p.node.add(cv.Bytes, cv.Flows, cv.Accepted, cv.Rejected)
 		p.convs = append(p.convs, i)
 	}
 	// The direction a peer moved the most bytes in (then records, then
@@ -346,10 +351,7 @@ func BuildGraph(d GraphData, flags map[string]Flag, f GraphFilter) (Graph, error
 		n := group("others:"+dir+":"+p.node.Scope, dir, p.node.Scope)
 		home[p.node.Addr] = n.ID
 		n.Count++
-		n.Bytes += p.node.Bytes
-		n.Flows += p.node.Flows
-		n.Accepted += p.node.Accepted
-		n.Rejected += p.node.Rejected
+		n.add(p.node.Bytes, p.node.Flows, p.node.Accepted, p.node.Rejected)
 		if p.node.Findings > 0 {
 			n.Findings += p.node.Findings
 			if store.Severity(p.node.Severity).Rank() > store.Severity(n.Severity).Rank() {
@@ -365,10 +367,7 @@ func BuildGraph(d GraphData, flags map[string]Flag, f GraphFilter) (Graph, error
 			n.Count += t.GroupPeers
 			g.Peers += t.GroupPeers
 		}
-		n.Bytes += t.Bytes
-		n.Flows += t.Flows
-		n.Accepted += t.Accepted
-		n.Rejected += t.Rejected
+		n.add(t.Bytes, t.Flows, t.Accepted, t.Rejected)
 	}
 	type traffic struct {
 		conversations                              int
@@ -387,10 +386,7 @@ func BuildGraph(d GraphData, flags map[string]Flag, f GraphFilter) (Graph, error
 			nodes[addr] = n
 		}
 		if n.Kind != "peer" && n.Kind != "others" && home[addr] == "" {
-			n.Bytes += tr.bytes
-			n.Flows += tr.flows
-			n.Accepted += tr.accepted
-			n.Rejected += tr.rejected
+			n.add(tr.bytes, tr.flows, tr.accepted, tr.rejected)
 		}
 		return addr
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // The derived tables are what analyses read besides the records:
@@ -115,58 +116,123 @@ func conversationTotalsSQL(keyed bool) string {
 // of the files after after start in (conversations are paired within the
 // hour, and an hour's records may come from many files: an S3 tree writes
 // one object per interface every few minutes), and the whole-case totals:
-// in full when those hours are all the case has (a first ingest), else of
-// the conversations the hours held before or hold now.
+// in full when those hours are all the case has (a first ingest), else
+// only those of the conversations the hours held before or hold now.
 func addConversations(ctx context.Context, tx *sql.Tx, after int64) error {
+	exec := func(stmt string, args ...any) error {
+		_, err := tx.ExecContext(ctx, stmt, args...)
+		return err
+	}
 	var first, last sql.NullTime
 	err := tx.QueryRowContext(ctx, `SELECT date_trunc('hour', min(start)), date_trunc('hour', max(start)) FROM case_flows WHERE file_id > $1`, after).Scan(&first, &last)
 	if err != nil {
 		return err
 	}
-	var others bool
-	if first.Valid {
-		err = tx.QueryRowContext(ctx, `SELECT count(*) > 0 FROM case_conversations WHERE hour < $1 OR hour > $2`, first.Time, last.Time).Scan(&others)
-	} else {
-		err = tx.QueryRowContext(ctx, `SELECT count(*) > 0 FROM case_conversations`).Scan(&others)
-	}
+	var others bool // conversations of other hours
+	err = tx.QueryRowContext(ctx, `SELECT count(*) > 0 FROM case_conversations WHERE $1::TIMESTAMP IS NULL OR hour < $1 OR hour > $2`, first, last).Scan(&others)
 	if err != nil {
 		return err
 	}
-	hours := []any{first.Time, last.Time}
-	type step struct {
-		stmt string
-		args []any
-	}
-	var steps []step
 	switch {
 	case !first.Valid && others:
 		return nil // no new records
 	case !others:
-		steps = []step{
-			{`DELETE FROM case_conversation_totals`, nil},
-			{`DELETE FROM case_conversations`, nil},
+		// Every hour, and the totals in full.
+		for _, stmt := range []string{`DELETE FROM case_conversation_totals`, `DELETE FROM case_conversations`} {
+			if err := exec(stmt); err != nil {
+				return err
+			}
 		}
-		if first.Valid {
-			steps = append(steps, step{conversationsSQL, hours}, step{conversationTotalsSQL(false), nil})
+		if !first.Valid {
+			return nil
 		}
-	default:
-		keys := `SELECT DISTINCT ` + conversationKey + ` FROM case_conversations WHERE hour BETWEEN $1 AND $2`
-		steps = []step{
-			{`CREATE OR REPLACE TEMP TABLE conversation_keys AS ` + keys, hours},
-			{`DELETE FROM case_conversations WHERE hour BETWEEN $1 AND $2`, hours},
-			{conversationsSQL, hours},
-			{`INSERT INTO conversation_keys ` + keys, hours},
-			{`DELETE FROM case_conversation_totals WHERE ` + inConversationKeys, nil},
-			{conversationTotalsSQL(true), nil},
-			{`DROP TABLE conversation_keys`, nil},
+		if err := pairHours(ctx, tx, first.Time, last.Time); err != nil {
+			return err
+		}
+		// The totals are kept where they save reading the hours: where
+		// most conversations last more than an hour. Where most last one
+		// (scanners: one probe a port), they would be the hours again;
+		// the analysis reads the hours when the totals are empty.
+		var worth bool
+		err := tx.QueryRowContext(ctx, `SELECT count(*) > 2 * approx_count_distinct(hash(client, server, server_port, protocol, direction)) FROM case_conversations`).Scan(&worth)
+		if err != nil || !worth {
+			return err
+		}
+		return exec(conversationTotalsSQL(false))
+	}
+	var kept bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM case_conversation_totals)`).Scan(&kept); err != nil {
+		return err
+	}
+	keys := `SELECT DISTINCT ` + conversationKey + ` FROM case_conversations WHERE hour BETWEEN $1 AND $2`
+	if kept {
+		if err := exec(`CREATE OR REPLACE TEMP TABLE conversation_keys AS `+keys, first.Time, last.Time); err != nil {
+			return err
 		}
 	}
-	for _, s := range steps {
-		if _, err := tx.ExecContext(ctx, s.stmt, s.args...); err != nil {
+	if err := exec(`DELETE FROM case_conversations WHERE hour BETWEEN $1 AND $2`, first.Time, last.Time); err != nil {
+		return err
+	}
+	if err := pairHours(ctx, tx, first.Time, last.Time); err != nil || !kept {
+		return err
+	}
+	if err := exec(`INSERT INTO conversation_keys `+keys, first.Time, last.Time); err != nil {
+		return err
+	}
+	for _, stmt := range []string{`DELETE FROM case_conversation_totals WHERE ` + inConversationKeys, conversationTotalsSQL(true), `DROP TABLE conversation_keys`} {
+		if err := exec(stmt); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// pairHours adds to case_conversations the conversations of the hours from
+// first to last, a run of hours at a time, which bounds the memory the
+// pairing takes (5M records at once spill, and take twice as long).
+func pairHours(ctx context.Context, tx *sql.Tx, first, last time.Time) error {
+	chunks, err := hourChunks(ctx, tx, first, last)
+	if err != nil {
+		return err
+	}
+	for _, c := range chunks {
+		if _, err := tx.ExecContext(ctx, conversationsSQL, c[0], c[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// chunkRecords is about how many records of case_flows are paired into
+// conversations at a time.
+var chunkRecords int64 = 1_000_000
+
+// hourChunks splits the hours from first to last into runs of whole hours
+// holding about chunkRecords records each (an hour holding more is a run
+// of its own): the first and last hour of each.
+func hourChunks(ctx context.Context, tx *sql.Tx, first, last time.Time) ([][2]time.Time, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT date_trunc('hour', start) AS h, count(*) FROM case_flows
+		WHERE start >= $1 AND start < $2::TIMESTAMP + INTERVAL 1 HOUR GROUP BY h ORDER BY h`, first, last)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var chunks [][2]time.Time
+	var n int64
+	for rows.Next() {
+		var h time.Time
+		var count int64
+		if err := rows.Scan(&h, &count); err != nil {
+			return nil, err
+		}
+		if len(chunks) == 0 || n+count > chunkRecords {
+			chunks = append(chunks, [2]time.Time{h, h})
+			n = 0
+		}
+		chunks[len(chunks)-1][1] = h
+		n += count
+	}
+	return chunks, rows.Err()
 }
 
 // definition is a short fingerprint of a derived table's statement.

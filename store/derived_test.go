@@ -1,0 +1,114 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestConversationsBuilt: the conversations and their totals are the same
+// whether the hours are paired all at once or a few at a time, and whether
+// a later file's hours are recomputed alone or the case is rebuilt.
+func TestConversationsBuilt(t *testing.T) {
+	ctx := context.Background()
+	c, err := Create(ctx, filepath.Join(t.TempDir(), "c.duckdb"), "c", "test", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// A first file: five hours of a client's requests to three servers and
+	// their answers, more in some hours than in others.
+	_, err = c.DB.ExecContext(ctx, `INSERT INTO case_flows (start, "end", srcport, dstport, protocol, action, packets, bytes, src_ip, dst_ip, direction, file_id)
+		SELECT TIMESTAMP '2026-11-20 00:00:00' + to_minutes(i * 7), TIMESTAMP '2026-11-20 00:00:59' + to_minutes(i * 7),
+			CASE WHEN answer THEN 443 ELSE 40000 + i END, CASE WHEN answer THEN 40000 + i ELSE 443 END, 6, 'ACCEPT', 2, 100,
+			CASE WHEN answer THEN '198.51.100.' || (i % 3) ELSE '10.0.1.10' END, CASE WHEN answer THEN '10.0.1.10' ELSE '198.51.100.' || (i % 3) END,
+			CASE WHEN answer THEN 'inbound' ELSE 'outbound' END, 1
+		FROM range(40) r(i), (VALUES (false), (true)) a(answer)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// build adds the records of the files after after to the tables, in
+	// chunks of about chunk records, and returns what they then hold; the
+	// tables are left as they were unless keep.
+	build := func(after, chunk int64, keep bool) []string {
+		t.Helper()
+		defer func(n int64) { chunkRecords = n }(chunkRecords)
+		chunkRecords = chunk
+		tx, err := c.DB.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback() //nolint:errcheck // no-op after commit
+		if err := addConversations(ctx, tx, after); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		rows, err := tx.QueryContext(ctx, `SELECT 'h ' || to_json(c)::VARCHAR FROM case_conversations c UNION ALL SELECT 't ' || to_json(t)::VARCHAR FROM case_conversation_totals t`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, s)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if keep {
+			if err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	all := build(-1, 1_000_000, false)
+	if len(all) != 5*3+3 {
+		t.Fatalf("%d rows, want 15 of 3 servers in 5 hours and their 3 totals:\n%s", len(all), all)
+	}
+	for _, chunk := range []int64{1, 10, 20, 33} {
+		if got := build(-1, chunk, false); !slices.Equal(got, all) {
+			t.Errorf("in chunks of %d records:\n%s\nat once:\n%s", chunk, got, all)
+		}
+	}
+
+	tx, err := c.DB.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first, last time.Time
+	if err := tx.QueryRowContext(ctx, `SELECT date_trunc('hour', min(start)), date_trunc('hour', max(start)) FROM case_flows`).Scan(&first, &last); err != nil {
+		t.Fatal(err)
+	}
+	chunkRecords = 20
+	chunks, err := hourChunks(ctx, tx, first, last)
+	chunkRecords = 1_000_000
+	tx.Rollback() //nolint:errcheck // read only
+	if err != nil || len(chunks) != 5 || chunks[0][0] != first || chunks[4][1] != last {
+		t.Fatalf("chunks of 20 records over five hours of 10 to 18: %v, %v", chunks, err)
+	}
+
+	// A second file: a new client of the first server in the second hour
+	// and after, into a sixth.
+	build(-1, 1_000_000, true)
+	_, err = c.DB.ExecContext(ctx, `INSERT INTO case_flows (start, "end", srcport, dstport, protocol, action, packets, bytes, src_ip, dst_ip, direction, file_id)
+		SELECT TIMESTAMP '2026-11-20 01:10:00' + to_minutes(i * 70), TIMESTAMP '2026-11-20 01:10:59' + to_minutes(i * 70),
+			50000 + i, 443, 6, 'ACCEPT', 3, 300, '203.0.113.5', '10.0.1.10', 'inbound', 2
+		FROM range(5) r(i)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, extended := build(-1, 1_000_000, false), build(1, 7, false)
+	if !slices.Equal(extended, full) {
+		t.Errorf("extended by the second file:\n%s\nrebuilt:\n%s", extended, full)
+	}
+	if len(full) != len(all)+5+1 {
+		t.Errorf("%d rows after the second file, want %d: five hours and a total more", len(full), len(all)+6)
+	}
+}

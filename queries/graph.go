@@ -252,21 +252,27 @@ func BuildGraph(d GraphData, flags map[string]Flag, f GraphFilter) (Graph, error
 	// The direction a peer moved the most bytes in (then records, then
 	// the name): the group it is folded into.
 	direction := func(idx []int) string {
-		type sum struct{ bytes, flows int64 }
-		by := map[string]sum{}
+		best := convs[idx[0]].Direction
+		if len(idx) == 1 {
+			return best
+		}
+		type sum struct {
+			dir          string
+			bytes, flows int64
+		}
+		var by []sum // a peer's directions: one or two
 		for _, i := range idx {
-			s := by[convs[i].Direction]
-			s.bytes += convs[i].Bytes
-			s.flows += convs[i].Flows
-			by[convs[i].Direction] = s
-		}
-		best, top := "", sum{-1, -1}
-		for dir, s := range by {
-			if c := cmp.Or(cmp.Compare(s.bytes, top.bytes), cmp.Compare(s.flows, top.flows), strings.Compare(best, dir)); c > 0 {
-				best, top = dir, s
+			j := slices.IndexFunc(by, func(s sum) bool { return s.dir == convs[i].Direction })
+			if j < 0 {
+				by, j = append(by, sum{dir: convs[i].Direction}), len(by)
 			}
+			by[j].bytes += convs[i].Bytes
+			by[j].flows += convs[i].Flows
 		}
-		return best
+		top := slices.MaxFunc(by, func(a, b sum) int {
+			return cmp.Or(cmp.Compare(a.bytes, b.bytes), cmp.Compare(a.flows, b.flows), strings.Compare(b.dir, a.dir))
+		})
+		return top.dir
 	}
 	var list []*peer
 	for _, p := range peers {

@@ -37,7 +37,7 @@ func GraphOf(ctx context.Context, c *store.Case, start, end *time.Time, f GraphF
 
 // graphSQL reads the window's conversations under the filter (the inner
 // query: the conversations analysis, unsorted) as rows of two kinds: the
-// conversations of the peers that may get a node of their own (grp ”),
+// conversations of the peers that may get a node of their own (no grp),
 // and the others folded by group and local address, as BuildGraph folds
 // them.
 const graphSQL = `WITH cv AS MATERIALIZED (

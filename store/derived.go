@@ -149,16 +149,7 @@ func addConversations(ctx context.Context, tx *sql.Tx, after int64) error {
 		if err := pairHours(ctx, tx, first.Time, last.Time); err != nil {
 			return err
 		}
-		// The totals are kept where they save reading the hours: where
-		// most conversations last more than an hour. Where most last one
-		// (scanners: one probe a port), they would be the hours again;
-		// the analysis reads the hours when the totals are empty.
-		var worth bool
-		err := tx.QueryRowContext(ctx, `SELECT count(*) > 2 * approx_count_distinct(hash(client, server, server_port, protocol, direction)) FROM case_conversations`).Scan(&worth)
-		if err != nil || !worth {
-			return err
-		}
-		return exec(conversationTotalsSQL(false))
+		return keepTotals(ctx, tx)
 	}
 	var kept bool
 	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM case_conversation_totals)`).Scan(&kept); err != nil {
@@ -173,8 +164,13 @@ func addConversations(ctx context.Context, tx *sql.Tx, after int64) error {
 	if err := exec(`DELETE FROM case_conversations WHERE hour BETWEEN $1 AND $2`, first.Time, last.Time); err != nil {
 		return err
 	}
-	if err := pairHours(ctx, tx, first.Time, last.Time); err != nil || !kept {
+	if err := pairHours(ctx, tx, first.Time, last.Time); err != nil {
 		return err
+	}
+	if !kept {
+		// Not worth keeping when the case was smaller (its first hour:
+		// every conversation one hour long) need not hold now.
+		return keepTotals(ctx, tx)
 	}
 	if err := exec(`INSERT INTO conversation_keys `+keys, first.Time, last.Time); err != nil {
 		return err
@@ -185,6 +181,21 @@ func addConversations(ctx context.Context, tx *sql.Tx, after int64) error {
 		}
 	}
 	return nil
+}
+
+// keepTotals builds case_conversation_totals in full, where they save
+// reading the hours: where most conversations last more than an hour.
+// Where most last one (scanners: one probe a port), they would be the
+// hours again, and are not kept: the analysis reads the hours when the
+// totals are empty.
+func keepTotals(ctx context.Context, tx *sql.Tx) error {
+	var worth bool
+	err := tx.QueryRowContext(ctx, `SELECT count(*) > 2 * approx_count_distinct(hash(client, server, server_port, protocol, direction)) FROM case_conversations`).Scan(&worth)
+	if err != nil || !worth {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, conversationTotalsSQL(false))
+	return err
 }
 
 // pairHours adds to case_conversations the conversations of the hours from

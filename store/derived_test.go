@@ -20,53 +20,10 @@ func TestConversationsBuilt(t *testing.T) {
 	defer c.Close()
 	// A first file: five hours of a client's requests to three servers and
 	// their answers, more in some hours than in others.
-	_, err = c.DB.ExecContext(ctx, `INSERT INTO case_flows (start, "end", srcport, dstport, protocol, action, packets, bytes, src_ip, dst_ip, direction, file_id)
-		SELECT TIMESTAMP '2026-11-20 00:00:00' + to_minutes(i * 7), TIMESTAMP '2026-11-20 00:00:59' + to_minutes(i * 7),
-			CASE WHEN answer THEN 443 ELSE 40000 + i END, CASE WHEN answer THEN 40000 + i ELSE 443 END, 6, 'ACCEPT', 2, 100,
-			CASE WHEN answer THEN '198.51.100.' || (i % 3) ELSE '10.0.1.10' END, CASE WHEN answer THEN '10.0.1.10' ELSE '198.51.100.' || (i % 3) END,
-			CASE WHEN answer THEN 'inbound' ELSE 'outbound' END, 1
-		FROM range(40) r(i), (VALUES (false), (true)) a(answer)`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// build adds the records of the files after after to the tables, in
-	// chunks of about chunk records, and returns what they then hold; the
-	// tables are left as they were unless keep.
+	addRequests(t, c, 1, 0, 40)
 	build := func(after, chunk int64, keep bool) []string {
 		t.Helper()
-		defer func(n int64) { chunkRecords = n }(chunkRecords)
-		chunkRecords = chunk
-		tx, err := c.DB.BeginTx(ctx, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer tx.Rollback() //nolint:errcheck // no-op after commit
-		if err := addConversations(ctx, tx, after); err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		rows, err := tx.QueryContext(ctx, `SELECT 'h ' || to_json(c)::VARCHAR FROM case_conversations c UNION ALL SELECT 't ' || to_json(t)::VARCHAR FROM case_conversation_totals t`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, s)
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		if keep {
-			if err := tx.Commit(); err != nil {
-				t.Fatal(err)
-			}
-		}
-		slices.Sort(out)
-		return out
+		return buildConversations(t, c, after, chunk, keep)
 	}
 	all := build(-1, 1_000_000, false)
 	if len(all) != 5*3+3 {
@@ -111,4 +68,84 @@ func TestConversationsBuilt(t *testing.T) {
 	if len(full) != len(all)+5+1 {
 		t.Errorf("%d rows after the second file, want %d: five hours and a total more", len(full), len(all)+6)
 	}
+}
+
+// TestConversationTotalsKeptOnceWorth: a case whose first file holds one
+// hour (every conversation an hour long) keeps no totals; once later files
+// make its conversations last longer, it does, as a rebuild would.
+func TestConversationTotalsKeptOnceWorth(t *testing.T) {
+	c, err := Create(context.Background(), filepath.Join(t.TempDir(), "c.duckdb"), "c", "test", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	addRequests(t, c, 1, 0, 8) // the first hour
+	if got := buildConversations(t, c, -1, 1_000_000, true); slices.ContainsFunc(got, func(r string) bool { return r[0] == 't' }) {
+		t.Fatalf("totals kept for conversations of one hour each:\n%s", got)
+	}
+	addRequests(t, c, 2, 9, 40) // four hours more
+	full, extended := buildConversations(t, c, -1, 1_000_000, false), buildConversations(t, c, 1, 1_000_000, false)
+	if !slices.Equal(extended, full) {
+		t.Errorf("extended by the second file:\n%s\nrebuilt:\n%s", extended, full)
+	}
+	if !slices.ContainsFunc(extended, func(r string) bool { return r[0] == 't' }) {
+		t.Errorf("no totals kept after the second file:\n%s", extended)
+	}
+}
+
+// addRequests adds to case_flows, as file, requests from 10.0.1.10 to three
+// servers every seven minutes (the from-th to the to-th), and their answers.
+func addRequests(t *testing.T, c *Case, file, from, to int) {
+	t.Helper()
+	_, err := c.DB.ExecContext(context.Background(), `INSERT INTO case_flows (start, "end", srcport, dstport, protocol, action, packets, bytes, src_ip, dst_ip, direction, file_id)
+		SELECT TIMESTAMP '2026-11-20 00:00:00' + to_minutes(i * 7), TIMESTAMP '2026-11-20 00:00:59' + to_minutes(i * 7),
+			CASE WHEN answer THEN 443 ELSE 40000 + i END, CASE WHEN answer THEN 40000 + i ELSE 443 END, 6, 'ACCEPT', 2, 100,
+			CASE WHEN answer THEN '198.51.100.' || (i % 3) ELSE '10.0.1.10' END, CASE WHEN answer THEN '10.0.1.10' ELSE '198.51.100.' || (i % 3) END,
+			CASE WHEN answer THEN 'inbound' ELSE 'outbound' END, $1
+		FROM range($2, $3) r(i), (VALUES (false), (true)) a(answer)`, file, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// buildConversations adds the records of the files after after to the
+// conversation tables, in chunks of about chunk records, and returns what
+// they then hold ("h …" the hours, "t …" the totals), sorted; the tables
+// are left as they were unless keep.
+func buildConversations(t *testing.T, c *Case, after, chunk int64, keep bool) []string {
+	t.Helper()
+	ctx := context.Background()
+	defer func(n int64) { chunkRecords = n }(chunkRecords)
+	chunkRecords = chunk
+	tx, err := c.DB.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after commit
+	if err := addConversations(ctx, tx, after); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	rows, err := tx.QueryContext(ctx, `SELECT 'h ' || to_json(c)::VARCHAR FROM case_conversations c UNION ALL SELECT 't ' || to_json(t)::VARCHAR FROM case_conversation_totals t`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if keep {
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

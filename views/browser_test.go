@@ -286,9 +286,6 @@ func (b *browser) wantText(step, what, got, want string) {
 	}
 }
 
-// poll waits for the expression to be true. It evaluates from Go, and takes
-// an error as "not yet", so that it survives a navigation that replaces the
-// page's execution context under it.
 // settled waits until htmx has finished its requests and swaps: it binds
 // the elements a swap brought in when the swap settles, so a click before
 // that on a new hx-get link is a plain navigation.
@@ -296,6 +293,9 @@ func settled() chromedp.Action[chromedp.Void] {
 	return poll(`!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')`)
 }
 
+// poll waits for the expression to be true. It evaluates from Go, and takes
+// an error as "not yet", so that it survives a navigation that replaces the
+// page's execution context under it.
 func poll(expr string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		for {

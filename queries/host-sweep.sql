@@ -1,5 +1,5 @@
 -- name: host-sweep
--- version: 2
+-- version: 3
 -- title: Host sweeps
 -- description: Sources that touched one port on many hosts within an hour (a horizontal scan: looking for more of one service): on hosts of the case's network, or on public hosts that did not answer, with how many answered (accepted the connection: a reset is not an answer). High when the source is inside the case's network and swept it.
 -- finding: Sweep of port {dstport} over {distinct_hosts} hosts from {src_ip}
@@ -63,26 +63,41 @@ answers AS (
 		AND (r.protocol = 17 OR r.tcp_flags IS NULL OR r.tcp_flags & 4 = 0 OR r.tcp_flags & 18 = 18)
 		AND ($start IS NULL OR r.start >= $start) AND ($end IS NULL OR r.start <= $end)
 ),
-g AS (
-	SELECT w.src_ip, w.dstport,
-		list(DISTINCT w.protocol ORDER BY w.protocol) AS protocols,
-		count(DISTINCT w.dst_ip) AS distinct_hosts,
-		count(DISTINCT w.dst_ip) FILTER (d.local) AS local_hosts,
+t AS (
+	-- One row per source, port, host and protocol: the hosts are looked up
+	-- and their answers joined once each, not once a record.
+	SELECT src_ip, dstport, dst_ip, protocol,
 		-- Or, where the flow log carries tcp-flags (FIN 1, SYN 2, RST 4,
 		-- SYN-ACK 18: flow logs report no bare ACK), a FIN on the source's
 		-- half: it was closed, so it opened.
-		count(DISTINCT w.dst_ip) FILTER (a.host IS NOT NULL OR (w.action = 'ACCEPT' AND coalesce(w.tcp_flags & 1 <> 0, false))) AS answered_hosts,
-		count(*) FILTER (w.protocol = 6 AND w.tcp_flags = 2) AS syn_only_flows,
-		count(*) FILTER (w.action = 'REJECT') AS rejected_flows,
+		bool_or(action = 'ACCEPT' AND coalesce(tcp_flags & 1 <> 0, false)) AS closed,
+		count(*) FILTER (protocol = 6 AND tcp_flags = 2) AS syn_only_flows,
+		count(*) FILTER (action = 'REJECT') AS rejected_flows,
 		count(*) AS flows,
-		sum(w.packets)::BIGINT AS packets,
-		sum(w.bytes)::BIGINT AS bytes,
-		min(w.start) AS first_seen,
-		max(w."end") AS last_seen
+		sum(packets) AS packets,
+		sum(bytes) AS bytes,
+		min(start) AS first_seen,
+		max("end") AS last_seen
 	FROM w
-	JOIN address_info d ON d.addr = w.dst_ip
-	LEFT JOIN answers a ON a.host = w.dst_ip AND a.port = w.dstport AND a.protocol = w.protocol AND a.client = w.src_ip
-	GROUP BY w.src_ip, w.dstport
+	GROUP BY ALL
+),
+g AS (
+	SELECT t.src_ip, t.dstport,
+		list(DISTINCT t.protocol ORDER BY t.protocol) AS protocols,
+		count(DISTINCT t.dst_ip) AS distinct_hosts,
+		count(DISTINCT t.dst_ip) FILTER (d.local) AS local_hosts,
+		count(DISTINCT t.dst_ip) FILTER (a.host IS NOT NULL OR t.closed) AS answered_hosts,
+		sum(t.syn_only_flows)::BIGINT AS syn_only_flows,
+		sum(t.rejected_flows)::BIGINT AS rejected_flows,
+		sum(t.flows)::BIGINT AS flows,
+		sum(t.packets)::BIGINT AS packets,
+		sum(t.bytes)::BIGINT AS bytes,
+		min(t.first_seen) AS first_seen,
+		max(t.last_seen) AS last_seen
+	FROM t
+	JOIN address_info d ON d.addr = t.dst_ip
+	LEFT JOIN answers a ON a.host = t.dst_ip AND a.port = t.dstport AND a.protocol = t.protocol AND a.client = t.src_ip
+	GROUP BY t.src_ip, t.dstport
 )
 SELECT g.*,
 	CASE WHEN s.local AND g.local_hosts >= $min_hosts THEN 'high' ELSE 'medium' END AS severity,

@@ -1,5 +1,5 @@
 -- name: long-connection
--- version: 2
+-- version: 3
 -- title: Long connections
 -- description: One connection (the same addresses, ports and protocol) between the focus and an external peer in consecutive capture windows for longer than the given duration: a reverse shell, a tunnel, an implant's channel. Windows further apart than the gap start a new connection. One row per focus address, peer and port, with how many such connections and the longest. High on ports other than HTTP(S).
 -- finding: Connection {local_ip} ↔ {peer_ip}:{dstport} open for {hours} h{more}
@@ -22,16 +22,19 @@ WITH r AS (
 long AS (
 	-- A connection lasts no longer than its 5-tuple is seen: only the
 	-- 5-tuples seen for the minimum duration are cut into connections.
-	SELECT src_ip, srcport, dst_ip, dstport, protocol
+	-- Grouped by the 5-tuple's hash, which is much cheaper than by its five
+	-- columns: two 5-tuples that share a hash only make a candidate more,
+	-- which the connections' own duration then leaves out.
+	SELECT hash(src_ip, srcport, dst_ip, dstport, protocol) AS h
 	FROM r
-	GROUP BY ALL
+	GROUP BY h
 	HAVING max("end") - min(start) >= $min_duration
 ),
 i AS (
 	SELECT *,
 		CASE WHEN start - lag("end") OVER w <= $max_gap THEN 0 ELSE 1 END AS opens
 	FROM r
-	SEMI JOIN long USING (src_ip, srcport, dst_ip, dstport, protocol)
+	SEMI JOIN long ON long.h = hash(r.src_ip, r.srcport, r.dst_ip, r.dstport, r.protocol)
 	WINDOW w AS (PARTITION BY src_ip, srcport, dst_ip, dstport, protocol ORDER BY start)
 ),
 k AS (

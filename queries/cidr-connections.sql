@@ -1,5 +1,5 @@
 -- name: cidr-connections
--- version: 1
+-- version: 2
 -- title: Cloud-provider connections
 -- description: Peers of the focus inside a cloud provider's published ranges, by provider, service, region, peer and action.
 -- param: start TIMESTAMP = null
@@ -10,14 +10,13 @@ WITH g AS (
 		f.peer_ip,
 		f.direction,
 		f.action::VARCHAR AS action,
-		count(*) AS flows,
+		sum(f.flows)::BIGINT AS flows,
 		sum(f.packets)::BIGINT AS packets,
 		sum(f.bytes)::BIGINT AS bytes,
-		min(f.start) AS first_seen,
-		max(f."end") AS last_seen
-	FROM case_flows f
+		min(f.first_seen) AS first_seen,
+		max(f.last_seen) AS last_seen
+	FROM flow_hours($start, $end) f
 	WHERE f.peer_ip IS NOT NULL
-		AND ($start IS NULL OR f.start >= $start) AND ($end IS NULL OR f.start <= $end)
 	GROUP BY ALL
 )
 SELECT a.provider, a.cloud_service, a.cloud_region, g.peer_ip, g.direction, g.action,

@@ -1,5 +1,5 @@
 -- name: coverage-gaps
--- version: 1
+-- version: 2
 -- title: Coverage gaps
 -- description: Every silence longer than the gap given (15 minutes by default) between the records of one interface, as the coverage analysis counts them: when the interface went quiet, when it was heard again, and for how long. What the case did not see.
 -- param: gap INTERVAL = '15m'
@@ -10,13 +10,11 @@ WITH ifaces AS (
 	-- With a focus, the interfaces that carried its traffic; without one, all.
 	SELECT DISTINCT interface_id FROM case_flows WHERE interface_id IS NOT NULL
 	UNION
-	SELECT DISTINCT interface_id FROM flows WHERE interface_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM focus_ips)
+	SELECT DISTINCT interface_id FROM case_interface_minutes WHERE NOT EXISTS (SELECT 1 FROM focus_ips)
 ),
 minutes AS (
-	SELECT f.interface_id, time_bucket(INTERVAL 1 MINUTE, f.start) AS minute,
-		min(f.start) AS first_start, max(f."end") AS last_end
-	FROM flows f JOIN ifaces USING (interface_id)
-	WHERE ($start IS NULL OR f.start >= $start) AND ($end IS NULL OR f.start <= $end)
+	SELECT m.interface_id, m.minute, min(m.first_start) AS first_start, max(m.last_end) AS last_end
+	FROM interface_minutes($start, $end) m JOIN ifaces USING (interface_id)
 	GROUP BY ALL
 ),
 r AS (

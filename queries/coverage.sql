@@ -1,5 +1,5 @@
 -- name: coverage
--- version: 1
+-- version: 2
 -- title: Coverage
 -- description: Per interface, what the case saw and did not: first and last record, NODATA and SKIPDATA windows, and silences longer than the gap given (15 minutes by default, a minute at least) between records.
 -- param: gap INTERVAL = '15m'
@@ -10,17 +10,16 @@ WITH ifaces AS (
 	-- With a focus, the interfaces that carried its traffic; without one, all.
 	SELECT DISTINCT interface_id FROM case_flows WHERE interface_id IS NOT NULL
 	UNION
-	SELECT DISTINCT interface_id FROM flows WHERE interface_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM focus_ips)
+	SELECT DISTINCT interface_id FROM case_interface_minutes WHERE NOT EXISTS (SELECT 1 FROM focus_ips)
 ),
 minutes AS (
-	-- Records reduced to one row per interface and minute: gaps are looked for
-	-- between minutes, which keeps this fast on millions of records.
-	SELECT f.interface_id, time_bucket(INTERVAL 1 MINUTE, f.start) AS minute,
-		min(f.start) AS first_start, max(f."end") AS last_end, count(*) AS flows,
-		sum(f.packets) AS packets, sum(f.bytes) AS bytes,
-		count(*) FILTER (f.log_status = 'NODATA') AS nodata, count(*) FILTER (f.log_status = 'SKIPDATA') AS skipdata
-	FROM flows f JOIN ifaces USING (interface_id)
-	WHERE ($start IS NULL OR f.start >= $start) AND ($end IS NULL OR f.start <= $end)
+	-- Records reduced to one row per interface and minute (which ingest
+	-- keeps): gaps are looked for between minutes, which keeps this fast on
+	-- millions of records.
+	SELECT m.interface_id, m.minute,
+		min(m.first_start) AS first_start, max(m.last_end) AS last_end, sum(m.flows) AS flows,
+		sum(m.packets) AS packets, sum(m.bytes) AS bytes, sum(m.nodata) AS nodata, sum(m.skipdata) AS skipdata
+	FROM interface_minutes($start, $end) m JOIN ifaces USING (interface_id)
 	GROUP BY ALL
 ),
 r AS (

@@ -1,5 +1,5 @@
 -- name: external-outbound
--- version: 1
+-- version: 2
 -- title: External outbound
 -- description: Traffic from the focus to outside the VPC, by destination, action and the AWS service the destination belongs to.
 -- param: start TIMESTAMP = null
@@ -10,14 +10,13 @@ WITH g AS (
 		f.dst_ip,
 		f.action::VARCHAR AS action,
 		f.pkt_dst_aws_service AS aws_service,
-		count(*) AS flows,
+		sum(f.flows)::BIGINT AS flows,
 		sum(f.packets)::BIGINT AS packets,
 		sum(f.bytes)::BIGINT AS bytes,
-		min(f.start) AS first_seen,
-		max(f."end") AS last_seen
-	FROM case_flows f
+		min(f.first_seen) AS first_seen,
+		max(f.last_seen) AS last_seen
+	FROM flow_hours($start, $end) f
 	WHERE f.direction = 'outbound' AND f.dst_scope IN ('private', 'public')
-		AND ($start IS NULL OR f.start >= $start) AND ($end IS NULL OR f.start <= $end)
 	GROUP BY ALL
 	ORDER BY flows DESC, dst_ip, action, aws_service
 	LIMIT $limit

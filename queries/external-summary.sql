@@ -1,5 +1,5 @@
 -- name: external-summary
--- version: 1
+-- version: 2
 -- title: External summary
 -- description: Traffic between the focus and outside the VPC, by direction and action, with the number of distinct peers.
 -- param: start TIMESTAMP = null
@@ -11,15 +11,14 @@ WITH per_peer AS (
 		f.direction,
 		f.action::VARCHAR AS action,
 		f.peer_ip,
-		count(*) AS flows,
+		sum(f.flows)::BIGINT AS flows,
 		sum(f.packets) AS packets,
 		sum(f.bytes) AS bytes,
-		min(f.start) AS first_seen,
-		max(f."end") AS last_seen
-	FROM case_flows f
+		min(f.first_seen) AS first_seen,
+		max(f.last_seen) AS last_seen
+	FROM flow_hours($start, $end) f
 	WHERE f.direction IN ('inbound', 'outbound')
 		AND CASE f.direction WHEN 'inbound' THEN f.src_scope ELSE f.dst_scope END IN ('private', 'public')
-		AND ($start IS NULL OR f.start >= $start) AND ($end IS NULL OR f.start <= $end)
 	GROUP BY ALL
 )
 SELECT

@@ -68,22 +68,20 @@ func Overview(ctx context.Context, c *store.Case) (OverviewCounts, error) {
 	return o, nil
 }
 
-// gapsKnown reports whether the coverage analyses can answer now: without
-// a focus they look at every interface, whatever the derived tables hold;
-// with one, at those case_flows names, which must be up to date.
+// gapsKnown reports whether the coverage analyses can answer now: they
+// read every interface's minutes, and with a focus the interfaces
+// case_flows names, which must be up to date (a case without records has
+// no gaps).
 func gapsKnown(ctx context.Context, c *store.Case) (bool, error) {
-	var focus bool
-	if err := c.DB.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM focus_ips)`).Scan(&focus); err != nil {
+	var focus, empty bool
+	if err := c.DB.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM focus_ips), NOT EXISTS (SELECT 1 FROM flow_records)`).Scan(&focus, &empty); err != nil {
 		return false, fmt.Errorf("queries: %w", err)
-	}
-	if !focus {
-		return true, nil
 	}
 	d, err := c.DerivedState(ctx)
 	if err != nil {
 		return false, err
 	}
-	return !slices.Contains(d.Stale, "case_flows"), nil
+	return empty || !slices.Contains(d.Stale, "case_interface_minutes") && (!focus || !slices.Contains(d.Stale, "case_flows")), nil
 }
 
 // namedArgs are an analysis's bound parameters as the driver takes them.

@@ -1,5 +1,5 @@
 -- name: top-talkers
--- version: 1
+-- version: 2
 -- title: Top talkers
 -- description: The focus's peers by bytes, in each direction: the exfiltration view.
 -- param: start TIMESTAMP = null
@@ -9,14 +9,13 @@ WITH g AS (
 	SELECT
 		f.peer_ip,
 		f.direction,
-		count(*) AS flows,
+		sum(f.flows)::BIGINT AS flows,
 		sum(f.packets)::BIGINT AS packets,
 		sum(f.bytes)::BIGINT AS bytes,
-		min(f.start) AS first_seen,
-		max(f."end") AS last_seen
-	FROM case_flows f
+		min(f.first_seen) AS first_seen,
+		max(f.last_seen) AS last_seen
+	FROM flow_hours($start, $end) f
 	WHERE f.direction IN ('inbound', 'outbound') AND f.action = 'ACCEPT'
-		AND ($start IS NULL OR f.start >= $start) AND ($end IS NULL OR f.start <= $end)
 	GROUP BY ALL
 	ORDER BY bytes DESC NULLS LAST, peer_ip, direction
 	LIMIT $limit

@@ -13,9 +13,11 @@ import (
 // The derived tables are what analyses read besides the records:
 // address_info (every address of the case with its scope, cloud range,
 // WHOIS network or AS, and threat-intel lists), case_flows (every flow
-// seen from the focus, with direction and peer) and case_conversations
-// (those flows paired into conversations, per hour, and
-// case_conversation_totals for the whole case). They are kept up to
+// seen from the focus, with direction and peer), case_flow_hours (those
+// flows rolled up per hour, peer, direction, action and service port),
+// case_interface_minutes (every interface's records rolled up per minute)
+// and case_conversations (those flows paired into conversations, per hour,
+// and case_conversation_totals for the whole case). They are kept up to
 // date incrementally: when only flow records were added since a table was
 // built, the records of the new files (their new addresses, the hours they
 // fall in) are added to it alone, so an ingest pays for its files, not for
@@ -67,24 +69,35 @@ func exec(stmt string, byFile bool) func(context.Context, *sql.Tx, int64) error 
 }
 
 // derivedTables in build order: case_flows reads address_info's scopes,
-// case_conversations reads case_flows.
+// case_flow_hours and case_conversations read case_flows.
 var derivedTables = func() []derivedTable {
 	info := addressInfoSQL()
 	flows := `INSERT INTO case_flows SELECT * FROM case_flows_view WHERE file_id > $1`
+	hours := `INSERT INTO case_flow_hours SELECT * FROM flow_hours_of($1, '-infinity'::TIMESTAMP, 'infinity'::TIMESTAMP)`
+	minutes := `INSERT INTO case_interface_minutes SELECT * FROM interface_minutes_of($1, '-infinity'::TIMESTAMP, 'infinity'::TIMESTAMP)`
 	return []derivedTable{
 		{"address_info", "concat_ws('|', " + infoContext + ", '" + definition(info) + "')", exec(info, false)},
 		{"case_flows", "concat_ws('|', " + flowsContext + ", '" + definition(flows) + "')", exec(flows, true)},
+		{"case_flow_hours", "concat_ws('|', " + flowsContext + ", " + macrosAsOf(15) + ", '" + definition(hours) + "')", exec(hours, true)},
+		{"case_interface_minutes", "concat_ws('|', " + macrosAsOf(15) + ", '" + definition(minutes) + "')", exec(minutes, true)},
 		{"case_conversations", "concat_ws('|', " + flowsContext + ", " + conversationsContext + ", '" + definition(conversationsSQL+conversationTotalsSQL(true)) + "')", addConversations},
 	}
 }()
 
+// macrosAsOf stands for the macros a table is built with, which
+// migrations define (conversation_hours, flow_hours_of): the schema's
+// version up to the last migration that changed them, so that a later
+// migration rebuilds only the tables whose macros it changes; it raises
+// their version here. (Reading a macro's text from the catalog would cost
+// every page of the workbench 12 ms.)
+func macrosAsOf(version int) string {
+	return fmt.Sprintf(`(SELECT max(version) FROM schema_migrations WHERE version <= %d)`, version)
+}
+
 // conversationsContext is what case_conversations is built from besides the
 // flows: the service ports the case knows (a port's kind decides the server
-// side) and the conversation_hours macro, which migrations define: the
-// schema's version stands for it (reading the macro's text from the
-// catalog would cost every page of the workbench 12 ms).
-const conversationsContext = `(SELECT coalesce(string_agg(port::VARCHAR, ',' ORDER BY port), '') FROM ref_ports),
-	(SELECT max(version) FROM schema_migrations)`
+// side) and the conversation_hours macro.
+var conversationsContext = `(SELECT coalesce(string_agg(port::VARCHAR, ',' ORDER BY port), '') FROM ref_ports), ` + macrosAsOf(14)
 
 // conversationsSQL recomputes the conversations of the hours from $1 to $2.
 const conversationsSQL = `INSERT INTO case_conversations SELECT * FROM conversation_hours($1::TIMESTAMP, $2::TIMESTAMP + INTERVAL 1 HOUR - INTERVAL 1 MICROSECOND)`

@@ -149,3 +149,100 @@ func buildConversations(t *testing.T, c *Case, after, chunk int64, keep bool) []
 	slices.Sort(out)
 	return out
 }
+
+// TestFlowHours: the rolled-up flows of a window are those of its records,
+// whether the window holds whole hours (read from case_flow_hours, whose
+// rows of one hour may come from several files), cuts hours, lies within
+// one, or is open at either end; the client's port is left out. The same
+// of the interfaces' minutes.
+func TestFlowHours(t *testing.T) {
+	ctx := context.Background()
+	c, err := Create(ctx, filepath.Join(t.TempDir(), "c.duckdb"), "c", "test", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// Two files, as two ingests add them: the third hour is in both.
+	for file, to := range []int{25, 40} {
+		addRequests(t, c, file+1, []int{0, 25}[file], to)
+		if _, err := c.DB.ExecContext(ctx, `INSERT INTO case_flow_hours SELECT * FROM flow_hours_of($1, '-infinity'::TIMESTAMP, 'infinity'::TIMESTAMP)`, file); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// And every interface's records per minute, in two files too: a record
+	// every 20 seconds on two interfaces, NODATA on one.
+	for file := range 2 {
+		_, err := c.DB.ExecContext(ctx, `INSERT INTO flow_records (interface_id, start, "end", packets, bytes, log_status, file_id)
+			SELECT 'eni-' || (i % 2), TIMESTAMP '2026-11-20 00:00:00' + to_seconds(i * 20), TIMESTAMP '2026-11-20 00:00:00' + to_seconds(i * 20 + 50),
+				CASE WHEN i % 2 = 0 THEN 1 END, 40, CASE WHEN i % 2 = 0 THEN 'OK' ELSE 'NODATA' END, $1
+			FROM range($2, $3) r(i)`, file+1, file*300, file*300+300)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.DB.ExecContext(ctx, `INSERT INTO case_interface_minutes SELECT * FROM interface_minutes_of($1, '-infinity'::TIMESTAMP, 'infinity'::TIMESTAMP)`, file); err != nil {
+			t.Fatal(err)
+		}
+	}
+	query := func(q string) []string {
+		t.Helper()
+		rows, err := c.DB.QueryContext(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	rolled := func(from string) []string {
+		return query(`SELECT to_json(g)::VARCHAR FROM (
+			SELECT src_ip, srcport, dst_ip, dstport, direction, sum(flows) AS flows, sum(packets) AS packets, sum(bytes) AS bytes,
+				min(first_seen) AS first_seen, max(last_seen) AS last_seen
+			FROM ` + from + ` GROUP BY ALL ORDER BY ALL) g`)
+	}
+	minutes := func(from string) []string {
+		return query(`SELECT to_json(g)::VARCHAR FROM (
+			SELECT interface_id, minute, min(first_start) AS first_start, max(last_end) AS last_end, sum(flows) AS flows,
+				sum(packets) AS packets, sum(bytes) AS bytes, sum(nodata) AS nodata, sum(skipdata) AS skipdata
+			FROM ` + from + ` GROUP BY ALL ORDER BY ALL) g`)
+	}
+	if got := rolled(`flow_hours(NULL, NULL)`); len(got) != 6 {
+		t.Fatalf("the whole case: %d rows, want requests to and answers from three servers, ports 443 and none:\n%s", len(got), got)
+	}
+	windows := [][2]string{
+		{"NULL", "NULL"},
+		{"TIMESTAMP '2026-11-20 01:00:00'", "NULL"},
+		{"TIMESTAMP '2026-11-20 01:20:00'", "NULL"},
+		{"NULL", "TIMESTAMP '2026-11-20 02:59:59.999999'"},
+		{"NULL", "TIMESTAMP '2026-11-20 02:30:00'"},
+		{"TIMESTAMP '2026-11-20 00:30:00'", "TIMESTAMP '2026-11-20 03:10:00'"},
+		{"TIMESTAMP '2026-11-20 02:10:00'", "TIMESTAMP '2026-11-20 02:40:00'"},
+		{"TIMESTAMP '2026-11-20 02:00:00'", "TIMESTAMP '2026-11-20 03:00:00'"},
+		{"TIMESTAMP '2026-11-20 09:00:00'", "NULL"},
+		{"TIMESTAMP '2026-11-20 01:30:30'", "TIMESTAMP '2026-11-20 01:30:50'"},
+		{"TIMESTAMP '2026-11-20 02:10:10'", "TIMESTAMP '2026-11-20 02:59:40'"},
+	}
+	for _, w := range windows {
+		lo, hi := w[0], w[1]
+		if lo == "NULL" {
+			lo = "'-infinity'::TIMESTAMP"
+		}
+		if hi == "NULL" {
+			hi = "'infinity'::TIMESTAMP"
+		}
+		want := rolled(`flow_hours_of(-1, ` + lo + `, ` + hi + `)`)
+		if got := rolled(`flow_hours(` + w[0] + `, ` + w[1] + `)`); !slices.Equal(got, want) {
+			t.Errorf("window %v:\n%s\nwant (from the records)\n%s", w, got, want)
+		}
+		want = minutes(`interface_minutes_of(-1, ` + lo + `, ` + hi + `)`)
+		if got := minutes(`interface_minutes(` + w[0] + `, ` + w[1] + `)`); !slices.Equal(got, want) || len(want) == 0 && w[0] != "TIMESTAMP '2026-11-20 09:00:00'" {
+			t.Errorf("minutes of window %v: %d rows\n%s\nwant (from the records)\n%s", w, len(got), got, want)
+		}
+	}
+}

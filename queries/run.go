@@ -101,12 +101,49 @@ func Run(ctx context.Context, c *store.Case, a Analysis, params map[string]any, 
 	if err != nil {
 		return nil, err
 	}
-	return runOn(ctx, c, a, params, o, d.DataVersion)
+	return runOn(ctx, c, c.DB, a, params, o, d.DataVersion)
+}
+
+// Job is one analysis to run, with its bound parameters.
+type Job struct {
+	Analysis Analysis
+	Params   map[string]any
+}
+
+// RunAll answers the jobs in order as Run does, the derived tables brought
+// up to date once for all of them and the runs recorded in one
+// transaction (a commit costs more than recording a run). When a job
+// fails, the runs before it are kept.
+func RunAll(ctx context.Context, c *store.Case, jobs []Job, o Options) ([]*Result, error) {
+	d, err := c.Derive(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := c.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("queries: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after commit
+	out := make([]*Result, 0, len(jobs))
+	for _, j := range jobs {
+		r, err := runOn(ctx, c, tx, j.Analysis, j.Params, o, d.DataVersion)
+		if err != nil {
+			if cerr := tx.Commit(); cerr != nil {
+				return nil, errors.Join(err, cerr)
+			}
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("queries: record runs: %w", err)
+	}
+	return out, nil
 }
 
 // runOn is Run on derived tables that are up to date with the data
-// version dv.
-func runOn(ctx context.Context, c *store.Case, a Analysis, params map[string]any, o Options, dv string) (*Result, error) {
+// version dv, a new run recorded into rec (the case, or a transaction).
+func runOn(ctx context.Context, c *store.Case, rec execer, a Analysis, params map[string]any, o Options, dv string) (*Result, error) {
 	canon := canonical(params)
 	pj, err := json.Marshal(canon)
 	if err != nil {
@@ -130,7 +167,7 @@ func runOn(ctx context.Context, c *store.Case, a Analysis, params map[string]any
 	}
 	r.Duration = time.Since(began)
 	r.RunID = newRunID(began)
-	if err := record(ctx, c, r, string(pj), o.Program); err != nil {
+	if err := record(ctx, rec, r, string(pj), o.Program); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -182,7 +219,12 @@ func newRunID(t time.Time) string {
 	return "r-" + t.UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b)
 }
 
-func record(ctx context.Context, c *store.Case, r *Result, params, program string) error {
+// execer is where a run is recorded: the case, or a transaction of it.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func record(ctx context.Context, db execer, r *Result, params, program string) error {
 	cols, err := json.Marshal(r.Columns)
 	if err != nil {
 		return fmt.Errorf("queries: record run: %w", err)
@@ -191,7 +233,7 @@ func record(ctx context.Context, c *store.Case, r *Result, params, program strin
 	if err != nil {
 		return fmt.Errorf("queries: record run: %w", err)
 	}
-	_, err = c.DB.ExecContext(ctx, `INSERT INTO analysis_runs (run_id, analysis, version, sha256, params, data_version,
+	_, err = db.ExecContext(ctx, `INSERT INTO analysis_runs (run_id, analysis, version, sha256, params, data_version,
 			started_at, finished_at, row_count, columns, rows, program)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.RunID, r.Analysis, r.Version, r.SHA256, params, r.DataVersion, r.RanAt, r.RanAt.Add(r.Duration),

@@ -109,7 +109,7 @@ func Triage(ctx context.Context, c *store.Case, reg *Registry, o TriageOptions) 
 				continue
 			}
 		}
-		r, err := runOn(ctx, c, a, params, Options{Fresh: o.Fresh, Program: o.Program}, dv)
+		r, err := runOn(ctx, c, c.DB, a, params, Options{Fresh: o.Fresh, Program: o.Program}, dv)
 		if err != nil {
 			return out, err
 		}

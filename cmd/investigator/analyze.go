@@ -122,8 +122,8 @@ var paramHelp = map[string]string{
 	"limit":     "at most this many rows (default 1000)",
 	"order":     "top-external: order by flows or bytes",
 	"gap":       "coverage: report silences longer than this (90s, 15m, 2h, 1d)",
-	"min_ports": "port-scan: sources that touched at least this many ports (default 20)",
-	"min_hosts": "port-scan: sources that touched at least this many hosts (default 10)",
+	"min_ports": "port-scan: sources that touched at least this many ports of one host in an hour (default 20)",
+	"min_hosts": "host-sweep: sources that touched at least this many hosts on one port in an hour (default 20)",
 	"addr":      "conversations: only those of this address (either side)",
 }
 
@@ -146,7 +146,7 @@ func (a *app) runAnalyze(ctx context.Context, caseArg string, f analyzeFlags, gi
 		list = []queries.Analysis{an}
 	}
 	// Bind before touching the case: a bad value is a usage error.
-	var jobs []analysisJob
+	var jobs []queries.Job
 	for _, an := range list {
 		mine := map[string]string{}
 		for k, v := range given {
@@ -163,7 +163,7 @@ func (a *app) runAnalyze(ctx context.Context, caseArg string, f analyzeFlags, gi
 		if err != nil {
 			return usageError{err}
 		}
-		jobs = append(jobs, analysisJob{an, params})
+		jobs = append(jobs, queries.Job{Analysis: an, Params: params})
 	}
 
 	if len(f.logFiles) > 0 {
@@ -224,17 +224,11 @@ func (a *app) runAnalyze(ctx context.Context, caseArg string, f analyzeFlags, gi
 	return nil
 }
 
-// analysisJob is one analysis with its bound parameters.
-type analysisJob struct {
-	an     queries.Analysis
-	params map[string]any
-}
-
 // storedResults answers every job from the case's stored runs through a
 // read-only handle: nil when one of them has none, or the home folder has
 // ranges the case does not hold yet (loading them changes the answers). A
 // read error is an error, never taken for a miss.
-func (a *app) storedResults(ctx context.Context, caseArg string, jobs []analysisJob) ([]*queries.Result, error) {
+func (a *app) storedResults(ctx context.Context, caseArg string, jobs []queries.Job) ([]*queries.Result, error) {
 	c, err := a.openCase(ctx, caseArg, true)
 	if err != nil {
 		return nil, err
@@ -253,7 +247,7 @@ func (a *app) storedResults(ctx context.Context, caseArg string, jobs []analysis
 	}
 	var out []*queries.Result
 	for _, j := range jobs {
-		r, err := queries.Stored(ctx, c, j.an, j.params)
+		r, err := queries.Stored(ctx, c, j.Analysis, j.Params)
 		if err != nil || r == nil {
 			return nil, err
 		}
@@ -265,7 +259,7 @@ func (a *app) storedResults(ctx context.Context, caseArg string, jobs []analysis
 // runJobs answers the jobs on the case opened for writing: the home
 // folder's ranges loaded first, then each job from a stored run or run and
 // recorded; --whois looks the results' addresses up and answers again.
-func (a *app) runJobs(ctx context.Context, caseArg string, jobs []analysisJob, f analyzeFlags) ([]*queries.Result, error) {
+func (a *app) runJobs(ctx context.Context, caseArg string, jobs []queries.Job, f analyzeFlags) ([]*queries.Result, error) {
 	c, err := a.openCase(ctx, caseArg, false)
 	if err != nil {
 		return nil, err
@@ -275,15 +269,7 @@ func (a *app) runJobs(ctx context.Context, caseArg string, jobs []analysisJob, f
 		return nil, err
 	}
 	runAll := func() ([]*queries.Result, error) {
-		var out []*queries.Result
-		for _, j := range jobs {
-			r, err := queries.Run(ctx, c, j.an, j.params, queries.Options{Fresh: f.fresh, Program: a.program()})
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, r)
-		}
-		return out, nil
+		return queries.RunAll(ctx, c, jobs, queries.Options{Fresh: f.fresh, Program: a.program()})
 	}
 	if f.whois {
 		// Look up the addresses the results hold, then answer again: the

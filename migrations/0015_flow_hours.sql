@@ -79,3 +79,52 @@ UNION ALL
 SELECT * FROM interface_minutes_of(-1,
 	greatest(date_trunc('minute', hi::TIMESTAMP + INTERVAL 1 MICROSECOND), date_trunc('minute', lo::TIMESTAMP - INTERVAL 1 MICROSECOND) + INTERVAL 1 MINUTE),
 	hi::TIMESTAMP);
+
+-- Every TCP and UDP record of the case (the focus's or not: a sweep need
+-- not touch the focus) rolled up per half hour, real endpoints, service
+-- port, protocol and action, as one of a connection's halves: a request
+-- (to the lesser port: port is its destination port) or an answer (from
+-- it: port is its source port). Records with equal ports are neither. What
+-- host-sweep reads, on hours of two grids half an hour apart. Ingest keeps
+-- case_service_halves as it keeps case_flow_hours.
+
+-- service_halves_of(after, lo, hi): the records of the files after the file
+-- id after that start in [lo, hi] (a NULL bound: none; from -infinity, the
+-- records without a start too), rolled up.
+CREATE MACRO service_halves_of(after, lo, hi) AS TABLE
+SELECT time_bucket(INTERVAL 30 MINUTE, start) AS half_hour,
+	coalesce(pkt_srcaddr, srcaddr) AS src_ip, coalesce(pkt_dstaddr, dstaddr) AS dst_ip,
+	CASE WHEN dstport < srcport THEN 'request' ELSE 'answer' END AS half,
+	least(srcport, dstport) AS port, protocol, action,
+	count(*) AS flows,
+	-- TCP flags (FIN 1, SYN 2, RST 4, SYN-ACK 18): a bare SYN, a FIN, and a
+	-- record that is not a reset alone.
+	count(*) FILTER (protocol = 6 AND tcp_flags = 2) AS syn_only,
+	count(*) FILTER (tcp_flags & 1 <> 0) AS fins,
+	count(*) FILTER (protocol = 17 OR tcp_flags IS NULL OR tcp_flags & 4 = 0 OR tcp_flags & 18 = 18) AS not_reset,
+	sum(packets)::BIGINT AS packets,
+	sum(bytes)::BIGINT AS bytes,
+	min(start) AS first_seen,
+	max("end") AS last_seen
+FROM flow_records
+WHERE file_id > after AND protocol IN (6, 17) AND srcport <> dstport
+	AND coalesce(pkt_srcaddr, srcaddr) IS NOT NULL AND coalesce(pkt_dstaddr, dstaddr) IS NOT NULL
+	AND (start BETWEEN lo AND hi OR (start IS NULL AND lo = '-infinity'::TIMESTAMP))
+GROUP BY ALL;
+
+CREATE TABLE case_service_halves AS SELECT * FROM service_halves_of(-1, NULL, NULL) LIMIT 0;
+
+-- service_halves(lo, hi): the rolled-up halves of the records that start in
+-- [lo, hi] (NULL: unbounded), whole half hours from case_service_halves,
+-- the parts at either end from the records.
+CREATE MACRO service_halves(lo, hi) AS TABLE
+SELECT * FROM case_service_halves
+WHERE (lo IS NULL OR half_hour >= time_bucket(INTERVAL 30 MINUTE, lo::TIMESTAMP - INTERVAL 1 MICROSECOND) + INTERVAL 30 MINUTE)
+	AND (hi IS NULL OR half_hour < time_bucket(INTERVAL 30 MINUTE, hi::TIMESTAMP + INTERVAL 1 MICROSECOND))
+UNION ALL
+SELECT * FROM service_halves_of(-1, lo::TIMESTAMP,
+	least(hi::TIMESTAMP, time_bucket(INTERVAL 30 MINUTE, lo::TIMESTAMP - INTERVAL 1 MICROSECOND) + INTERVAL 30 MINUTE - INTERVAL 1 MICROSECOND))
+UNION ALL
+SELECT * FROM service_halves_of(-1,
+	greatest(time_bucket(INTERVAL 30 MINUTE, hi::TIMESTAMP + INTERVAL 1 MICROSECOND), time_bucket(INTERVAL 30 MINUTE, lo::TIMESTAMP - INTERVAL 1 MICROSECOND) + INTERVAL 30 MINUTE),
+	hi::TIMESTAMP);

@@ -34,7 +34,7 @@ func TestDerivedTablesIncremental(t *testing.T) {
 			t.Fatalf("still stale: %v", d.Stale)
 		}
 	}
-	both := []string{"address_info", "case_flows", "case_flow_hours", "case_interface_minutes", "case_conversations"}
+	both := []string{"address_info", "case_flows", "case_flow_hours", "case_interface_minutes", "case_service_halves", "case_conversations"}
 	derive(both, nil) // built from nothing: in full
 	derive(nil, nil)  // up to date: nothing to do
 
@@ -85,12 +85,12 @@ func TestDerivedTablesIncremental(t *testing.T) {
 		t.Fatalf("org %q, %v", org, err)
 	}
 
-	// Another focus address changes every scope: all but the interfaces'
-	// minutes in full.
+	// Another focus address changes every scope: all but what is rolled up
+	// of every record in full.
 	if _, err := c.AddFocus(ctx, []store.FocusIP{{Addr: netip.MustParseAddr("10.0.1.99"), Source: "test"}}); err != nil {
 		t.Fatal(err)
 	}
-	derive(slices.DeleteFunc(slices.Clone(both), func(s string) bool { return s == "case_interface_minutes" }), nil)
+	derive(slices.DeleteFunc(slices.Clone(both), func(s string) bool { return s == "case_interface_minutes" || s == "case_service_halves" }), nil)
 
 	// Records that went away (a file's records deleted by hand in the shell):
 	// the tables cannot be extended, only rebuilt.
@@ -126,7 +126,11 @@ func snapshotDerived(t *testing.T, c *store.Case) []string {
 			FROM case_flow_hours GROUP BY ALL) h
 		UNION ALL SELECT 'm|' || to_json(m)::VARCHAR FROM (
 			SELECT interface_id, minute, min(first_start), max(last_end), sum(flows), sum(packets), sum(bytes), sum(nodata), sum(skipdata)
-			FROM case_interface_minutes GROUP BY ALL) m`)
+			FROM case_interface_minutes GROUP BY ALL) m
+		UNION ALL SELECT 's|' || to_json(s)::VARCHAR FROM (
+			SELECT * EXCLUDE (flows, syn_only, fins, not_reset, packets, bytes, first_seen, last_seen),
+				sum(flows), sum(syn_only), sum(fins), sum(not_reset), sum(packets), sum(bytes), min(first_seen), max(last_seen)
+			FROM case_service_halves GROUP BY ALL) s`)
 	if err != nil {
 		t.Fatal(err)
 	}

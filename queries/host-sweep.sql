@@ -1,5 +1,5 @@
 -- name: host-sweep
--- version: 3
+-- version: 4
 -- title: Host sweeps
 -- description: Sources that touched one port on many hosts within an hour (a horizontal scan: looking for more of one service): on hosts of the case's network, or on public hosts that did not answer, with how many answered (accepted the connection: a reset is not an answer). High when the source is inside the case's network and swept it.
 -- finding: Sweep of port {dstport} over {distinct_hosts} hosts from {src_ip}
@@ -10,24 +10,25 @@
 -- param: start TIMESTAMP = null
 -- param: end TIMESTAMP = null
 -- param: limit INTEGER = 1000
-WITH f AS NOT MATERIALIZED (
+WITH h AS NOT MATERIALIZED (
 	-- Every record of the case (a sweep need not touch the focus), the real
-	-- endpoints, TCP and UDP to a service port. Read twice rather than kept:
-	-- the second time only for the candidates.
-	SELECT coalesce(pkt_srcaddr, srcaddr) AS src_ip, coalesce(pkt_dstaddr, dstaddr) AS dst_ip, srcport, dstport, protocol,
-		action, packets, bytes, tcp_flags, start, "end"
-	FROM flows
-	WHERE protocol IN (6, 17) AND dstport IS NOT NULL AND dstport < srcport
-		AND ($start IS NULL OR start >= $start) AND ($end IS NULL OR start <= $end)
+	-- endpoints, TCP and UDP, as ingest rolls them up per half hour
+	-- (case_service_halves): requests to a service port and answers from one.
+	SELECT * FROM service_halves($start, $end)
+),
+f AS NOT MATERIALIZED (
+	SELECT src_ip, dst_ip, port AS dstport, protocol, action, flows, syn_only, fins, packets, bytes, first_seen, last_seen, half_hour
+	FROM h
+	WHERE half = 'request'
 ),
 cand AS (
 	-- The sources that touched the minimum of hosts on a port at all.
 	SELECT src_ip, dstport FROM f GROUP BY ALL HAVING count(DISTINCT dst_ip) >= $min_hosts
 ),
 fc AS MATERIALIZED (
-	-- Their records, with the hour each falls in on two grids half an hour
+	-- Their requests, with the hour each falls in on two grids half an hour
 	-- apart: a burst shorter than half an hour lies within one hour of one.
-	SELECT f.*, time_bucket(INTERVAL 1 HOUR, start) AS hour_a, time_bucket(INTERVAL 1 HOUR, start, INTERVAL 30 MINUTE) AS hour_b
+	SELECT f.*, time_bucket(INTERVAL 1 HOUR, half_hour) AS hour_a, time_bucket(INTERVAL 1 HOUR, half_hour, INTERVAL 30 MINUTE) AS hour_b
 	FROM f SEMI JOIN cand c ON c.src_ip = f.src_ip AND c.dstport = f.dstport
 ),
 busy_a AS (
@@ -39,8 +40,8 @@ busy_b AS (
 	SELECT src_ip, dstport, hour_b FROM fc GROUP BY ALL HAVING count(DISTINCT dst_ip) >= $min_hosts
 ),
 w AS MATERIALIZED (
-	-- The records of those hours (equality joins, one row per record: each
-	-- grid has one row per source, port and hour).
+	-- The requests of those hours (equality joins, one row per request:
+	-- each grid has one row per source, port and hour).
 	SELECT f.*
 	FROM fc f
 	LEFT JOIN busy_a a ON a.src_ip = f.src_ip AND a.dstport = f.dstport AND a.hour_a = f.hour_a
@@ -53,31 +54,27 @@ answers AS (
 	-- alone: a closed port resets, a dead host says nothing, and a SYN
 	-- retransmitted is no answer however many packets it makes. Only the
 	-- hosts the sweeps touched are looked for.
-	SELECT DISTINCT coalesce(r.pkt_srcaddr, r.srcaddr) AS host, r.srcport AS port, r.protocol,
-		coalesce(r.pkt_dstaddr, r.dstaddr) AS client
-	FROM flows r
+	SELECT DISTINCT r.src_ip AS host, r.port, r.protocol, r.dst_ip AS client
+	FROM h r
 	SEMI JOIN (SELECT DISTINCT dst_ip, dstport, protocol, src_ip FROM w) p
-		ON p.dst_ip = coalesce(r.pkt_srcaddr, r.srcaddr) AND p.dstport = r.srcport AND p.protocol = r.protocol
-		AND p.src_ip = coalesce(r.pkt_dstaddr, r.dstaddr)
-	WHERE r.protocol IN (6, 17) AND r.action = 'ACCEPT' AND r.srcport < r.dstport
-		AND (r.protocol = 17 OR r.tcp_flags IS NULL OR r.tcp_flags & 4 = 0 OR r.tcp_flags & 18 = 18)
-		AND ($start IS NULL OR r.start >= $start) AND ($end IS NULL OR r.start <= $end)
+		ON p.dst_ip = r.src_ip AND p.dstport = r.port AND p.protocol = r.protocol AND p.src_ip = r.dst_ip
+	WHERE r.half = 'answer' AND r.action = 'ACCEPT' AND r.not_reset > 0
 ),
 t AS (
 	-- One row per source, port, host and protocol: the hosts are looked up
-	-- and their answers joined once each, not once a record.
+	-- and their answers joined once each.
 	SELECT src_ip, dstport, dst_ip, protocol,
 		-- Or, where the flow log carries tcp-flags (FIN 1, SYN 2, RST 4,
 		-- SYN-ACK 18: flow logs report no bare ACK), a FIN on the source's
 		-- half: it was closed, so it opened.
-		bool_or(action = 'ACCEPT' AND coalesce(tcp_flags & 1 <> 0, false)) AS closed,
-		count(*) FILTER (protocol = 6 AND tcp_flags = 2) AS syn_only_flows,
-		count(*) FILTER (action = 'REJECT') AS rejected_flows,
-		count(*) AS flows,
+		bool_or(action = 'ACCEPT' AND fins > 0) AS closed,
+		sum(syn_only) AS syn_only_flows,
+		sum(flows) FILTER (action = 'REJECT') AS rejected_flows,
+		sum(flows) AS flows,
 		sum(packets) AS packets,
 		sum(bytes) AS bytes,
-		min(start) AS first_seen,
-		max("end") AS last_seen
+		min(first_seen) AS first_seen,
+		max(last_seen) AS last_seen
 	FROM w
 	GROUP BY ALL
 ),
@@ -88,7 +85,7 @@ g AS (
 		count(DISTINCT t.dst_ip) FILTER (d.local) AS local_hosts,
 		count(DISTINCT t.dst_ip) FILTER (a.host IS NOT NULL OR t.closed) AS answered_hosts,
 		sum(t.syn_only_flows)::BIGINT AS syn_only_flows,
-		sum(t.rejected_flows)::BIGINT AS rejected_flows,
+		coalesce(sum(t.rejected_flows), 0)::BIGINT AS rejected_flows,
 		sum(t.flows)::BIGINT AS flows,
 		sum(t.packets)::BIGINT AS packets,
 		sum(t.bytes)::BIGINT AS bytes,

@@ -1,5 +1,5 @@
 -- name: sensitive-port-probe
--- version: 1
+-- version: 2
 -- title: Probes of sensitive ports
 -- description: External sources on the focus's databases, remote desktop, file sharing and other services that should not face the internet (the sensitive ports of ref_ports; SSH and RDP aside, which ssh-brute-force looks at), by source and target. High when the security group accepted one. Of the sources all rejected, only those that aim at these ports are kept: at least the minimum of flows, and most of what they sent the target (the share) on sensitive ports; the internet's scanners, which touch every port, are left out (port-scan looks at them).
 -- finding: Sensitive ports probed on {dst_ip} from {src_ip} ({services}): {flows} flows, {accepted} accepted
@@ -15,7 +15,9 @@ WITH i AS (
 	-- What external sources sent the focus, from a client port of theirs.
 	SELECT f.src_ip, f.dst_ip, f.dstport AS port, f.protocol, f.action, f.packets, f.bytes, f.start, f."end", p.service
 	FROM case_flows f
-	LEFT JOIN ref_ports p ON p.port = f.dstport AND p.sensitive AND f.dstport NOT IN (22, 53, 3389)
+	-- (An equality join: a condition on the record's port alone in it would
+	-- make it a nested loop.)
+	LEFT JOIN (SELECT port, service FROM ref_ports WHERE sensitive AND port NOT IN (22, 53, 3389)) p ON p.port = f.dstport
 	WHERE f.direction = 'inbound' AND f.src_scope NOT IN ('focus', 'internal')
 		AND f.protocol IN (6, 17) AND f.srcport > f.dstport
 		AND ($start IS NULL OR f.start >= $start) AND ($end IS NULL OR f.start <= $end)

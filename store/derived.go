@@ -15,8 +15,10 @@ import (
 // WHOIS network or AS, and threat-intel lists), case_flows (every flow
 // seen from the focus, with direction and peer), case_flow_hours (those
 // flows rolled up per hour, peer, direction, action and service port),
-// case_interface_minutes (every interface's records rolled up per minute)
-// and case_conversations (those flows paired into conversations, per hour,
+// case_interface_minutes (every interface's records rolled up per minute),
+// case_service_halves (every TCP and UDP record rolled up per half hour,
+// endpoints and service port, as a request or an answer) and
+// case_conversations (those flows paired into conversations, per hour,
 // and case_conversation_totals for the whole case). They are kept up to
 // date incrementally: when only flow records were added since a table was
 // built, the records of the new files (their new addresses, the hours they
@@ -75,11 +77,13 @@ var derivedTables = func() []derivedTable {
 	flows := `INSERT INTO case_flows SELECT * FROM case_flows_view WHERE file_id > $1`
 	hours := `INSERT INTO case_flow_hours SELECT * FROM flow_hours_of($1, '-infinity'::TIMESTAMP, 'infinity'::TIMESTAMP)`
 	minutes := `INSERT INTO case_interface_minutes SELECT * FROM interface_minutes_of($1, '-infinity'::TIMESTAMP, 'infinity'::TIMESTAMP)`
+	halves := `INSERT INTO case_service_halves SELECT * FROM service_halves_of($1, '-infinity'::TIMESTAMP, 'infinity'::TIMESTAMP)`
 	return []derivedTable{
 		{"address_info", "concat_ws('|', " + infoContext + ", '" + definition(info) + "')", exec(info, false)},
 		{"case_flows", "concat_ws('|', " + flowsContext + ", '" + definition(flows) + "')", exec(flows, true)},
 		{"case_flow_hours", "concat_ws('|', " + flowsContext + ", " + macrosAsOf(15) + ", '" + definition(hours) + "')", exec(hours, true)},
 		{"case_interface_minutes", "concat_ws('|', " + macrosAsOf(15) + ", '" + definition(minutes) + "')", exec(minutes, true)},
+		{"case_service_halves", "concat_ws('|', " + macrosAsOf(15) + ", '" + definition(halves) + "')", exec(halves, true)},
 		{"case_conversations", "concat_ws('|', " + flowsContext + ", " + conversationsContext + ", '" + definition(conversationsSQL+conversationTotalsSQL(true)) + "')", addConversations},
 	}
 }()

@@ -154,7 +154,7 @@ func buildConversations(t *testing.T, c *Case, after, chunk int64, keep bool) []
 // whether the window holds whole hours (read from case_flow_hours, whose
 // rows of one hour may come from several files), cuts hours, lies within
 // one, or is open at either end; the client's port is left out. The same
-// of the interfaces' minutes.
+// of the interfaces' minutes and of the connections' half hours.
 func TestFlowHours(t *testing.T) {
 	ctx := context.Background()
 	c, err := Create(ctx, filepath.Join(t.TempDir(), "c.duckdb"), "c", "test", Options{})
@@ -169,18 +169,27 @@ func TestFlowHours(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// And every interface's records per minute, in two files too: a record
-	// every 20 seconds on two interfaces, NODATA on one.
+	// And every record per minute of its interface and per half hour of its
+	// connection's halves, in two files too: a record every 20 seconds on
+	// two interfaces, NODATA on one; SSH requests from 10.0.0.1 to thirty
+	// hosts and their answers, with TCP flags and rejects.
 	for file := range 2 {
-		_, err := c.DB.ExecContext(ctx, `INSERT INTO flow_records (interface_id, start, "end", packets, bytes, log_status, file_id)
-			SELECT 'eni-' || (i % 2), TIMESTAMP '2026-11-20 00:00:00' + to_seconds(i * 20), TIMESTAMP '2026-11-20 00:00:00' + to_seconds(i * 20 + 50),
+		_, err := c.DB.ExecContext(ctx, `INSERT INTO flow_records (interface_id, srcaddr, dstaddr, srcport, dstport, protocol, tcp_flags, action,
+				start, "end", packets, bytes, log_status, file_id)
+			SELECT 'eni-' || (i % 2),
+				CASE WHEN i % 2 = 0 THEN '10.0.0.1' ELSE '10.0.1.' || (i % 30) END, CASE WHEN i % 2 = 0 THEN '10.0.1.' || (i % 30) ELSE '10.0.0.1' END,
+				CASE WHEN i % 2 = 0 THEN 40000 + i ELSE 22 END, CASE WHEN i % 2 = 0 THEN 22 ELSE 40000 + i END, 6,
+				[2, 18, 4, 3, 1][i % 5 + 1], CASE WHEN i % 7 = 0 THEN 'REJECT' ELSE 'ACCEPT' END,
+				TIMESTAMP '2026-11-20 00:00:00' + to_seconds(i * 20), TIMESTAMP '2026-11-20 00:00:00' + to_seconds(i * 20 + 50),
 				CASE WHEN i % 2 = 0 THEN 1 END, 40, CASE WHEN i % 2 = 0 THEN 'OK' ELSE 'NODATA' END, $1
 			FROM range($2, $3) r(i)`, file+1, file*300, file*300+300)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.DB.ExecContext(ctx, `INSERT INTO case_interface_minutes SELECT * FROM interface_minutes_of($1, '-infinity'::TIMESTAMP, 'infinity'::TIMESTAMP)`, file); err != nil {
-			t.Fatal(err)
+		for _, table := range []string{"case_interface_minutes SELECT * FROM interface_minutes_of", "case_service_halves SELECT * FROM service_halves_of"} {
+			if _, err := c.DB.ExecContext(ctx, `INSERT INTO `+table+`($1, '-infinity'::TIMESTAMP, 'infinity'::TIMESTAMP)`, file); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	query := func(q string) []string {
@@ -212,6 +221,12 @@ func TestFlowHours(t *testing.T) {
 				sum(packets) AS packets, sum(bytes) AS bytes, sum(nodata) AS nodata, sum(skipdata) AS skipdata
 			FROM ` + from + ` GROUP BY ALL ORDER BY ALL) g`)
 	}
+	halves := func(from string) []string {
+		return query(`SELECT to_json(g)::VARCHAR FROM (
+			SELECT half_hour, src_ip, dst_ip, half, port, protocol, action, sum(flows) AS flows, sum(syn_only) AS syn_only, sum(fins) AS fins,
+				sum(not_reset) AS not_reset, sum(packets) AS packets, sum(bytes) AS bytes, min(first_seen) AS first_seen, max(last_seen) AS last_seen
+			FROM ` + from + ` GROUP BY ALL ORDER BY ALL) g`)
+	}
 	if got := rolled(`flow_hours(NULL, NULL)`); len(got) != 6 {
 		t.Fatalf("the whole case: %d rows, want requests to and answers from three servers, ports 443 and none:\n%s", len(got), got)
 	}
@@ -239,6 +254,10 @@ func TestFlowHours(t *testing.T) {
 		want := rolled(`flow_hours_of(-1, ` + lo + `, ` + hi + `)`)
 		if got := rolled(`flow_hours(` + w[0] + `, ` + w[1] + `)`); !slices.Equal(got, want) {
 			t.Errorf("window %v:\n%s\nwant (from the records)\n%s", w, got, want)
+		}
+		want = halves(`service_halves_of(-1, ` + lo + `, ` + hi + `)`)
+		if got := halves(`service_halves(` + w[0] + `, ` + w[1] + `)`); !slices.Equal(got, want) || len(want) == 0 && w[0] != "TIMESTAMP '2026-11-20 09:00:00'" {
+			t.Errorf("halves of window %v: %d rows\n%s\nwant (from the records)\n%s", w, len(got), got, want)
 		}
 		want = minutes(`interface_minutes_of(-1, ` + lo + `, ` + hi + `)`)
 		if got := minutes(`interface_minutes(` + w[0] + `, ` + w[1] + `)`); !slices.Equal(got, want) || len(want) == 0 && w[0] != "TIMESTAMP '2026-11-20 09:00:00'" {

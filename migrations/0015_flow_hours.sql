@@ -45,6 +45,20 @@ SELECT * FROM flow_hours_of(-1,
 	greatest(date_trunc('hour', hi::TIMESTAMP + INTERVAL 1 MICROSECOND), date_trunc('hour', lo::TIMESTAMP - INTERVAL 1 MICROSECOND) + INTERVAL 1 HOUR),
 	hi::TIMESTAMP);
 
+-- The same without the hour, for the whole case: what those analyses read
+-- when no window cuts the case. Ingest adds its files' rows as to
+-- case_flow_hours (a peer's flows of several ingests have a row each), and
+-- regroups the table once it holds more than twice the rows it needs.
+CREATE TABLE case_flow_totals AS SELECT * EXCLUDE (hour) FROM case_flow_hours LIMIT 0;
+
+-- flow_totals(lo, hi): the rolled-up flows of the records that start in
+-- [lo, hi], without the hour: with no bounds, case_flow_totals; with any,
+-- flow_hours(lo, hi).
+CREATE MACRO flow_totals(lo, hi) AS TABLE
+SELECT * FROM case_flow_totals WHERE lo IS NULL AND hi IS NULL
+UNION ALL
+SELECT * EXCLUDE (hour) FROM flow_hours(lo, hi) WHERE lo IS NOT NULL OR hi IS NOT NULL;
+
 -- The records of every interface rolled up per minute: what the coverage
 -- analyses (and the overview's gap count) look for silences in. Ingest
 -- keeps case_interface_minutes as it keeps case_flow_hours.

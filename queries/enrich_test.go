@@ -124,6 +124,10 @@ func snapshotDerived(t *testing.T, c *store.Case) []string {
 			SELECT * EXCLUDE (flows, packets, bytes, first_seen, last_seen),
 				sum(flows) AS flows, sum(packets) AS packets, sum(bytes) AS bytes, min(first_seen) AS first_seen, max(last_seen) AS last_seen
 			FROM case_flow_hours GROUP BY ALL) h
+		UNION ALL SELECT 'ft|' || to_json(h)::VARCHAR FROM (
+			SELECT * EXCLUDE (flows, packets, bytes, first_seen, last_seen),
+				sum(flows) AS flows, sum(packets) AS packets, sum(bytes) AS bytes, min(first_seen) AS first_seen, max(last_seen) AS last_seen
+			FROM case_flow_totals GROUP BY ALL) h
 		UNION ALL SELECT 'm|' || to_json(m)::VARCHAR FROM (
 			SELECT interface_id, minute, min(first_start), max(last_end), sum(flows), sum(packets), sum(bytes), sum(nodata), sum(skipdata)
 			FROM case_interface_minutes GROUP BY ALL) m

@@ -15,7 +15,7 @@ WITH g AS (
 		sum(f.bytes)::BIGINT AS bytes,
 		min(f.first_seen) AS first_seen,
 		max(f.last_seen) AS last_seen
-	FROM flow_hours($start, $end) f
+	FROM flow_totals($start, $end) f
 	WHERE f.direction = 'outbound' AND f.dst_scope IN ('private', 'public')
 	GROUP BY ALL
 	ORDER BY flows DESC, dst_ip, action, aws_service

@@ -20,7 +20,7 @@ WITH g AS (
 		sum(f.bytes)::BIGINT AS bytes,
 		min(f.first_seen) AS first_seen,
 		max(f.last_seen) AS last_seen
-	FROM flow_hours($start, $end) f
+	FROM flow_totals($start, $end) f
 	WHERE f.direction IN ('inbound', 'outbound')
 		AND CASE f.direction WHEN 'inbound' THEN f.src_scope ELSE f.dst_scope END IN ('private', 'public')
 	GROUP BY ALL

@@ -14,7 +14,7 @@ WITH g AS (
 		sum(f.bytes)::BIGINT AS bytes,
 		min(f.first_seen) AS first_seen,
 		max(f.last_seen) AS last_seen
-	FROM flow_hours($start, $end) f
+	FROM flow_totals($start, $end) f
 	GROUP BY ALL
 )
 SELECT g.protocol, coalesce(p.name, 'proto-' || g.protocol) AS protocol_name, g.action,

@@ -75,13 +75,12 @@ func exec(stmt string, byFile bool) func(context.Context, *sql.Tx, int64) error 
 var derivedTables = func() []derivedTable {
 	info := addressInfoSQL()
 	flows := `INSERT INTO case_flows SELECT * FROM case_flows_view WHERE file_id > $1`
-	hours := `INSERT INTO case_flow_hours SELECT * FROM flow_hours_of($1, '-infinity'::TIMESTAMP, 'infinity'::TIMESTAMP)`
 	minutes := `INSERT INTO case_interface_minutes SELECT * FROM interface_minutes_of($1, '-infinity'::TIMESTAMP, 'infinity'::TIMESTAMP)`
 	halves := `INSERT INTO case_service_halves SELECT * FROM service_halves_of($1, '-infinity'::TIMESTAMP, 'infinity'::TIMESTAMP)`
 	return []derivedTable{
 		{"address_info", "concat_ws('|', " + infoContext + ", '" + definition(info) + "')", exec(info, false)},
 		{"case_flows", "concat_ws('|', " + flowsContext + ", '" + definition(flows) + "')", exec(flows, true)},
-		{"case_flow_hours", "concat_ws('|', " + flowsContext + ", " + macrosAsOf(15) + ", '" + definition(hours) + "')", exec(hours, true)},
+		{"case_flow_hours", "concat_ws('|', " + flowsContext + ", " + macrosAsOf(15) + ", '" + definition(flowHoursSQL+flowTotalsSQL) + "')", addFlowHours},
 		{"case_interface_minutes", "concat_ws('|', " + macrosAsOf(15) + ", '" + definition(minutes) + "')", exec(minutes, true)},
 		{"case_service_halves", "concat_ws('|', " + macrosAsOf(15) + ", '" + definition(halves) + "')", exec(halves, true)},
 		{"case_conversations", "concat_ws('|', " + flowsContext + ", " + conversationsContext + ", '" + definition(conversationsSQL+conversationTotalsSQL(true)) + "')", addConversations},
@@ -96,6 +95,59 @@ var derivedTables = func() []derivedTable {
 // every page of the workbench 12 ms.)
 func macrosAsOf(version int) string {
 	return fmt.Sprintf(`(SELECT max(version) FROM schema_migrations WHERE version <= %d)`, version)
+}
+
+// flowHoursSQL rolls up the records of the files after $1, and
+// flowTotalsSQL regroups rolled-up flows without the hour; flowKey is what
+// a row of the totals is of.
+const (
+	flowKey       = `direction, src_ip, dst_ip, peer_ip, local_ip, src_scope, dst_scope, protocol, action, srcport, dstport, pkt_src_aws_service, pkt_dst_aws_service`
+	flowHoursSQL  = `CREATE OR REPLACE TEMP TABLE new_flow_hours AS SELECT * FROM flow_hours_of($1, '-infinity'::TIMESTAMP, 'infinity'::TIMESTAMP)`
+	flowTotalsSQL = `SELECT ` + flowKey + `,
+		sum(flows)::BIGINT, sum(packets)::BIGINT, sum(bytes)::BIGINT, min(first_seen), max(last_seen)
+		FROM %s GROUP BY ALL`
+)
+
+// addFlowHours adds the rolled-up flows of the files after after to
+// case_flow_hours and case_flow_totals (a rebuild empties the totals too),
+// and regroups the totals once they hold more than twice the rows they
+// need: each ingest adds a row for every peer, port and action it saw, and
+// regrouping costs the totals, not the case, so it is done rarely.
+func addFlowHours(ctx context.Context, tx *sql.Tx, after int64) error {
+	stmts := []string{
+		flowHoursSQL,
+		`INSERT INTO case_flow_hours SELECT * FROM new_flow_hours`,
+		`INSERT INTO case_flow_totals ` + fmt.Sprintf(flowTotalsSQL, `(SELECT * EXCLUDE (hour) FROM new_flow_hours)`),
+		`DROP TABLE new_flow_hours`,
+	}
+	if after < 0 {
+		stmts = append([]string{`DELETE FROM case_flow_totals`}, stmts...)
+	}
+	for _, stmt := range stmts {
+		var args []any
+		if stmt == flowHoursSQL {
+			args = append(args, after)
+		}
+		if _, err := tx.ExecContext(ctx, stmt, args...); err != nil {
+			return err
+		}
+	}
+	var regroup bool
+	err := tx.QueryRowContext(ctx, `SELECT count(*) > 2 * count(DISTINCT hash(`+flowKey+`)) FROM case_flow_totals`).Scan(&regroup)
+	if err != nil || !regroup {
+		return err
+	}
+	for _, stmt := range []string{
+		`CREATE OR REPLACE TEMP TABLE flow_totals_regrouped AS ` + fmt.Sprintf(flowTotalsSQL, `case_flow_totals`),
+		`DELETE FROM case_flow_totals`,
+		`INSERT INTO case_flow_totals SELECT * FROM flow_totals_regrouped`,
+		`DROP TABLE flow_totals_regrouped`,
+	} {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // conversationsContext is what case_conversations is built from besides the

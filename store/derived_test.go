@@ -162,11 +162,25 @@ func TestFlowHours(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	// Two files, as two ingests add them: the third hour is in both.
-	for file, to := range []int{25, 40} {
-		addRequests(t, c, file+1, []int{0, 25}[file], to)
-		if _, err := c.DB.ExecContext(ctx, `INSERT INTO case_flow_hours SELECT * FROM flow_hours_of($1, '-infinity'::TIMESTAMP, 'infinity'::TIMESTAMP)`, file); err != nil {
+	// Three files, as three ingests add them: the third hour is in the
+	// first two. Each adds a row of the totals for the same six peers,
+	// ports and directions: the third makes them more than twice what they
+	// need, and they are regrouped.
+	for file, to := range []int{20, 30, 40} {
+		addRequests(t, c, file+1, []int{0, 20, 30}[file], to)
+		tx, err := c.DB.BeginTx(ctx, nil)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if err := addFlowHours(ctx, tx, int64(file)); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := c.DB.QueryRowContext(ctx, `SELECT count(*) FROM case_flow_totals`).Scan(&n); err != nil || n != []int{6, 12, 6}[file] {
+			t.Fatalf("after file %d the totals hold %d rows, want %d; %v", file+1, n, []int{6, 12, 6}[file], err)
 		}
 	}
 	// And every record per minute of its interface and per half hour of its
@@ -254,6 +268,9 @@ func TestFlowHours(t *testing.T) {
 		want := rolled(`flow_hours_of(-1, ` + lo + `, ` + hi + `)`)
 		if got := rolled(`flow_hours(` + w[0] + `, ` + w[1] + `)`); !slices.Equal(got, want) {
 			t.Errorf("window %v:\n%s\nwant (from the records)\n%s", w, got, want)
+		}
+		if got := rolled(`flow_totals(` + w[0] + `, ` + w[1] + `)`); !slices.Equal(got, want) {
+			t.Errorf("totals of window %v:\n%s\nwant (from the records)\n%s", w, got, want)
 		}
 		want = halves(`service_halves_of(-1, ` + lo + `, ` + hi + `)`)
 		if got := halves(`service_halves(` + w[0] + `, ` + w[1] + `)`); !slices.Equal(got, want) || len(want) == 0 && w[0] != "TIMESTAMP '2026-11-20 09:00:00'" {

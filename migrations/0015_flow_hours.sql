@@ -7,7 +7,10 @@
 --
 -- A client's port says nothing these analyses ask, and keeping it would keep
 -- a row per connection: of two ports the greater, when it is 1024 or more,
--- is left out (NULL). Both stay when they are equal or both below 1024.
+-- is left out (NULL). Both stay when they are equal or both below 1024; a
+-- record with one port only keeps neither. So a row with one port NULL is
+-- a client's half (to dstport) or a server's (from srcport), as
+-- srcport > dstport says of a record.
 
 -- flow_hours_of(after, lo, hi): the records of case_flows of the files after
 -- the file id after that start in [lo, hi] (a NULL bound: none; from
@@ -15,8 +18,8 @@
 CREATE MACRO flow_hours_of(after, lo, hi) AS TABLE
 SELECT date_trunc('hour', start) AS hour, direction, src_ip, dst_ip, peer_ip, local_ip, src_scope, dst_scope,
 	protocol, action,
-	CASE WHEN srcport > dstport AND srcport >= 1024 THEN NULL ELSE srcport END AS srcport,
-	CASE WHEN dstport > srcport AND dstport >= 1024 THEN NULL ELSE dstport END AS dstport,
+	CASE WHEN dstport IS NULL OR (srcport > dstport AND srcport >= 1024) THEN NULL ELSE srcport END AS srcport,
+	CASE WHEN srcport IS NULL OR (dstport > srcport AND dstport >= 1024) THEN NULL ELSE dstport END AS dstport,
 	pkt_src_aws_service, pkt_dst_aws_service,
 	count(*) AS flows,
 	sum(packets)::BIGINT AS packets,

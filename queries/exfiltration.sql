@@ -1,5 +1,5 @@
 -- name: exfiltration
--- version: 2
+-- version: 3
 -- title: Exfiltration
 -- description: A focus address sending far more to one external peer, over connections it opened, than it receives back, and, in its busiest hour with that peer, far more than the focus usually sends to a peer in an hour (the median over the hours with traffic of every peer of all its addresses, IPv4 and IPv6): data leaving. By the hour, so that neither a long case nor busy peers, whose totals grow with the case, hide an upload of an hour. Peers in ranges of AWS's own services (S3 backups, CloudWatch; not EC2, where anyone can rent a server) are left out; top-talkers shows everything.
 -- finding: {sent_text} sent from {local_ip} to {peer_ip} ({ratio}× what came back)
@@ -17,17 +17,20 @@ WITH c AS (
 	-- Conversations the focus opened (from an ephemeral port of its own): what
 	-- it sent and what came back, by the hour. A server's answers to its
 	-- clients are not counted.
-	SELECT local_ip, peer_ip, date_trunc('hour', start) AS hour,
+	-- From the rolled-up flows of each hour, where a client's port is left
+	-- out (a row with one port NULL is a client's half, to dstport, or a
+	-- server's, from srcport).
+	SELECT local_ip, peer_ip, hour,
 		coalesce(sum(bytes) FILTER (direction = 'outbound'), 0)::BIGINT AS sent,
 		coalesce(sum(bytes) FILTER (direction = 'inbound'), 0)::BIGINT AS received,
-		count(*) AS flows,
+		sum(flows) AS flows,
 		list(DISTINCT dstport) FILTER (direction = 'outbound') AS ports,
-		min(start) AS first_seen,
-		max("end") AS last_seen
-	FROM case_flows
+		min(first_seen) AS first_seen,
+		max(last_seen) AS last_seen
+	FROM flow_hours($start, $end)
 	WHERE (src_scope = 'public' OR dst_scope = 'public') AND coalesce(pkt_dst_aws_service, pkt_src_aws_service) IS NULL
-		AND ((direction = 'outbound' AND srcport > dstport) OR (direction = 'inbound' AND dstport > srcport))
-		AND ($start IS NULL OR start >= $start) AND ($end IS NULL OR start <= $end)
+		AND ((direction = 'outbound' AND ((srcport IS NULL AND dstport IS NOT NULL) OR srcport > dstport))
+			OR (direction = 'inbound' AND ((dstport IS NULL AND srcport IS NOT NULL) OR dstport > srcport)))
 	GROUP BY local_ip, peer_ip, hour
 ),
 p AS (

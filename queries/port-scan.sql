@@ -1,5 +1,5 @@
 -- name: port-scan
--- version: 3
+-- version: 4
 -- title: Port scans
 -- description: Sources that touched many distinct ports of one host of the case within an hour (a vertical scan), with the share of their flows that was rejected and the ports that answered.
 -- finding: Port scan of {dst_ip} from {src_ip}: {distinct_ports} ports, {answered_ports} answered
@@ -13,10 +13,11 @@
 WITH replies AS (
 	-- Answers to conversations the focus opened (from an ephemeral port of its
 	-- own to a service port of the peer's) are not probes.
+	-- Read from the rolled-up flows, where a client's port is left out (a
+	-- row with its source port NULL is a client's half).
 	SELECT DISTINCT dst_ip AS peer, dstport AS port, protocol
-	FROM case_flows
-	WHERE direction = 'outbound' AND srcport > dstport
-		AND ($start IS NULL OR start >= $start) AND ($end IS NULL OR start <= $end)
+	FROM flow_totals($start, $end)
+	WHERE direction = 'outbound' AND protocol IN (6, 17) AND ((srcport IS NULL AND dstport IS NOT NULL) OR srcport > dstport)
 ),
 inbound AS NOT MATERIALIZED (
 	SELECT f.*

@@ -1,5 +1,5 @@
 -- name: lateral-movement
--- version: 1
+-- version: 2
 -- title: Lateral movement
 -- description: Remote-access connections (SSH, RDP, SMB, WinRM, RPC) between hosts inside the case's network. High when the pair first talks within a day after a session from the internet reached the source host (an external compromise signal: an accepted remote-access connection that moved data or lasted longer than a capture window, to any address of the source's network interface, from a source that does not come on three days or more, as an administrators' office does); a pair that talks so on three days or more, or over more than a day, without one (an administrator's routine: a bastion, a deploy job) is left out.
 -- finding: {service} from {src_ip} to {dst_ip}: {flows} flows, {accepted} accepted{signal_text}
@@ -11,20 +11,22 @@
 -- param: end TIMESTAMP = null
 -- param: limit INTEGER = 1000
 WITH f AS (
-	SELECT src_ip, dst_ip, dstport AS port, action, bytes, start, "end"
-	FROM case_flows
-	WHERE protocol = 6 AND dstport IN (22, 135, 445, 3389, 5985, 5986) AND srcport > dstport
+	-- The clients' halves to a remote-access port, from the rolled-up flows
+	-- of each hour, where a client's port is left out (a row with its source
+	-- port NULL is a client's half).
+	SELECT src_ip, dst_ip, dstport AS port, action, flows, bytes, hour, first_seen, last_seen
+	FROM flow_hours($start, $end)
+	WHERE protocol = 6 AND dstport IN (22, 135, 445, 3389, 5985, 5986) AND (srcport IS NULL OR srcport > dstport)
 		AND src_scope IN ('focus', 'internal') AND dst_scope IN ('focus', 'internal') AND src_ip <> dst_ip
-		AND ($start IS NULL OR start >= $start) AND ($end IS NULL OR start <= $end)
 ),
 g AS (
 	SELECT src_ip, dst_ip, port,
-		count(*) AS flows,
-		count(*) FILTER (action = 'ACCEPT') AS accepted,
+		sum(flows)::BIGINT AS flows,
+		coalesce(sum(flows) FILTER (action = 'ACCEPT'), 0)::BIGINT AS accepted,
 		sum(bytes)::BIGINT AS bytes,
-		count(DISTINCT start::DATE) AS active_days,
-		min(start) AS first_seen,
-		max("end") AS last_seen
+		count(DISTINCT hour::DATE) AS active_days,
+		min(first_seen) AS first_seen,
+		max(last_seen) AS last_seen
 	FROM f
 	GROUP BY ALL
 ),

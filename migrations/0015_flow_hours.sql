@@ -12,6 +12,15 @@
 -- a client's half (to dstport) or a server's (from srcport), as
 -- srcport > dstport says of a record.
 
+-- A window [lo, hi] over a table kept per unit of time (an hour, a minute,
+-- half an hour) is read as its whole units, from the table, and the parts
+-- of a unit it cuts at either end, from the records: whole_from(lo, unit)
+-- is the first unit that starts in it, whole_until(hi, unit) the unit after
+-- the last that ends in it; the first cut part is [lo, whole_from - 1µs],
+-- the last [whole_until, hi] (empty where they are; a NULL bound: none).
+CREATE MACRO whole_from(lo, unit) AS time_bucket(unit, lo::TIMESTAMP - INTERVAL 1 MICROSECOND) + unit;
+CREATE MACRO whole_until(hi, unit) AS time_bucket(unit, hi::TIMESTAMP + INTERVAL 1 MICROSECOND);
+
 -- flow_hours_of(after, lo, hi): the records of case_flows of the files after
 -- the file id after that start in [lo, hi] (a NULL bound: none; from
 -- -infinity, the records without a start too), rolled up.
@@ -38,15 +47,11 @@ CREATE TABLE case_flow_hours AS SELECT * FROM flow_hours_of(-1, NULL, NULL) LIMI
 -- ends inside one) are rolled up from the records.
 CREATE MACRO flow_hours(lo, hi) AS TABLE
 SELECT * FROM case_flow_hours
-WHERE (lo IS NULL OR hour >= date_trunc('hour', lo::TIMESTAMP - INTERVAL 1 MICROSECOND) + INTERVAL 1 HOUR)
-	AND (hi IS NULL OR hour < date_trunc('hour', hi::TIMESTAMP + INTERVAL 1 MICROSECOND))
+WHERE (lo IS NULL OR hour >= whole_from(lo, INTERVAL 1 HOUR)) AND (hi IS NULL OR hour < whole_until(hi, INTERVAL 1 HOUR))
 UNION ALL
-SELECT * FROM flow_hours_of(-1, lo::TIMESTAMP,
-	least(hi::TIMESTAMP, date_trunc('hour', lo::TIMESTAMP - INTERVAL 1 MICROSECOND) + INTERVAL 1 HOUR - INTERVAL 1 MICROSECOND))
+SELECT * FROM flow_hours_of(-1, lo::TIMESTAMP, least(hi::TIMESTAMP, whole_from(lo, INTERVAL 1 HOUR) - INTERVAL 1 MICROSECOND))
 UNION ALL
-SELECT * FROM flow_hours_of(-1,
-	greatest(date_trunc('hour', hi::TIMESTAMP + INTERVAL 1 MICROSECOND), date_trunc('hour', lo::TIMESTAMP - INTERVAL 1 MICROSECOND) + INTERVAL 1 HOUR),
-	hi::TIMESTAMP);
+SELECT * FROM flow_hours_of(-1, greatest(whole_until(hi, INTERVAL 1 HOUR), whole_from(lo, INTERVAL 1 HOUR)), hi::TIMESTAMP);
 
 -- The same without the hour, for the whole case: what those analyses read
 -- when no window cuts the case. Ingest adds its files' rows as to
@@ -87,15 +92,11 @@ CREATE TABLE case_interface_minutes AS SELECT * FROM interface_minutes_of(-1, NU
 -- rows (one an ingest).
 CREATE MACRO interface_minutes(lo, hi) AS TABLE
 SELECT * FROM case_interface_minutes
-WHERE (lo IS NULL OR minute >= date_trunc('minute', lo::TIMESTAMP - INTERVAL 1 MICROSECOND) + INTERVAL 1 MINUTE)
-	AND (hi IS NULL OR minute < date_trunc('minute', hi::TIMESTAMP + INTERVAL 1 MICROSECOND))
+WHERE (lo IS NULL OR minute >= whole_from(lo, INTERVAL 1 MINUTE)) AND (hi IS NULL OR minute < whole_until(hi, INTERVAL 1 MINUTE))
 UNION ALL
-SELECT * FROM interface_minutes_of(-1, lo::TIMESTAMP,
-	least(hi::TIMESTAMP, date_trunc('minute', lo::TIMESTAMP - INTERVAL 1 MICROSECOND) + INTERVAL 1 MINUTE - INTERVAL 1 MICROSECOND))
+SELECT * FROM interface_minutes_of(-1, lo::TIMESTAMP, least(hi::TIMESTAMP, whole_from(lo, INTERVAL 1 MINUTE) - INTERVAL 1 MICROSECOND))
 UNION ALL
-SELECT * FROM interface_minutes_of(-1,
-	greatest(date_trunc('minute', hi::TIMESTAMP + INTERVAL 1 MICROSECOND), date_trunc('minute', lo::TIMESTAMP - INTERVAL 1 MICROSECOND) + INTERVAL 1 MINUTE),
-	hi::TIMESTAMP);
+SELECT * FROM interface_minutes_of(-1, greatest(whole_until(hi, INTERVAL 1 MINUTE), whole_from(lo, INTERVAL 1 MINUTE)), hi::TIMESTAMP);
 
 -- Every TCP and UDP record of the case (the focus's or not: a sweep need
 -- not touch the focus) rolled up per half hour, real endpoints, service
@@ -136,12 +137,8 @@ CREATE TABLE case_service_halves AS SELECT * FROM service_halves_of(-1, NULL, NU
 -- the parts at either end from the records.
 CREATE MACRO service_halves(lo, hi) AS TABLE
 SELECT * FROM case_service_halves
-WHERE (lo IS NULL OR half_hour >= time_bucket(INTERVAL 30 MINUTE, lo::TIMESTAMP - INTERVAL 1 MICROSECOND) + INTERVAL 30 MINUTE)
-	AND (hi IS NULL OR half_hour < time_bucket(INTERVAL 30 MINUTE, hi::TIMESTAMP + INTERVAL 1 MICROSECOND))
+WHERE (lo IS NULL OR half_hour >= whole_from(lo, INTERVAL 30 MINUTE)) AND (hi IS NULL OR half_hour < whole_until(hi, INTERVAL 30 MINUTE))
 UNION ALL
-SELECT * FROM service_halves_of(-1, lo::TIMESTAMP,
-	least(hi::TIMESTAMP, time_bucket(INTERVAL 30 MINUTE, lo::TIMESTAMP - INTERVAL 1 MICROSECOND) + INTERVAL 30 MINUTE - INTERVAL 1 MICROSECOND))
+SELECT * FROM service_halves_of(-1, lo::TIMESTAMP, least(hi::TIMESTAMP, whole_from(lo, INTERVAL 30 MINUTE) - INTERVAL 1 MICROSECOND))
 UNION ALL
-SELECT * FROM service_halves_of(-1,
-	greatest(time_bucket(INTERVAL 30 MINUTE, hi::TIMESTAMP + INTERVAL 1 MICROSECOND), time_bucket(INTERVAL 30 MINUTE, lo::TIMESTAMP - INTERVAL 1 MICROSECOND) + INTERVAL 30 MINUTE),
-	hi::TIMESTAMP);
+SELECT * FROM service_halves_of(-1, greatest(whole_until(hi, INTERVAL 30 MINUTE), whole_from(lo, INTERVAL 30 MINUTE)), hi::TIMESTAMP);

@@ -114,40 +114,37 @@ const (
 // need: each ingest adds a row for every peer, port and action it saw, and
 // regrouping costs the totals, not the case, so it is done rarely.
 func addFlowHours(ctx context.Context, tx *sql.Tx, after int64) error {
-	stmts := []string{
-		flowHoursSQL,
-		`INSERT INTO case_flow_hours SELECT * FROM new_flow_hours`,
-		`INSERT INTO case_flow_totals ` + fmt.Sprintf(flowTotalsSQL, `(SELECT * EXCLUDE (hour) FROM new_flow_hours)`),
-		`DROP TABLE new_flow_hours`,
+	exec := func(stmts ...string) error {
+		for _, stmt := range stmts {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	if after < 0 {
-		stmts = append([]string{`DELETE FROM case_flow_totals`}, stmts...)
-	}
-	for _, stmt := range stmts {
-		var args []any
-		if stmt == flowHoursSQL {
-			args = append(args, after)
-		}
-		if _, err := tx.ExecContext(ctx, stmt, args...); err != nil {
+		if err := exec(`DELETE FROM case_flow_totals`); err != nil {
 			return err
 		}
 	}
+	if _, err := tx.ExecContext(ctx, flowHoursSQL, after); err != nil {
+		return err
+	}
+	err := exec(`INSERT INTO case_flow_hours SELECT * FROM new_flow_hours`,
+		`INSERT INTO case_flow_totals `+fmt.Sprintf(flowTotalsSQL, `(SELECT * EXCLUDE (hour) FROM new_flow_hours)`),
+		`DROP TABLE new_flow_hours`)
+	if err != nil {
+		return err
+	}
 	var regroup bool
-	err := tx.QueryRowContext(ctx, `SELECT count(*) > 2 * count(DISTINCT hash(`+flowKey+`)) FROM case_flow_totals`).Scan(&regroup)
+	err = tx.QueryRowContext(ctx, `SELECT count(*) > 2 * count(DISTINCT hash(`+flowKey+`)) FROM case_flow_totals`).Scan(&regroup)
 	if err != nil || !regroup {
 		return err
 	}
-	for _, stmt := range []string{
-		`CREATE OR REPLACE TEMP TABLE flow_totals_regrouped AS ` + fmt.Sprintf(flowTotalsSQL, `case_flow_totals`),
+	return exec(`CREATE OR REPLACE TEMP TABLE flow_totals_regrouped AS `+fmt.Sprintf(flowTotalsSQL, `case_flow_totals`),
 		`DELETE FROM case_flow_totals`,
 		`INSERT INTO case_flow_totals SELECT * FROM flow_totals_regrouped`,
-		`DROP TABLE flow_totals_regrouped`,
-	} {
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
-			return err
-		}
-	}
-	return nil
+		`DROP TABLE flow_totals_regrouped`)
 }
 
 // conversationsContext is what case_conversations is built from besides the

@@ -21,14 +21,26 @@
 CREATE MACRO whole_from(lo, unit) AS time_bucket(unit, lo::TIMESTAMP - INTERVAL 1 MICROSECOND) + unit;
 CREATE MACRO whole_until(hi, unit) AS time_bucket(unit, hi::TIMESTAMP + INTERVAL 1 MICROSECOND);
 
+-- service_port(port, other): a record's port as the rolled-up tables keep
+-- it, beside its other port: NULL when it is the greater and 1024 or more
+-- (a client's), or when the other is missing.
+CREATE MACRO service_port(port, other) AS CASE WHEN other IS NULL OR (port > other AND port >= 1024) THEN NULL ELSE port END;
+
+-- A rolled-up table is kept only where it rolls up: where its rows would be
+-- as many as the records (generated traffic, each record its own peer,
+-- port and hour; a scan of every port) it would cost ingest as much as the
+-- records and save the analyses nothing. Whether it is kept is a macro
+-- that ingest redefines (flow_hours_kept(), service_halves_kept()), so that
+-- the macros that read it fold the other way out; a rolled-up table not
+-- kept is read from the records, the same rows.
+
 -- flow_hours_of(after, lo, hi): the records of case_flows of the files after
 -- the file id after that start in [lo, hi] (a NULL bound: none; from
--- -infinity, the records without a start too), rolled up.
+-- -infinity to infinity, the records without a start too), rolled up.
 CREATE MACRO flow_hours_of(after, lo, hi) AS TABLE
 SELECT date_trunc('hour', start) AS hour, direction, src_ip, dst_ip, peer_ip, local_ip, src_scope, dst_scope,
 	protocol, action,
-	CASE WHEN dstport IS NULL OR (srcport > dstport AND srcport >= 1024) THEN NULL ELSE srcport END AS srcport,
-	CASE WHEN srcport IS NULL OR (dstport > srcport AND dstport >= 1024) THEN NULL ELSE dstport END AS dstport,
+	service_port(srcport, dstport) AS srcport, service_port(dstport, srcport) AS dstport,
 	pkt_src_aws_service, pkt_dst_aws_service,
 	count(*) AS flows,
 	sum(packets)::BIGINT AS packets,
@@ -36,10 +48,18 @@ SELECT date_trunc('hour', start) AS hour, direction, src_ip, dst_ip, peer_ip, lo
 	min(start) AS first_seen,
 	max("end") AS last_seen
 FROM case_flows
-WHERE file_id > after AND (start BETWEEN lo AND hi OR (start IS NULL AND lo = '-infinity'::TIMESTAMP))
+WHERE file_id > after AND (start BETWEEN lo AND hi OR (start IS NULL AND lo = '-infinity'::TIMESTAMP AND hi = 'infinity'::TIMESTAMP))
 GROUP BY ALL;
 
 CREATE TABLE case_flow_hours AS SELECT * FROM flow_hours_of(-1, NULL, NULL) LIMIT 0;
+
+-- Whether ingest keeps case_flow_hours and case_flow_totals, and whether the
+-- records of the files after after roll up to less than half their number.
+CREATE MACRO flow_hours_kept() AS true;
+CREATE MACRO flow_hours_worth(after) AS TABLE
+SELECT count(*) > 2 * approx_count_distinct(hash(date_trunc('hour', start), direction, src_ip, dst_ip, protocol, action,
+	service_port(srcport, dstport), service_port(dstport, srcport), pkt_src_aws_service, pkt_dst_aws_service)) AS worth
+FROM case_flows WHERE file_id > after;
 
 -- flow_hours(lo, hi): the rolled-up flows of the records that start in
 -- [lo, hi] (NULL: unbounded). The whole hours in it come from
@@ -47,11 +67,15 @@ CREATE TABLE case_flow_hours AS SELECT * FROM flow_hours_of(-1, NULL, NULL) LIMI
 -- ends inside one) are rolled up from the records.
 CREATE MACRO flow_hours(lo, hi) AS TABLE
 SELECT * FROM case_flow_hours
-WHERE (lo IS NULL OR hour >= whole_from(lo, INTERVAL 1 HOUR)) AND (hi IS NULL OR hour < whole_until(hi, INTERVAL 1 HOUR))
+WHERE flow_hours_kept() AND (lo IS NULL OR hour >= whole_from(lo, INTERVAL 1 HOUR)) AND (hi IS NULL OR hour < whole_until(hi, INTERVAL 1 HOUR))
 UNION ALL
-SELECT * FROM flow_hours_of(-1, lo::TIMESTAMP, least(hi::TIMESTAMP, whole_from(lo, INTERVAL 1 HOUR) - INTERVAL 1 MICROSECOND))
+-- The first part of an hour the window cuts; not kept, every record of it.
+SELECT * FROM flow_hours_of(-1,
+	CASE WHEN flow_hours_kept() THEN lo::TIMESTAMP ELSE coalesce(lo::TIMESTAMP, '-infinity'::TIMESTAMP) END,
+	CASE WHEN flow_hours_kept() THEN least(hi::TIMESTAMP, whole_from(lo, INTERVAL 1 HOUR) - INTERVAL 1 MICROSECOND) ELSE coalesce(hi::TIMESTAMP, 'infinity'::TIMESTAMP) END)
 UNION ALL
-SELECT * FROM flow_hours_of(-1, greatest(whole_until(hi, INTERVAL 1 HOUR), whole_from(lo, INTERVAL 1 HOUR)), hi::TIMESTAMP);
+SELECT * FROM flow_hours_of(-1, greatest(whole_until(hi, INTERVAL 1 HOUR), whole_from(lo, INTERVAL 1 HOUR)), hi::TIMESTAMP)
+WHERE flow_hours_kept();
 
 -- The same without the hour, for the whole case: what those analyses read
 -- when no window cuts the case. Ingest adds its files' rows as to
@@ -60,12 +84,12 @@ SELECT * FROM flow_hours_of(-1, greatest(whole_until(hi, INTERVAL 1 HOUR), whole
 CREATE TABLE case_flow_totals AS SELECT * EXCLUDE (hour) FROM case_flow_hours LIMIT 0;
 
 -- flow_totals(lo, hi): the rolled-up flows of the records that start in
--- [lo, hi], without the hour: with no bounds, case_flow_totals; with any,
--- flow_hours(lo, hi).
+-- [lo, hi], without the hour: with no bounds, case_flow_totals; with any
+-- (or where it is not kept), flow_hours(lo, hi).
 CREATE MACRO flow_totals(lo, hi) AS TABLE
-SELECT * FROM case_flow_totals WHERE lo IS NULL AND hi IS NULL
+SELECT * FROM case_flow_totals WHERE flow_hours_kept() AND lo IS NULL AND hi IS NULL
 UNION ALL
-SELECT * EXCLUDE (hour) FROM flow_hours(lo, hi) WHERE lo IS NOT NULL OR hi IS NOT NULL;
+SELECT * EXCLUDE (hour) FROM flow_hours(lo, hi) WHERE NOT flow_hours_kept() OR lo IS NOT NULL OR hi IS NOT NULL;
 
 -- The records of every interface rolled up per minute: what the coverage
 -- analyses (and the overview's gap count) look for silences in. Ingest
@@ -73,7 +97,7 @@ SELECT * EXCLUDE (hour) FROM flow_hours(lo, hi) WHERE lo IS NOT NULL OR hi IS NO
 
 -- interface_minutes_of(after, lo, hi): the records of the files after the
 -- file id after that start in [lo, hi] (a NULL bound: none; from
--- -infinity, the records without a start too), rolled up.
+-- -infinity to infinity, the records without a start too), rolled up.
 CREATE MACRO interface_minutes_of(after, lo, hi) AS TABLE
 SELECT interface_id, date_trunc('minute', start) AS minute,
 	min(start) AS first_start, max("end") AS last_end,
@@ -81,7 +105,7 @@ SELECT interface_id, date_trunc('minute', start) AS minute,
 	count(*) FILTER (log_status = 'NODATA') AS nodata, count(*) FILTER (log_status = 'SKIPDATA') AS skipdata
 FROM flow_records
 WHERE file_id > after AND interface_id IS NOT NULL
-	AND (start BETWEEN lo AND hi OR (start IS NULL AND lo = '-infinity'::TIMESTAMP))
+	AND (start BETWEEN lo AND hi OR (start IS NULL AND lo = '-infinity'::TIMESTAMP AND hi = 'infinity'::TIMESTAMP))
 GROUP BY ALL;
 
 CREATE TABLE case_interface_minutes AS SELECT * FROM interface_minutes_of(-1, NULL, NULL) LIMIT 0;
@@ -107,8 +131,8 @@ SELECT * FROM interface_minutes_of(-1, greatest(whole_until(hi, INTERVAL 1 MINUT
 -- case_service_halves as it keeps case_flow_hours.
 
 -- service_halves_of(after, lo, hi): the records of the files after the file
--- id after that start in [lo, hi] (a NULL bound: none; from -infinity, the
--- records without a start too), rolled up.
+-- id after that start in [lo, hi] (a NULL bound: none; from -infinity to
+-- infinity, the records without a start too), rolled up.
 CREATE MACRO service_halves_of(after, lo, hi) AS TABLE
 SELECT time_bucket(INTERVAL 30 MINUTE, start) AS half_hour,
 	coalesce(pkt_srcaddr, srcaddr) AS src_ip, coalesce(pkt_dstaddr, dstaddr) AS dst_ip,
@@ -127,18 +151,30 @@ SELECT time_bucket(INTERVAL 30 MINUTE, start) AS half_hour,
 FROM flow_records
 WHERE file_id > after AND protocol IN (6, 17) AND srcport <> dstport
 	AND coalesce(pkt_srcaddr, srcaddr) IS NOT NULL AND coalesce(pkt_dstaddr, dstaddr) IS NOT NULL
-	AND (start BETWEEN lo AND hi OR (start IS NULL AND lo = '-infinity'::TIMESTAMP))
+	AND (start BETWEEN lo AND hi OR (start IS NULL AND lo = '-infinity'::TIMESTAMP AND hi = 'infinity'::TIMESTAMP))
 GROUP BY ALL;
 
 CREATE TABLE case_service_halves AS SELECT * FROM service_halves_of(-1, NULL, NULL) LIMIT 0;
+
+CREATE MACRO service_halves_kept() AS true;
+CREATE MACRO service_halves_worth(after) AS TABLE
+SELECT count(*) > 2 * approx_count_distinct(hash(time_bucket(INTERVAL 30 MINUTE, start), coalesce(pkt_srcaddr, srcaddr),
+	coalesce(pkt_dstaddr, dstaddr), dstport < srcport, least(srcport, dstport), protocol, action)) AS worth
+FROM flow_records
+WHERE file_id > after AND protocol IN (6, 17) AND srcport <> dstport;
 
 -- service_halves(lo, hi): the rolled-up halves of the records that start in
 -- [lo, hi] (NULL: unbounded), whole half hours from case_service_halves,
 -- the parts at either end from the records.
 CREATE MACRO service_halves(lo, hi) AS TABLE
 SELECT * FROM case_service_halves
-WHERE (lo IS NULL OR half_hour >= whole_from(lo, INTERVAL 30 MINUTE)) AND (hi IS NULL OR half_hour < whole_until(hi, INTERVAL 30 MINUTE))
+WHERE service_halves_kept() AND (lo IS NULL OR half_hour >= whole_from(lo, INTERVAL 30 MINUTE)) AND (hi IS NULL OR half_hour < whole_until(hi, INTERVAL 30 MINUTE))
 UNION ALL
-SELECT * FROM service_halves_of(-1, lo::TIMESTAMP, least(hi::TIMESTAMP, whole_from(lo, INTERVAL 30 MINUTE) - INTERVAL 1 MICROSECOND))
+-- The first part of half an hour the window cuts; not kept, every record
+-- of it.
+SELECT * FROM service_halves_of(-1,
+	CASE WHEN service_halves_kept() THEN lo::TIMESTAMP ELSE coalesce(lo::TIMESTAMP, '-infinity'::TIMESTAMP) END,
+	CASE WHEN service_halves_kept() THEN least(hi::TIMESTAMP, whole_from(lo, INTERVAL 30 MINUTE) - INTERVAL 1 MICROSECOND) ELSE coalesce(hi::TIMESTAMP, 'infinity'::TIMESTAMP) END)
 UNION ALL
-SELECT * FROM service_halves_of(-1, greatest(whole_until(hi, INTERVAL 30 MINUTE), whole_from(lo, INTERVAL 30 MINUTE)), hi::TIMESTAMP);
+SELECT * FROM service_halves_of(-1, greatest(whole_until(hi, INTERVAL 30 MINUTE), whole_from(lo, INTERVAL 30 MINUTE)), hi::TIMESTAMP)
+WHERE service_halves_kept();

@@ -76,13 +76,12 @@ var derivedTables = func() []derivedTable {
 	info := addressInfoSQL()
 	flows := `INSERT INTO case_flows SELECT * FROM case_flows_view WHERE file_id > $1`
 	minutes := `INSERT INTO case_interface_minutes SELECT * FROM interface_minutes_of($1, '-infinity'::TIMESTAMP, 'infinity'::TIMESTAMP)`
-	halves := `INSERT INTO case_service_halves SELECT * FROM service_halves_of($1, '-infinity'::TIMESTAMP, 'infinity'::TIMESTAMP)`
 	return []derivedTable{
 		{"address_info", "concat_ws('|', " + infoContext + ", '" + definition(info) + "')", exec(info, false)},
 		{"case_flows", "concat_ws('|', " + flowsContext + ", '" + definition(flows) + "')", exec(flows, true)},
-		{"case_flow_hours", "concat_ws('|', " + flowsContext + ", " + macrosAsOf(15) + ", '" + definition(flowHoursSQL+flowTotalsSQL) + "')", addFlowHours},
+		{"case_flow_hours", "concat_ws('|', " + flowsContext + ", " + macrosAsOf(15) + ", '" + definition(flowHoursSQL+flowTotalsSQL) + "')", flowHours.build},
 		{"case_interface_minutes", "concat_ws('|', " + macrosAsOf(15) + ", '" + definition(minutes) + "')", exec(minutes, true)},
-		{"case_service_halves", "concat_ws('|', " + macrosAsOf(15) + ", '" + definition(halves) + "')", exec(halves, true)},
+		{"case_service_halves", "concat_ws('|', " + macrosAsOf(15) + ", '" + definition(serviceHalvesSQL) + "')", serviceHalves.build},
 		{"case_conversations", "concat_ws('|', " + flowsContext + ", " + conversationsContext + ", '" + definition(conversationsSQL+conversationTotalsSQL(true)) + "')", addConversations},
 	}
 }()
@@ -97,6 +96,9 @@ func macrosAsOf(version int) string {
 	return fmt.Sprintf(`(SELECT max(version) FROM schema_migrations WHERE version <= %d)`, version)
 }
 
+// serviceHalvesSQL adds the rolled-up halves of the files after $1.
+const serviceHalvesSQL = `INSERT INTO case_service_halves SELECT * FROM service_halves_of($1, '-infinity'::TIMESTAMP, 'infinity'::TIMESTAMP)`
+
 // flowHoursSQL rolls up the records of the files after $1, and
 // flowTotalsSQL regroups rolled-up flows without the hour; flowKey is what
 // a row of the totals is of.
@@ -108,11 +110,71 @@ const (
 		FROM %s GROUP BY ALL`
 )
 
+// A rollup is a rolled-up table that ingest keeps only where it rolls up
+// (migration 0015): flag is the macro that says whether it is kept, worth
+// the one that says whether the records of the files after a file roll up
+// to less than half their number, tables what it keeps, and add adds the
+// rows of the files after a file (-1: every file) to them.
+type rollup struct {
+	flag, worth string
+	tables      []string
+	add         func(ctx context.Context, tx *sql.Tx, after int64) error
+}
+
+var (
+	flowHours     = rollup{"flow_hours_kept", "flow_hours_worth", []string{"case_flow_hours", "case_flow_totals"}, addFlowHours}
+	serviceHalves = rollup{"service_halves_kept", "service_halves_worth", []string{"case_service_halves"},
+		exec(serviceHalvesSQL, true)}
+)
+
+// build brings the rollup up to date with the files after after: a full
+// build keeps it where the case's records roll up; a kept one has the new
+// files' rows added (it stays kept); one not kept is looked at again when
+// the new files' records roll up, and built in full when the case's now do.
+// What is paid where it is not kept is an estimate over the new files.
+func (r rollup) build(ctx context.Context, tx *sql.Tx, after int64) error {
+	var kept bool
+	if err := tx.QueryRowContext(ctx, `SELECT `+r.flag+`()`).Scan(&kept); err != nil {
+		return err
+	}
+	worth := func(after int64) (bool, error) {
+		var ok bool
+		err := tx.QueryRowContext(ctx, `SELECT worth FROM `+r.worth+`($1)`, after).Scan(&ok)
+		return ok, err
+	}
+	if after >= 0 && kept {
+		return r.add(ctx, tx, after)
+	}
+	if after >= 0 {
+		if ok, err := worth(after); err != nil || !ok {
+			return err
+		}
+	}
+	keep, err := worth(-1)
+	if err != nil {
+		return err
+	}
+	for _, t := range r.tables {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
+			return err
+		}
+	}
+	if keep != kept {
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE MACRO %s() AS %t`, r.flag, keep)); err != nil {
+			return err
+		}
+	}
+	if !keep {
+		return nil
+	}
+	return r.add(ctx, tx, -1)
+}
+
 // addFlowHours adds the rolled-up flows of the files after after to
-// case_flow_hours and case_flow_totals (a rebuild empties the totals too),
-// and regroups the totals once they hold more than twice the rows they
-// need: each ingest adds a row for every peer, port and action it saw, and
-// regrouping costs the totals, not the case, so it is done rarely.
+// case_flow_hours and case_flow_totals, and regroups the totals once they
+// hold more than twice the rows they need: each ingest adds a row for
+// every peer, port and action it saw, and regrouping costs the totals, not
+// the case, so it is done rarely.
 func addFlowHours(ctx context.Context, tx *sql.Tx, after int64) error {
 	exec := func(stmts ...string) error {
 		for _, stmt := range stmts {
@@ -121,11 +183,6 @@ func addFlowHours(ctx context.Context, tx *sql.Tx, after int64) error {
 			}
 		}
 		return nil
-	}
-	if after < 0 {
-		if err := exec(`DELETE FROM case_flow_totals`); err != nil {
-			return err
-		}
 	}
 	if _, err := tx.ExecContext(ctx, flowHoursSQL, after); err != nil {
 		return err

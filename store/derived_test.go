@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -257,28 +258,123 @@ func TestFlowHours(t *testing.T) {
 		{"TIMESTAMP '2026-11-20 01:30:30'", "TIMESTAMP '2026-11-20 01:30:50'"},
 		{"TIMESTAMP '2026-11-20 02:10:10'", "TIMESTAMP '2026-11-20 02:59:40'"},
 	}
-	for _, w := range windows {
-		lo, hi := w[0], w[1]
-		if lo == "NULL" {
-			lo = "'-infinity'::TIMESTAMP"
+	// Kept, then not kept (every window read from the records): the same.
+	for _, kept := range []bool{true, false} {
+		_, err := c.DB.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE MACRO flow_hours_kept() AS %t; CREATE OR REPLACE MACRO service_halves_kept() AS %[1]t`, kept))
+		if err != nil {
+			t.Fatal(err)
 		}
-		if hi == "NULL" {
-			hi = "'infinity'::TIMESTAMP"
-		}
-		want := rolled(`flow_hours_of(-1, ` + lo + `, ` + hi + `)`)
-		if got := rolled(`flow_hours(` + w[0] + `, ` + w[1] + `)`); !slices.Equal(got, want) {
-			t.Errorf("window %v:\n%s\nwant (from the records)\n%s", w, got, want)
-		}
-		if got := rolled(`flow_totals(` + w[0] + `, ` + w[1] + `)`); !slices.Equal(got, want) {
-			t.Errorf("totals of window %v:\n%s\nwant (from the records)\n%s", w, got, want)
-		}
-		want = halves(`service_halves_of(-1, ` + lo + `, ` + hi + `)`)
-		if got := halves(`service_halves(` + w[0] + `, ` + w[1] + `)`); !slices.Equal(got, want) || len(want) == 0 && w[0] != "TIMESTAMP '2026-11-20 09:00:00'" {
-			t.Errorf("halves of window %v: %d rows\n%s\nwant (from the records)\n%s", w, len(got), got, want)
-		}
-		want = minutes(`interface_minutes_of(-1, ` + lo + `, ` + hi + `)`)
-		if got := minutes(`interface_minutes(` + w[0] + `, ` + w[1] + `)`); !slices.Equal(got, want) || len(want) == 0 && w[0] != "TIMESTAMP '2026-11-20 09:00:00'" {
-			t.Errorf("minutes of window %v: %d rows\n%s\nwant (from the records)\n%s", w, len(got), got, want)
+		for _, w := range windows {
+			lo, hi := w[0], w[1]
+			if lo == "NULL" {
+				lo = "'-infinity'::TIMESTAMP"
+			}
+			if hi == "NULL" {
+				hi = "'infinity'::TIMESTAMP"
+			}
+			want := rolled(`flow_hours_of(-1, ` + lo + `, ` + hi + `)`)
+			if got := rolled(`flow_hours(` + w[0] + `, ` + w[1] + `)`); !slices.Equal(got, want) {
+				t.Errorf("window %v (kept %v):\n%s\nwant (from the records)\n%s", w, kept, got, want)
+			}
+			if got := rolled(`flow_totals(` + w[0] + `, ` + w[1] + `)`); !slices.Equal(got, want) {
+				t.Errorf("totals of window %v (kept %v):\n%s\nwant (from the records)\n%s", w, kept, got, want)
+			}
+			want = halves(`service_halves_of(-1, ` + lo + `, ` + hi + `)`)
+			if got := halves(`service_halves(` + w[0] + `, ` + w[1] + `)`); !slices.Equal(got, want) || len(want) == 0 && w[0] != "TIMESTAMP '2026-11-20 09:00:00'" {
+				t.Errorf("halves of window %v (kept %v): %d rows\n%s\nwant (from the records)\n%s", w, kept, len(got), got, want)
+			}
+			want = minutes(`interface_minutes_of(-1, ` + lo + `, ` + hi + `)`)
+			if got := minutes(`interface_minutes(` + w[0] + `, ` + w[1] + `)`); !slices.Equal(got, want) || len(want) == 0 && w[0] != "TIMESTAMP '2026-11-20 09:00:00'" {
+				t.Errorf("minutes of window %v: %d rows\n%s\nwant (from the records)\n%s", w, len(got), got, want)
+			}
 		}
 	}
+}
+
+// TestRollupsKeptOnceWorth: a case whose records do not roll up (each its
+// own peer) keeps no rolled-up flows, and the macros read the records;
+// once later files make the case's records roll up, it keeps them, as a
+// full build would.
+func TestRollupsKeptOnceWorth(t *testing.T) {
+	ctx := context.Background()
+	c, err := Create(ctx, filepath.Join(t.TempDir(), "c.duckdb"), "c", "test", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = c.DB.ExecContext(ctx, `INSERT INTO case_flows (start, "end", srcport, dstport, protocol, action, packets, bytes, src_ip, dst_ip, direction, file_id)
+		SELECT TIMESTAMP '2026-11-20 00:00:00' + to_seconds(i), TIMESTAMP '2026-11-20 00:00:59' + to_seconds(i), 40000, 443, 6, 'ACCEPT', 1, 60,
+			'10.0.1.10', '198.51.' || (i // 250) || '.' || (i % 250), 'outbound', 1
+		FROM range(100) r(i)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := func(after int64) (bool, int) {
+		t.Helper()
+		tx, err := c.DB.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := flowHours.build(ctx, tx, after); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		var kept bool
+		var rows int
+		if err := c.DB.QueryRowContext(ctx, `SELECT flow_hours_kept(), (SELECT count(*) FROM case_flow_hours)`).Scan(&kept, &rows); err != nil {
+			t.Fatal(err)
+		}
+		return kept, rows
+	}
+	if kept, rows := state(-1); kept || rows != 0 {
+		t.Fatalf("100 records of 100 peers: kept %v, %d rows", kept, rows)
+	}
+	var flows int
+	if err := c.DB.QueryRowContext(ctx, `SELECT sum(flows) FROM flow_totals(NULL, NULL)`).Scan(&flows); err != nil || flows != 100 {
+		t.Fatalf("not kept, the totals read from the records: %d flows, %v", flows, err)
+	}
+	// A second file of the same few peers, again and again: still not
+	// worth it over the case; a third makes it.
+	addRequests(t, c, 2, 0, 20)
+	if kept, _ := state(1); kept {
+		t.Fatal("kept after 40 records of 3 peers beside 100 of 100")
+	}
+	addRequests(t, c, 3, 20, 400)
+	kept, rows := state(2)
+	if !kept || rows == 0 {
+		t.Fatalf("after 760 more records of 3 peers: kept %v, %d rows", kept, rows)
+	}
+	extended := snapshotRollup(t, c)
+	if _, err := c.DB.ExecContext(ctx, `DELETE FROM case_flow_hours`); err != nil {
+		t.Fatal(err)
+	}
+	state(-1)
+	if full := snapshotRollup(t, c); !slices.Equal(extended, full) {
+		t.Errorf("kept once worth:\n%s\nbuilt in full:\n%s", extended, full)
+	}
+}
+
+// snapshotRollup is the rolled-up flows of the case, each table summed by
+// its key, as sorted text.
+func snapshotRollup(t *testing.T, c *Case) []string {
+	t.Helper()
+	rows, err := c.DB.QueryContext(context.Background(), `
+		SELECT 'h ' || to_json(h)::VARCHAR FROM (SELECT * EXCLUDE (flows, bytes), sum(flows), sum(bytes) FROM case_flow_hours GROUP BY ALL) h
+		UNION ALL SELECT 't ' || to_json(h)::VARCHAR FROM (SELECT * EXCLUDE (flows, bytes), sum(flows), sum(bytes) FROM case_flow_totals GROUP BY ALL) h`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
 }

@@ -202,3 +202,45 @@ func TestBind(t *testing.T) {
 		t.Fatalf("bound %v", c)
 	}
 }
+
+// TestRunAll: every job answered in its order, their runs recorded; one
+// that fails returns its error and leaves the others' runs recorded.
+func TestRunAll(t *testing.T) {
+	c := emptyCase(t)
+	ctx := context.Background()
+	reg, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jobs []Job
+	for _, name := range []string{"traffic-summary", "top-talkers", "coverage", "rejected"} {
+		a, _ := reg.Get(name)
+		params, err := a.Bind(nil, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		jobs = append(jobs, Job{Analysis: a, Params: params})
+	}
+	broken := jobs[1]
+	broken.Analysis.Body = "SELECT * FROM no_such_table"
+	res, err := RunAll(ctx, c, []Job{jobs[0], broken, jobs[2], jobs[3]}, Options{Fresh: true, Program: "test"})
+	if err == nil || !strings.Contains(err.Error(), "no_such_table") || res != nil {
+		t.Fatalf("a broken job: %v, %v", res, err)
+	}
+	runs, err := Runs(ctx, c)
+	if err != nil || len(runs) != 3 {
+		t.Fatalf("the three others' runs are kept: %v, %v", runs, err)
+	}
+	res, err = RunAll(ctx, c, jobs, Options{Program: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if r.Analysis != jobs[i].Analysis.Name || r.Cached != (i != 1) {
+			t.Errorf("result %d: %s cached %v; want %s, stored unless top-talkers", i, r.Analysis, r.Cached, jobs[i].Analysis.Name)
+		}
+	}
+	if runs, _ := Runs(ctx, c); len(runs) != 4 {
+		t.Errorf("%d runs, want 4: top-talkers's added", len(runs))
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -110,33 +111,50 @@ type Job struct {
 	Params   map[string]any
 }
 
-// RunAll answers the jobs in order as Run does, the derived tables brought
-// up to date once for all of them and the runs recorded in one
-// transaction (a commit costs more than recording a run). When a job
-// fails, the runs before it are kept.
+// RunAll answers the jobs as Run does, two at a time (one query leaves
+// part of the machine idle in its single-threaded steps), the derived
+// tables brought up to date once for all of them, and records the new runs
+// in the jobs' order in one transaction (a commit costs more than
+// recording a run). When a job fails, the others' runs are kept and the
+// first failure is returned.
 func RunAll(ctx context.Context, c *store.Case, jobs []Job, o Options) ([]*Result, error) {
 	d, err := c.Derive(ctx)
 	if err != nil {
 		return nil, err
 	}
+	out := make([]*Result, len(jobs))
+	params := make([]string, len(jobs))
+	errs := make([]error, len(jobs))
+	busy := make(chan struct{}, 2)
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		busy <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-busy; wg.Done() }()
+			out[i], params[i], errs[i] = answer(ctx, c, j.Analysis, j.Params, o, d.DataVersion)
+		}()
+	}
+	wg.Wait()
 	tx, err := c.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("queries: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
-	out := make([]*Result, 0, len(jobs))
-	for _, j := range jobs {
-		r, err := runOn(ctx, c, tx, j.Analysis, j.Params, o, d.DataVersion)
-		if err != nil {
-			if cerr := tx.Commit(); cerr != nil {
-				return nil, errors.Join(err, cerr)
+	for i, r := range out {
+		if errs[i] == nil && !r.Cached {
+			if err := record(ctx, tx, r, params[i], o.Program); err != nil {
+				return nil, err
 			}
-			return nil, err
 		}
-		out = append(out, r)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("queries: record runs: %w", err)
+	}
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -144,33 +162,43 @@ func RunAll(ctx context.Context, c *store.Case, jobs []Job, o Options) ([]*Resul
 // runOn is Run on derived tables that are up to date with the data
 // version dv, a new run recorded into rec (the case, or a transaction).
 func runOn(ctx context.Context, c *store.Case, rec execer, a Analysis, params map[string]any, o Options, dv string) (*Result, error) {
+	r, pj, err := answer(ctx, c, a, params, o, dv)
+	if err != nil || r.Cached {
+		return r, err
+	}
+	if err := record(ctx, rec, r, pj, o.Program); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// answer is a stored result of the analysis on data version dv (unless
+// fresh), or the analysis run and not yet recorded; with its parameters as
+// recorded.
+func answer(ctx context.Context, c *store.Case, a Analysis, params map[string]any, o Options, dv string) (*Result, string, error) {
 	canon := canonical(params)
 	pj, err := json.Marshal(canon)
 	if err != nil {
-		return nil, fmt.Errorf("queries: %w", err)
+		return nil, "", fmt.Errorf("queries: %w", err)
 	}
 	if !o.Fresh {
 		r, err := cached(ctx, c, a, string(pj), dv)
 		if err == nil {
-			return r, nil
+			return r, string(pj), nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
-			return nil, err
+			return nil, "", err
 		}
 	}
-
 	began := time.Now()
 	r := &Result{Analysis: a.Name, Version: a.Version, Title: a.Title, SHA256: a.SHA256, Params: canon, RanAt: began.UTC(), DataVersion: dv}
 	r.Columns, r.Rows, err = Query(ctx, c.DB, a.Body, 0, namedArgs(params)...)
 	if err != nil {
-		return nil, fmt.Errorf("queries: %s: %w", a.Name, err)
+		return nil, "", fmt.Errorf("queries: %s: %w", a.Name, err)
 	}
 	r.Duration = time.Since(began)
 	r.RunID = newRunID(began)
-	if err := record(ctx, rec, r, string(pj), o.Program); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return r, string(pj), nil
 }
 
 // Query runs one SQL statement and returns its columns and rows, with values

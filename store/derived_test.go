@@ -207,23 +207,7 @@ func TestFlowHours(t *testing.T) {
 			}
 		}
 	}
-	query := func(q string) []string {
-		t.Helper()
-		rows, err := c.DB.QueryContext(ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var out []string
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, s)
-		}
-		return out
-	}
+	query := func(q string) []string { return texts(t, c, q) }
 	rolled := func(from string) []string {
 		return query(`SELECT to_json(g)::VARCHAR FROM (
 			SELECT src_ip, srcport, dst_ip, dstport, direction, sum(flows) AS flows, sum(packets) AS packets, sum(bytes) AS bytes,
@@ -360,9 +344,17 @@ func TestRollupsKeptOnceWorth(t *testing.T) {
 // its key, as sorted text.
 func snapshotRollup(t *testing.T, c *Case) []string {
 	t.Helper()
-	rows, err := c.DB.QueryContext(context.Background(), `
+	out := texts(t, c, `
 		SELECT 'h ' || to_json(h)::VARCHAR FROM (SELECT * EXCLUDE (flows, bytes), sum(flows), sum(bytes) FROM case_flow_hours GROUP BY ALL) h
 		UNION ALL SELECT 't ' || to_json(h)::VARCHAR FROM (SELECT * EXCLUDE (flows, bytes), sum(flows), sum(bytes) FROM case_flow_totals GROUP BY ALL) h`)
+	slices.Sort(out)
+	return out
+}
+
+// texts is the one text column of the rows of query q, in their order.
+func texts(t *testing.T, c *Case, q string) []string {
+	t.Helper()
+	rows, err := c.DB.QueryContext(context.Background(), q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,6 +367,8 @@ func snapshotRollup(t *testing.T, c *Case) []string {
 		}
 		out = append(out, s)
 	}
-	slices.Sort(out)
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	return out
 }

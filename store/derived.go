@@ -100,12 +100,11 @@ func macrosAsOf(version int) string {
 const serviceHalvesSQL = `INSERT INTO case_service_halves SELECT * FROM service_halves_of($1, '-infinity'::TIMESTAMP, 'infinity'::TIMESTAMP)`
 
 // flowHoursSQL rolls up the records of the files after $1, and
-// flowTotalsSQL regroups rolled-up flows without the hour; flowKey is what
-// a row of the totals is of.
+// flowTotalsSQL regroups rolled-up flows without the hour (by every column
+// but the sums).
 const (
-	flowKey       = `direction, src_ip, dst_ip, peer_ip, local_ip, src_scope, dst_scope, protocol, action, srcport, dstport, pkt_src_aws_service, pkt_dst_aws_service`
 	flowHoursSQL  = `CREATE OR REPLACE TEMP TABLE new_flow_hours AS SELECT * FROM flow_hours_of($1, '-infinity'::TIMESTAMP, 'infinity'::TIMESTAMP)`
-	flowTotalsSQL = `SELECT ` + flowKey + `,
+	flowTotalsSQL = `SELECT * EXCLUDE (flows, packets, bytes, first_seen, last_seen),
 		sum(flows)::BIGINT, sum(packets)::BIGINT, sum(bytes)::BIGINT, min(first_seen), max(last_seen)
 		FROM %s GROUP BY ALL`
 )
@@ -194,7 +193,8 @@ func addFlowHours(ctx context.Context, tx *sql.Tx, after int64) error {
 		return err
 	}
 	var regroup bool
-	err = tx.QueryRowContext(ctx, `SELECT count(*) > 2 * count(DISTINCT hash(`+flowKey+`)) FROM case_flow_totals`).Scan(&regroup)
+	err = tx.QueryRowContext(ctx, `SELECT count(*) > 2 * count(DISTINCT hash(*COLUMNS(* EXCLUDE (flows, packets, bytes, first_seen, last_seen))))
+		FROM case_flow_totals`).Scan(&regroup)
 	if err != nil || !regroup {
 		return err
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -126,22 +127,7 @@ func buildConversations(t *testing.T, c *Case, after, chunk int64, keep bool) []
 	if err := addConversations(ctx, tx, after); err != nil {
 		t.Fatal(err)
 	}
-	var out []string
-	rows, err := tx.QueryContext(ctx, `SELECT 'h ' || to_json(c)::VARCHAR FROM case_conversations c UNION ALL SELECT 't ' || to_json(t)::VARCHAR FROM case_conversation_totals t`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
+	out := texts(t, tx, `SELECT 'h ' || to_json(c)::VARCHAR FROM case_conversations c UNION ALL SELECT 't ' || to_json(t)::VARCHAR FROM case_conversation_totals t`)
 	if keep {
 		if err := tx.Commit(); err != nil {
 			t.Fatal(err)
@@ -207,7 +193,7 @@ func TestFlowHours(t *testing.T) {
 			}
 		}
 	}
-	query := func(q string) []string { return texts(t, c, q) }
+	query := func(q string) []string { return texts(t, c.DB, q) }
 	rolled := func(from string) []string {
 		return query(`SELECT to_json(g)::VARCHAR FROM (
 			SELECT src_ip, srcport, dst_ip, dstport, direction, sum(flows) AS flows, sum(packets) AS packets, sum(bytes) AS bytes,
@@ -344,17 +330,20 @@ func TestRollupsKeptOnceWorth(t *testing.T) {
 // its key, as sorted text.
 func snapshotRollup(t *testing.T, c *Case) []string {
 	t.Helper()
-	out := texts(t, c, `
+	out := texts(t, c.DB, `
 		SELECT 'h ' || to_json(h)::VARCHAR FROM (SELECT * EXCLUDE (flows, bytes), sum(flows), sum(bytes) FROM case_flow_hours GROUP BY ALL) h
 		UNION ALL SELECT 't ' || to_json(h)::VARCHAR FROM (SELECT * EXCLUDE (flows, bytes), sum(flows), sum(bytes) FROM case_flow_totals GROUP BY ALL) h`)
 	slices.Sort(out)
 	return out
 }
 
-// texts is the one text column of the rows of query q, in their order.
-func texts(t *testing.T, c *Case, q string) []string {
+// texts is the one text column of the rows of query q on db (the case or a
+// transaction), in their order.
+func texts(t *testing.T, db interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, q string) []string {
 	t.Helper()
-	rows, err := c.DB.QueryContext(context.Background(), q)
+	rows, err := db.QueryContext(context.Background(), q)
 	if err != nil {
 		t.Fatal(err)
 	}
